@@ -1,0 +1,56 @@
+# Two commands: `make run` (set up, load the sample data, open the dashboard) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+export TASKS_DB ?= data/tasks.duckdb
+
+.PHONY: run test setup setup-dev chromium lint format sample bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+setup: $(VENV)/.installed
+
+setup-dev: $(VENV)/.installed-dev
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; fi; }
+
+run: setup
+	$(BIN)/python -m analytics bootstrap
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+test: setup-dev chromium
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: setup-dev
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+
+format: setup-dev
+	$(BIN)/python -m ruff check --fix .
+	$(BIN)/python -m ruff format .
+
+sample: setup
+	$(BIN)/python -m analytics.sample
+
+bench: setup-dev
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/pages.py
+
+clean:
+	rm -rf $(VENV) data/tasks.duckdb data/tasks.duckdb.wal tests/artifacts

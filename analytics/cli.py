@@ -1,0 +1,180 @@
+"""Command line: `python -m analytics COMMAND ...`; JSON on stdout.
+
+Exit codes: 0 success, 2 input rejected (nothing stored), 1 any other failure (said in JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from analytics import metrics, store
+from analytics.problems import InputRejected
+
+MAX_FILE_BYTES = 25 * 1024 * 1024
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _print(doc: dict) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _problem(p) -> dict:
+    return {
+        "row": p.row,
+        "column": p.column,
+        "value": p.value,
+        "message": p.message,
+        "message_vi": p.message_vi,
+        "code": p.code,
+        **({"suggestions": list(p.suggestions)} if p.suggestions else {}),
+    }
+
+
+def _fail(message: str, code: int = 1) -> int:
+    _print({"errors": [{"row": None, "column": None, "value": None, "message": message}], "warnings": []})
+    return code
+
+
+def cmd_ingest(args) -> int:
+    from analytics.ingest import ingest
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"File not found: {args.file}", 2)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return _fail(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", 2)
+    data = path.read_bytes()
+    as_of = args.as_of or dt.date.today()
+    try:
+        result, prepared = ingest(
+            args.db, data, path.name, as_of=as_of, source=args.source, sheet=args.sheet,
+            user=args.user, update_agencies=args.update_agency or None,
+        )
+    except InputRejected as exc:
+        _print({"errors": [_problem(p) for p in exc.errors], "warnings": [_problem(p) for p in exc.warnings]})
+        return 2
+    doc = {
+        "snapshot_id": result.snapshot_id,
+        "source": result.source,
+        "as_of": result.as_of.isoformat(),
+        "tasks": result.tasks,
+        "duplicate": result.duplicate,
+        "warnings": [_problem(p) for p in prepared.warnings],
+    }
+    if result.duplicate:
+        doc["message"] = (
+            f"This file was already loaded for this source and date as snapshot {result.snapshot_id}; nothing added."
+        )
+    _print(doc)
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from analytics.agencies import default_resolver
+
+    as_of = args.as_of or store.latest_as_of(args.db) or dt.date.today()
+    agency_ids: tuple[str, ...] = ()
+    if args.agency:
+        resolver = default_resolver()
+        agency = resolver.get(args.agency) or resolver.resolve(args.agency)
+        if agency is None:
+            return _fail(f"Unknown agency: {args.agency}", 2)
+        agency_ids = (agency.id,)
+    filters = store.Filters(sources=tuple(args.source or ()), agency_ids=agency_ids)
+    scope = store.Scope.everything()
+    df = store.load_tasks(args.db, as_of, filters, scope)
+    doc = metrics.summary_dict(df, store.list_agencies(args.db), as_of, scope_ids=set(agency_ids) or None)
+    _print(doc)
+    return 0
+
+
+def cmd_snapshots(args) -> int:
+    frame = store.list_snapshots(args.db)
+    _print({"snapshots": json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))})
+    return 0
+
+
+def cmd_status(args, status: str) -> int:
+    if not store.set_snapshot_status(args.db, args.snapshot_id, status, user=args.user):
+        return _fail(f"No snapshot {args.snapshot_id}", 2)
+    _print({"snapshot_id": args.snapshot_id, "status": status})
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from analytics.ingest import ingest
+    from analytics.sample import sample_files
+
+    loaded = []
+    for f in sample_files():
+        result, _ = ingest(args.db, f.path.read_bytes(), f.path.name, as_of=f.as_of, source=f.source, user="sample")
+        loaded.append({"snapshot_id": result.snapshot_id, "source": result.source, "as_of": result.as_of.isoformat(),
+                       "tasks": result.tasks, "duplicate": result.duplicate})
+    _print({"loaded": loaded})
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_db(p):
+        p.add_argument("--db", default=None, help="database file (default: $TASKS_DB or data/tasks.duckdb)")
+
+    p = sub.add_parser("ingest", help="load one spreadsheet as a snapshot")
+    p.add_argument("file")
+    add_db(p)
+    p.add_argument("--as-of", type=_date, default=None)
+    p.add_argument("--source", default=None)
+    p.add_argument("--sheet", default=None)
+    p.add_argument("--user", default=None)
+    p.add_argument("--update-agency", action="append", help="the file updates only this agency's tasks (id)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("summary", help="figures as of a date")
+    add_db(p)
+    p.add_argument("--as-of", type=_date, default=None)
+    p.add_argument("--agency", default=None)
+    p.add_argument("--source", action="append", default=None)
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("snapshots", help="list snapshots")
+    add_db(p)
+    p.set_defaults(func=cmd_snapshots)
+
+    for name, status in (("retract", "retracted"), ("restore", "active")):
+        p = sub.add_parser(name, help=f"{name} a snapshot")
+        p.add_argument("snapshot_id", type=int)
+        add_db(p)
+        p.add_argument("--user", default=None)
+        p.set_defaults(func=lambda a, s=status: cmd_status(a, s))
+
+    p = sub.add_parser("sample", help="load the bundled sample snapshots")
+    add_db(p)
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code else 0
+    try:
+        return args.func(args)
+    except store.StoreBusy as exc:
+        return _fail(str(exc), 1)
+    except InputRejected as exc:
+        _print({"errors": [_problem(p) for p in exc.errors], "warnings": [_problem(p) for p in exc.warnings]})
+        return 2

@@ -1,0 +1,26 @@
+-- The new snapshot's tasks, with the content hash that decides whether a version is new.
+-- Reads the registered arrow table incoming; provenance is left out of the hash.
+create or replace temp table stage as
+
+with
+
+incoming_tasks as (
+    select * from incoming
+),
+
+final as (
+    select
+        task_id,
+        md5(to_json(struct_pack(
+            grp, title, lead_ids, lead_text, support_ids, support_text, product, deadline,
+            deadline_text, deadline_kind, status_text, status_class, completion_date, difficult,
+            priority, causes, proposals, notes, result, id_derived
+        ))) as content_hash,
+        grp, title, lead_ids, lead_text, support_ids, support_text, product, deadline,
+        deadline_text, deadline_kind, status_text, status_class, completion_date, difficult,
+        priority, causes, proposals, notes, result, id_derived,
+        origin_snapshot, origin_sheet, origin_row
+    from incoming_tasks
+)
+
+select * from final

@@ -1,0 +1,85 @@
+-- Tasks in force at $as_of: for each source its latest active snapshot dated on or before
+-- $as_of, each task judged at $as_of. Filters and the access scope are bound parameters;
+-- a null list means "no restriction".
+with
+
+snapshots_in_force as (
+    select snapshot_id, source, as_of, seq, file_name
+    from snapshots
+    where status = 'active'
+      and as_of <= $as_of
+      and ($sources is null or list_contains($sources, source))
+    qualify row_number() over (partition by source order by as_of desc, snapshot_id desc) = 1
+),
+
+versions as (
+    select
+        v.*,
+        s.snapshot_id,
+        s.as_of as snapshot_as_of
+    from task_versions as v
+    inner join snapshots_in_force as s
+        on v.source = s.source
+        and v.from_seq <= s.seq
+        and (v.to_seq is null or v.to_seq > s.seq)
+),
+
+agency_types as (
+    select agency_id, agency_type from agencies
+),
+
+filtered as (
+    select v.*
+    from versions as v
+    where ($scope is null or len(list_intersect(v.lead_ids, $scope)) > 0)
+      and ($agencies is null or len(list_intersect(v.lead_ids, $agencies)) > 0)
+      and (not $difficult_only or v.difficult)
+      and (
+          $agency_types is null
+          or exists (
+              select 1 from agency_types as a
+              where list_contains(v.lead_ids, a.agency_id)
+                and list_contains($agency_types, a.agency_type)
+          )
+      )
+),
+
+judged as (
+    select
+        *,
+        case
+            when completion_date is not null then completion_date <= $as_of
+            else status_class in ('done_on_time', 'done_late', 'done_unspecified')
+        end as completed
+    from filtered
+),
+
+final as (
+    select
+        j.*,
+        case
+            when j.completed then
+                case
+                    when j.completion_date is not null and j.deadline is not null then
+                        case when j.completion_date <= j.deadline
+                            then 'completed_on_time' else 'completed_late' end
+                    when j.status_class = 'done_on_time' then 'completed_on_time'
+                    when j.status_class = 'done_late' then 'completed_late'
+                    when j.deadline is null then 'completed_on_time'
+                    else 'completed_timing_unknown'
+                end
+            when j.deadline is null then 'no_deadline'
+            when j.deadline < $as_of then 'overdue'
+            else 'in_progress'
+        end as status,
+        case when not j.completed and j.deadline < $as_of
+            then date_diff('day', j.deadline, $as_of::date) end as days_overdue,
+        case when j.completed and j.completion_date > j.deadline
+            then date_diff('day', j.deadline, j.completion_date) end as days_late,
+        snap.file_name as origin_file
+    from judged as j
+    left join snapshots as snap on snap.snapshot_id = j.origin_snapshot
+)
+
+select * from final
+order by source, task_id

@@ -1,0 +1,562 @@
+"""The DuckDB task store: dated, versioned snapshots and the state as of any date.
+
+Connections are short-lived (one per operation) so that the command line can write while the
+dashboard is running; a locked database is retried briefly, then reported clearly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from analytics.model import Task
+from analytics.problems import Problem
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "tasks.duckdb"
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+SCHEMA_VERSION = "1"
+
+_write_lock = threading.Lock()  # one writer per process; DuckDB locks across processes
+
+
+class StoreBusy(RuntimeError):
+    """Another process holds the database for longer than we are willing to wait."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which lead agencies a user may see. `agency_ids=None` means every agency."""
+
+    agency_ids: frozenset[str] | None = None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(None)
+
+    @classmethod
+    def agencies(cls, ids: Sequence[str]) -> Scope:
+        return cls(frozenset(ids))
+
+    @property
+    def is_all(self) -> bool:
+        return self.agency_ids is None
+
+    def key(self) -> tuple:
+        return ("*",) if self.agency_ids is None else tuple(sorted(self.agency_ids))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the view to; empty tuples mean no restriction."""
+
+    sources: tuple[str, ...] = ()
+    agency_ids: tuple[str, ...] = ()
+    agency_types: tuple[str, ...] = ()
+    difficult_only: bool = False
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    snapshot_id: int
+    source: str
+    as_of: dt.date
+    tasks: int
+    duplicate: bool = False
+    kind: str = "full"
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of analytics/sql/<name>.sql (names come from code, never from users)."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get("TASKS_DB") or DEFAULT_DB)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "conflicting" in text
+
+
+@contextmanager
+def connect(path: str | os.PathLike | None = None, *, timeout: float = 15.0) -> Iterator:
+    """A short-lived connection; retried while another process holds the file."""
+    target = db_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        try:
+            con = duckdb.connect(str(target))
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if _is_lock_error(exc):
+                    raise StoreBusy(
+                        f"The database {target.name} is in use by another process; "
+                        f"tried for {timeout:.0f} s. Try again in a moment."
+                    ) from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+    try:
+        _ensure_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+def _ensure_schema(con) -> None:
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'snapshots'"
+    ).fetchone()[0]
+    if not exists:
+        con.execute(sql("schema"))
+        con.execute("insert into meta values ('schema_version', ?)", [SCHEMA_VERSION])
+
+
+def version_token(path: str | os.PathLike | None = None) -> tuple:
+    """Changes whenever the database file (or its WAL) changes: a cheap cache key."""
+    target = db_path(path)
+    parts = []
+    for p in (target, target.with_name(target.name + ".wal")):
+        try:
+            st = p.stat()
+            parts.append((st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            parts.append(None)
+    return (str(target), *parts)
+
+
+# --------------------------------------------------------------------------- writing
+
+_TASK_SCHEMA = pa.schema(
+    [
+        ("task_id", pa.string()),
+        ("grp", pa.string()),
+        ("title", pa.string()),
+        ("lead_ids", pa.list_(pa.string())),
+        ("lead_text", pa.string()),
+        ("support_ids", pa.list_(pa.string())),
+        ("support_text", pa.string()),
+        ("product", pa.string()),
+        ("deadline", pa.date32()),
+        ("deadline_text", pa.string()),
+        ("deadline_kind", pa.string()),
+        ("status_text", pa.string()),
+        ("status_class", pa.string()),
+        ("completion_date", pa.date32()),
+        ("difficult", pa.bool_()),
+        ("priority", pa.string()),
+        ("causes", pa.string()),
+        ("proposals", pa.string()),
+        ("notes", pa.string()),
+        ("result", pa.string()),
+        ("id_derived", pa.bool_()),
+        ("origin_snapshot", pa.int32()),
+        ("origin_sheet", pa.string()),
+        ("origin_row", pa.int32()),
+    ]
+)
+
+
+def tasks_to_arrow(tasks: Sequence[Task], snapshot_id: int) -> pa.Table:
+    cols: dict[str, list] = {name: [] for name in _TASK_SCHEMA.names}
+    for t in tasks:
+        cols["task_id"].append(t.task_id)
+        cols["grp"].append(t.group)
+        cols["title"].append(t.title)
+        cols["lead_ids"].append(list(t.lead_ids))
+        cols["lead_text"].append(t.lead_text)
+        cols["support_ids"].append(list(t.support_ids))
+        cols["support_text"].append(t.support_text)
+        cols["product"].append(t.product)
+        cols["deadline"].append(t.deadline)
+        cols["deadline_text"].append(t.deadline_text)
+        cols["deadline_kind"].append(t.deadline_kind)
+        cols["status_text"].append(t.status_text)
+        cols["status_class"].append(t.status_class)
+        cols["completion_date"].append(t.completion_date)
+        cols["difficult"].append(bool(t.difficult))
+        cols["priority"].append(t.priority)
+        cols["causes"].append(t.causes)
+        cols["proposals"].append(t.proposals)
+        cols["notes"].append(t.notes)
+        cols["result"].append(t.result)
+        cols["id_derived"].append(bool(t.id_derived))
+        cols["origin_snapshot"].append(snapshot_id)
+        cols["origin_sheet"].append(t.sheet)
+        cols["origin_row"].append(t.row)
+    return pa.table(cols, schema=_TASK_SCHEMA)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def find_duplicate(con, file_sha: str, source: str, as_of: dt.date) -> int | None:
+    row = con.execute(
+        "select min(snapshot_id) from snapshots where file_sha256 = ? and source = ? and as_of = ?",
+        [file_sha, source, as_of],
+    ).fetchone()
+    return row[0] if row and row[0] is not None else None
+
+
+def commit_snapshot(
+    db: str | os.PathLike | None,
+    *,
+    source: str,
+    as_of: dt.date,
+    tasks: Sequence[Task],
+    agencies: Sequence,
+    file_bytes: bytes,
+    file_name: str,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    user: str | None = None,
+    warnings: Sequence[Problem] = (),
+    update_agencies: Sequence[str] | None = None,
+    timeout: float = 30.0,
+    _crash_after_stage: bool = False,
+) -> CommitResult:
+    """Store one file as one snapshot, all or nothing.
+
+    `update_agencies`: the file holds only these agencies' tasks; everyone else's tasks in the
+    source are carried over from the state in force at `as_of`.
+    """
+    file_sha = sha256(file_bytes)
+    kind = "agency_update" if update_agencies else "full"
+    with _write_lock, connect(db, timeout=timeout) as con:
+        dup = find_duplicate(con, file_sha, source, as_of)
+        if dup is not None:
+            n = con.execute(
+                "select n_tasks from snapshots where snapshot_id = ?", [dup]
+            ).fetchone()[0]
+            return CommitResult(dup, source, as_of, n, duplicate=True, kind=kind)
+        con.execute("begin transaction")
+        try:
+            result = _write(
+                con,
+                source=source,
+                as_of=as_of,
+                tasks=tasks,
+                agencies=agencies,
+                file_bytes=file_bytes,
+                file_sha=file_sha,
+                file_name=file_name,
+                sheet=sheet,
+                header_row=header_row,
+                user=user,
+                warnings=warnings,
+                update_agencies=update_agencies,
+                kind=kind,
+                crash=_crash_after_stage,
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return result
+
+
+def _write(con, *, source, as_of, tasks, agencies, file_bytes, file_sha, file_name, sheet,
+           header_row, user, warnings, update_agencies, kind, crash) -> CommitResult:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchone()[0]
+    con.execute(
+        "insert into blobs select ?, ?, ?, ? where not exists "
+        "(select 1 from blobs where sha256 = ?)",
+        [file_sha, len(file_bytes), file_bytes, now, file_sha],
+    )
+    incoming = tasks_to_arrow(tasks, snapshot_id)
+    con.register("incoming", incoming)
+    try:
+        con.execute(sql("stage_tasks"))
+    finally:
+        con.unregister("incoming")
+    if update_agencies:
+        _carry_over_others(con, source, as_of, list(update_agencies))
+    n_tasks = con.execute("select count(*) from stage").fetchone()[0]
+
+    last = con.execute(
+        "select max(seq), max(as_of) from snapshots where source = ?", [source]
+    ).fetchone()
+    later = con.execute(
+        "select count(*) from snapshots where source = ? and as_of > ?", [source, as_of]
+    ).fetchone()[0]
+    con.execute(
+        "insert into snapshots values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', null, null)",
+        [
+            snapshot_id, source, as_of, now, user, file_name, file_sha, sheet, header_row,
+            kind, list(update_agencies) if update_agencies else None, n_tasks, len(warnings),
+        ],
+    )
+    if later == 0:
+        new_seq = (last[0] or 0) + 1
+        con.execute("update snapshots set seq = ? where snapshot_id = ?", [new_seq, snapshot_id])
+        _append_versions(con, source, new_seq)
+    else:
+        params = {"source": source, "snapshot_id": snapshot_id}
+        con.execute(sql("rebuild_versions"), params)
+        con.execute("delete from task_versions where source = ?", [source])
+        con.execute("insert into task_versions by name select * from rebuilt_versions")
+        con.execute(
+            """
+            update snapshots set seq = o.new_seq
+            from (
+                select snapshot_id,
+                       row_number() over (order by as_of, snapshot_id) as new_seq
+                from snapshots where source = ?
+            ) as o
+            where snapshots.snapshot_id = o.snapshot_id
+            """,
+            [source],
+        )
+    if crash:  # fault injection for the crash test: die inside the open transaction
+        os._exit(137)
+    _store_warnings(con, snapshot_id, warnings)
+    _store_agencies(con, agencies)
+    return CommitResult(snapshot_id, source, as_of, n_tasks, kind=kind)
+
+
+def _carry_over_others(con, source: str, as_of: dt.date, update_agencies: list[str]) -> None:
+    """Add to stage the tasks in force for `source` at `as_of` that the update does not cover."""
+    con.execute(
+        """
+        insert into stage by name
+        with in_force as (
+            select seq from snapshots
+            where source = $source and status = 'active' and as_of <= $as_of
+            order by as_of desc, snapshot_id desc
+            limit 1
+        )
+        select v.* exclude (source, from_seq, to_seq)
+        from task_versions as v, in_force as f
+        where v.source = $source
+          and v.from_seq <= f.seq and (v.to_seq is null or v.to_seq > f.seq)
+          and len(list_intersect(v.lead_ids, $agencies)) = 0
+          and v.task_id not in (select task_id from stage)
+        """,
+        {"source": source, "as_of": as_of, "agencies": update_agencies},
+    )
+
+
+def _append_versions(con, source: str, new_seq: int) -> None:
+    """Fast path: the new snapshot is the source's latest, so only open versions can continue."""
+    con.execute(
+        """
+        insert into task_versions by name
+        select $source as source, s.*, $seq as from_seq, null::integer as to_seq
+        from stage as s
+        where not exists (
+            select 1 from task_versions as v
+            where v.source = $source and v.to_seq is null
+              and v.task_id = s.task_id and v.content_hash = s.content_hash
+        )
+        """,
+        {"source": source, "seq": new_seq},
+    )
+    con.execute(
+        """
+        update task_versions as v set to_seq = $seq
+        where v.source = $source and v.to_seq is null and v.from_seq < $seq
+          and not exists (
+              select 1 from stage as s
+              where s.task_id = v.task_id and s.content_hash = v.content_hash
+          )
+        """,
+        {"source": source, "seq": new_seq},
+    )
+
+
+def _store_warnings(con, snapshot_id: int, warnings: Sequence[Problem]) -> None:
+    if not warnings:
+        return
+    table = pa.table(
+        {
+            "snapshot_id": [snapshot_id] * len(warnings),
+            "row_no": [w.row for w in warnings],
+            "col": [w.column for w in warnings],
+            "value": [w.value for w in warnings],
+            "code": [w.code for w in warnings],
+            "message": [w.message for w in warnings],
+            "message_vi": [w.message_vi for w in warnings],
+        },
+        schema=pa.schema(
+            [
+                ("snapshot_id", pa.int32()),
+                ("row_no", pa.int32()),
+                ("col", pa.string()),
+                ("value", pa.string()),
+                ("code", pa.string()),
+                ("message", pa.string()),
+                ("message_vi", pa.string()),
+            ]
+        ),
+    )
+    con.register("incoming_warnings", table)
+    try:
+        con.execute("insert into ingest_warnings by name select * from incoming_warnings")
+    finally:
+        con.unregister("incoming_warnings")
+
+
+def _store_agencies(con, agencies: Sequence) -> None:
+    if not agencies:
+        return
+    unique = {a.id: a for a in agencies}
+    table = pa.table(
+        {
+            "agency_id": [a.id for a in unique.values()],
+            "name_vi": [a.name_vi for a in unique.values()],
+            "name_en": [a.name_en for a in unique.values()],
+            "agency_type": [a.type for a in unique.values()],
+        }
+    )
+    con.register("incoming_agencies", table)
+    try:
+        con.execute(
+            "delete from agencies where agency_id in (select agency_id from incoming_agencies)"
+        )
+        con.execute("insert into agencies by name select * from incoming_agencies")
+    finally:
+        con.unregister("incoming_agencies")
+
+
+def set_snapshot_status(
+    db, snapshot_id: int, status: str, user: str | None = None, timeout: float = 30.0
+) -> bool:
+    """Retract ('retracted') or restore ('active') a snapshot. Nothing is ever deleted."""
+    if status not in ("active", "retracted"):
+        raise ValueError(f"unknown snapshot status {status!r}")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with _write_lock, connect(db, timeout=timeout) as con:
+        found = con.execute(
+            "select count(*) from snapshots where snapshot_id = ?", [snapshot_id]
+        ).fetchone()[0]
+        if not found:
+            return False
+        con.execute(
+            "update snapshots set status = ?, status_changed_at = ?, status_changed_by = ? "
+            "where snapshot_id = ?",
+            [status, now, user, snapshot_id],
+        )
+    return True
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _list_param(values) -> list | None:
+    return list(values) if values else None
+
+
+def load_tasks(db, as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFrame:
+    """Every task in force at `as_of`, judged at `as_of`, narrowed by filters and scope.
+
+    The scope is applied here, in the query, for every caller.
+    """
+    params = {
+        "as_of": as_of,
+        "sources": _list_param(filters.sources),
+        "agencies": _list_param(filters.agency_ids),
+        "agency_types": _list_param(filters.agency_types),
+        "difficult_only": bool(filters.difficult_only),
+        "scope": None if scope.agency_ids is None else sorted(scope.agency_ids),
+    }
+    with connect(db) as con:
+        return con.execute(sql("tasks_at"), params).df()
+
+
+def snapshots_in_force(db, as_of: dt.date, sources: Sequence[str] = ()) -> tuple[int, ...]:
+    """The snapshot ids whose tasks make up the state at `as_of` (a cache key)."""
+    with connect(db) as con:
+        rows = con.execute(
+            """
+            select snapshot_id from snapshots
+            where status = 'active' and as_of <= $as_of
+              and ($sources is null or list_contains($sources, source))
+            qualify row_number() over (partition by source order by as_of desc, snapshot_id desc) = 1
+            order by snapshot_id
+            """,
+            {"as_of": as_of, "sources": _list_param(sources)},
+        ).fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def list_snapshots(db) -> pd.DataFrame:
+    with connect(db) as con:
+        return con.execute(
+            """
+            select snapshot_id, source, as_of, kind, update_agencies, file_name, file_sha256,
+                   sheet, header_row, uploaded_at, uploaded_by, n_tasks, n_warnings, status,
+                   status_changed_at, status_changed_by
+            from snapshots order by as_of, snapshot_id
+            """
+        ).df()
+
+
+def list_warnings(db, snapshot_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    with connect(db) as con:
+        return con.execute(
+            """
+            select w.snapshot_id, s.source, s.as_of, s.file_name, w.row_no, w.col, w.value,
+                   w.code, w.message, w.message_vi
+            from ingest_warnings as w join snapshots as s using (snapshot_id)
+            where $ids is null or list_contains($ids, w.snapshot_id)
+            order by w.snapshot_id, w.row_no
+            """,
+            {"ids": _list_param(snapshot_ids)},
+        ).df()
+
+
+def list_agencies(db) -> pd.DataFrame:
+    with connect(db) as con:
+        return con.execute(
+            "select agency_id, name_vi, name_en, agency_type from agencies order by agency_id"
+        ).df()
+
+
+def sources(db) -> list[str]:
+    with connect(db) as con:
+        return [r[0] for r in con.execute("select distinct source from snapshots order by 1").fetchall()]
+
+
+def latest_as_of(db) -> dt.date | None:
+    with connect(db) as con:
+        return con.execute("select max(as_of) from snapshots where status = 'active'").fetchone()[0]
+
+
+def is_empty(db) -> bool:
+    with connect(db) as con:
+        return con.execute("select count(*) from snapshots").fetchone()[0] == 0
+
+
+def file_bytes(db, file_sha: str) -> bytes | None:
+    with connect(db) as con:
+        row = con.execute("select data from blobs where sha256 = ?", [file_sha]).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def storage_counts(db) -> dict:
+    with connect(db) as con:
+        return {
+            "snapshots": con.execute("select count(*) from snapshots").fetchone()[0],
+            "task_versions": con.execute("select count(*) from task_versions").fetchone()[0],
+            "blobs": con.execute("select count(*) from blobs").fetchone()[0],
+        }
