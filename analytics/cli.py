@@ -124,6 +124,38 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_bootstrap(args) -> int:
+    """What `make run` does first: load the sample into an empty database."""
+    loaded = []
+    if store.is_empty(args.db):
+        code = cmd_sample(args)
+        if code:
+            return code
+        loaded = ["sample"]
+    sys.stderr.write(
+        f"Database: {store.db_path(args.db)}"
+        + (" (sample data loaded)" if loaded else "")
+        + "\n"
+    )
+    from analytics import auth
+
+    password = auth.ensure_admin(args.db)
+    if password:
+        sys.stderr.write(
+            "\nAdministrator sign-in (shown only this once; only an argon2 hash is stored):\n"
+            "  in the dashboard's sidebar open 'Đăng nhập / Sign in' and enter\n"
+            "  username: admin\n"
+            f"  password: {password}\n"
+            "A new password at any time: python -m analytics users set-password admin\n\n"
+        )
+    else:
+        sys.stderr.write(
+            "Administrators sign in with their own accounts "
+            "(python -m analytics users list | set-password USERNAME).\n"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="load the bundled sample snapshots")
     add_db(p)
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("bootstrap", help="load the sample into an empty database (make run)")
+    add_db(p)
+    p.set_defaults(func=cmd_bootstrap)
+    from analytics import auth
+
+    auth.register_cli(sub)
     return parser
 
 

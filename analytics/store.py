@@ -483,6 +483,27 @@ def load_tasks(db, as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFra
         return con.execute(sql("tasks_at"), params).df()
 
 
+def judge_tasks(tasks: Sequence[Task], agencies: Sequence, source: str, as_of: dt.date) -> pd.DataFrame:
+    """Tasks not yet stored (an upload's preview), judged at `as_of` by the same SQL as the store."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(sql("schema"))
+        con.register("incoming", tasks_to_arrow(tasks, 0))
+        con.execute(sql("stage_tasks"))
+        con.execute(
+            "insert into snapshots (snapshot_id, source, as_of, seq, uploaded_at, kind, n_tasks, n_warnings, status, file_name) "
+            "values (0, ?, ?, 1, now(), 'preview', ?, 0, 'active', 'preview')",
+            [source, as_of, len(tasks)],
+        )
+        con.execute("insert into task_versions by name select ? as source, 1 as from_seq, s.* from stage as s", [source])
+        _store_agencies(con, agencies)
+        params = {"as_of": as_of, "sources": None, "agencies": None, "agency_types": None,
+                  "difficult_only": False, "scope": None}
+        return con.execute(sql("tasks_at"), params).df()
+    finally:
+        con.close()
+
+
 def snapshots_in_force(db, as_of: dt.date, sources: Sequence[str] = ()) -> tuple[int, ...]:
     """The snapshot ids whose tasks make up the state at `as_of` (a cache key)."""
     with connect(db) as con:

@@ -1,0 +1,179 @@
+"""Tables as users see them, and as Excel and CSV files that are safe to open.
+
+Text that a spreadsheet would run as a formula (starting with = + - @ tab CR) is written as
+plain text: an inert string cell in xlsx, a leading apostrophe in CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from analytics.i18n import t
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def neutralise_csv(value: object) -> object:
+    return "'" + value if is_formula_like(value) else value
+
+
+# --------------------------------------------------------------------------- task tables
+
+TASK_COLUMNS = (
+    ("task_id", "col_task_id"),
+    ("source", "col_source"),
+    ("title", "col_title"),
+    ("lead", "col_lead"),
+    ("status_label", "col_status"),
+    ("deadline", "col_deadline"),
+    ("deadline_text", "col_deadline_text"),
+    ("days_overdue", "col_days_overdue"),
+    ("completion_date", "col_completion_date"),
+    ("days_late", "col_days_late"),
+    ("status_text", "col_status_text"),
+    ("support", "col_support"),
+    ("product", "col_product"),
+    ("grp", "col_group"),
+    ("causes", "col_causes"),
+    ("proposals", "col_proposals"),
+    ("difficult", "col_difficult"),
+    ("origin_file", "col_file"),
+    ("origin_sheet", "col_sheet"),
+    ("origin_row", "col_row"),
+)
+
+
+def agency_names(agencies: pd.DataFrame, lang: str) -> dict[str, str]:
+    col = "name_vi" if lang == "vi" else "name_en"
+    return dict(zip(agencies["agency_id"], agencies[col].fillna(agencies["name_vi"]), strict=False))
+
+
+def present_tasks(df: pd.DataFrame, agencies: pd.DataFrame, lang: str = "vi", columns=None) -> pd.DataFrame:
+    """A task frame with readable agency names and status labels, headed in `lang`."""
+    names = agency_names(agencies, lang)
+    wanted = [c for c in (columns or [c for c, _ in TASK_COLUMNS])]
+    out = pd.DataFrame(index=df.index)
+    for col, label_key in TASK_COLUMNS:
+        if col not in wanted:
+            continue
+        if col == "lead":
+            values = df["lead_ids"].map(lambda ids: "; ".join(names.get(i, i) for i in ids) if ids is not None else "")
+        elif col == "support":
+            values = df["support_ids"].map(
+                lambda ids: "; ".join(names.get(i, i) for i in ids) if ids is not None and len(ids) else ""
+            )
+        elif col == "status_label":
+            values = df["status"].map(lambda s: t(s, lang))
+        elif col in ("deadline", "completion_date"):
+            values = pd.to_datetime(df[col]).dt.date
+        elif col in ("days_overdue", "days_late", "origin_row"):
+            values = df[col].astype("Int64")
+        elif col == "difficult":
+            yes, no = ("Có", "") if lang == "vi" else ("Yes", "")
+            values = df[col].map(lambda v: yes if v else no)
+        else:
+            values = df[col]
+        out[t(label_key, lang)] = values
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- files
+
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def _cell_value(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            return str(value)
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def write_sheet(ws, frame: pd.DataFrame, lang: str = "vi", title: str | None = None) -> None:
+    """Write a frame as a styled table: header row, frozen panes, autofilter, real dates."""
+    date_format = "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
+    start = 1
+    if title:
+        ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+        start = 3
+    widths = []
+    for j, name in enumerate(frame.columns, start=1):
+        cell = ws.cell(row=start, column=j, value=str(name))
+        if is_formula_like(str(name)):
+            cell.data_type = "s"
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        widths.append(min(max(len(str(name)), 8), 60))
+    for i, row in enumerate(frame.itertuples(index=False), start=start + 1):
+        for j, raw in enumerate(row, start=1):
+            value = _cell_value(raw)
+            cell = ws.cell(row=i, column=j)
+            if isinstance(value, str):
+                cell.value = value
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+                if is_formula_like(value):
+                    cell.quotePrefix = True
+                widths[j - 1] = min(max(widths[j - 1], len(value) if len(value) < 80 else 60), 60)
+            elif isinstance(value, dt.datetime | dt.date):
+                cell.value = value
+                cell.number_format = date_format
+                widths[j - 1] = max(widths[j - 1], 11)
+            else:
+                cell.value = value
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width + 2
+    ws.freeze_panes = ws.cell(row=start + 1, column=1)
+    if len(frame.columns):
+        last = get_column_letter(len(frame.columns))
+        ws.auto_filter.ref = f"A{start}:{last}{start + max(len(frame), 1)}"
+
+
+def to_xlsx(sheets: Mapping[str, pd.DataFrame], lang: str = "vi", titles: Mapping[str, str] | None = None) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, frame in sheets.items():
+        ws = wb.create_sheet(title=_sheet_title(name))
+        write_sheet(ws, frame, lang, (titles or {}).get(name))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _sheet_title(name: str) -> str:
+    bad = '[]:*?/\\'
+    clean = "".join("_" if ch in bad else ch for ch in name).strip("'") or "Sheet"
+    return clean[:31]
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM (Excel opens it with the diacritics right), formula-like text neutralised."""
+    safe = frame.copy()
+    safe.columns = [neutralise_csv(str(c)) for c in safe.columns]
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralise_csv)
+    return safe.to_csv(index=False).encode("utf-8-sig")

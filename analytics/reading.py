@@ -1,0 +1,1721 @@
+"""Read a task table out of an uploaded spreadsheet or delimited text file.
+
+The reader turns bytes into a `RawTable`: the header row found (or given), the canonical field
+each column maps to, and one `RawRow` per task row with the spreadsheet's own row number. It
+never guesses silently: anything it cannot read is an `InputRejected` with a bilingual message,
+and anything wrong with a single row is a `Problem` in `RawTable.warnings` (level "error" for row
+errors, which block an ingest; level "warning" otherwise).
+
+Decisions worth knowing:
+
+- The format is decided by content (magic bytes), never by the file name.
+- Zip containers (xlsx, xlsm, ods) are checked twice before python-calamine sees them: the
+  central directory (`check_container`, milliseconds) and then every member is actually inflated
+  once with a running cap, so a member whose real size differs from its declared size (declared
+  sizes lie) is refused before calamine inflates it.
+- python-calamine returns cached values only; formulas are never evaluated. A formula cell with
+  no cached value comes back empty; for xlsx/xlsm it is flagged with a warning
+  ("formula_no_cached_value"). Error cells (#N/A, #REF! ...) also come back empty from calamine,
+  so for xlsx/xlsm they are found by scanning the sheet XML for cells of type "e"; text cells
+  holding an error literal (CSV exports, ODS) are caught too. Error cells in .xls and formula
+  errors in .ods cannot be told apart from empty cells (calamine limitation).
+- Dates: calamine converts date cells to `datetime.date` / `datetime.datetime` and already honours
+  the 1904 date system (checked: a 1904 workbook's 2025-01-01 reads as 2025-01-01).
+  `RawTable.epoch_1904` is informational, for a caller that converts raw serial numbers itself.
+- Merged cells: every cell covered by a merged range takes the value of its top-left cell
+  (xlsx/xls; calamine does not report merges for ods). Section-heading detection looks at the
+  cells as written (before filling), so a heading merged across columns stays one section row.
+- Cell text is NFC-normalised, NBSP becomes a space, runs of spaces collapse and the text is
+  stripped, but line breaks inside a cell are kept (agency lists are often one per line).
+- Cells in columns that map to no canonical field are not read or checked.
+- A ragged CSV row (more non-empty fields than the header) is reported as an error and not
+  emitted (its columns cannot be trusted); a short row is padded with None.
+- Reading is in-process; a caller that wants CPU/memory limits runs it in a worker process.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import struct
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import defusedxml.ElementTree as DET
+import python_calamine as pc
+
+from analytics.model import FIELDS, REQUIRED_FIELDS
+from analytics.problems import InputRejected, Problem, error, warning
+from analytics.text import fold, fold_words, nfc
+
+MAX_BYTES = 25 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLS = 200
+MAX_CELL_CHARS = 32_767
+MAX_INFLATED = 400 * 1024 * 1024
+MAX_RATIO = 200
+MAX_MEMBERS = 10_000
+
+HEADER_SCAN_ROWS = 30
+# Members smaller than this are not held to MAX_RATIO (a tiny, very regular XML part can compress
+# 300:1 and is harmless); the overall ratio is checked once the total exceeds OVERALL_FLOOR.
+RATIO_FLOOR = 1024 * 1024
+OVERALL_FLOOR = 10 * 1024 * 1024
+MAX_FORMULA_WARNINGS = 50
+
+VARIANTS_CSV = Path(__file__).resolve().parents[1] / "data" / "reference" / "header_variants.csv"
+
+TEXT_FORMATS = ("csv", "tsv", "txt")
+ODS_MIMETYPES = (
+    b"application/vnd.oasis.opendocument.spreadsheet",
+    b"application/vnd.oasis.opendocument.spreadsheet-template",
+)
+
+# Headers beyond data/reference/header_variants.csv: English sheets, difficulty/priority flags,
+# and sub-headers under a merged "Thời hạn" group ("Theo kế hoạch" | "Thực tế").
+EXTRA_VARIANTS: dict[str, tuple[str, ...]] = {
+    "row_no": ("No.", "No", "S/N", "Seq"),
+    "group": ("Group", "Category", "Area"),
+    "task_id": ("Task ID", "ID", "Task code", "Code"),
+    "task": ("Task", "Tasks", "Task name", "Task description", "Description", "Content"),
+    "lead_agency": (
+        "Lead agency",
+        "Lead",
+        "Lead unit",
+        "Lead agencies",
+        "Responsible agency",
+        "Assigned to",
+    ),
+    "support_agencies": (
+        "Supporting agencies",
+        "Supporting agency",
+        "Support agencies",
+        "Coordinating agencies",
+        "Supporting",
+    ),
+    "product": ("Product", "Products", "Output", "Outputs", "Deliverable", "Expected output"),
+    "submission_level": ("Submission level", "Issuing authority", "Approval level"),
+    "deadline": (
+        "Deadline",
+        "Due date",
+        "Due",
+        "Target date",
+        "Time limit",
+        "Theo kế hoạch",
+        "Kế hoạch",
+        "Thời hạn theo kế hoạch",
+        "Hạn",
+    ),
+    "source_doc": ("Source document", "Assigning document"),
+    "assigned_date": ("Assigned date", "Date assigned", "Assigned on"),
+    "status": ("Status", "Progress", "Implementation status"),
+    "progress_pct": ("% complete", "Progress (%)", "Percent complete"),
+    "completion_date": (
+        "Completion date",
+        "Completed on",
+        "Date completed",
+        "Actual completion",
+        "Thực tế",
+        "Hoàn thành thực tế",
+        "Thời gian thực tế",
+        "Ngày hoàn thành thực tế",
+    ),
+    "result": ("Result", "Results", "Outcome"),
+    "issues": (
+        "Causes",
+        "Cause",
+        "Reason for delay",
+        "Reasons for delay",
+        "Difficulties",
+        "Issues",
+    ),
+    "proposals": ("Proposals", "Proposal", "Recommendations"),
+    "notes": ("Notes", "Note", "Remarks", "Comments"),
+    "leader": ("Leader", "Supervising leader"),
+    "focal_point": ("Focal point", "Contact person"),
+    "difficulty": (
+        "Mức độ khó",
+        "Độ khó",
+        "Nhiệm vụ khó",
+        "Nhiệm vụ khó khăn",
+        "Nhiệm vụ khó khăn, phức tạp",
+        "Mức độ ưu tiên",
+        "Ưu tiên",
+        "Trọng tâm",
+        "Nhiệm vụ trọng tâm",
+        "Difficulty",
+        "Difficult",
+        "Priority",
+    ),
+}
+
+_FIELD_INDEX = {f: i for i, f in enumerate(FIELDS)}
+_EXACT_WEIGHT = 1000
+_CONTAINS_WEIGHT = 500
+
+ERROR_LITERALS = frozenset(
+    {
+        "#N/A",
+        "#REF!",
+        "#VALUE!",
+        "#DIV/0!",
+        "#NAME?",
+        "#NULL!",
+        "#NUM!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#GETTING_DATA",
+    }
+)
+_LIBRE_ERROR = re.compile(r"Err:\d{3}")
+
+_ROMAN_OR_LETTER = re.compile(r"(?:[IVXLC]+|[ivxlc]+|[A-Za-zĐđ])\s*[.)]?")
+_ARABIC = re.compile(r"(\d{1,3})\s*[.)]?")
+_ITEM_MARK = re.compile(r"[\d.\-+*•–)]+")  # "1.2", "-", "+": a task row's number or bullet
+_COLNUM = re.compile(r"[(\[]?\s*(?:\d{1,3}|[A-Za-z])\s*[)\]]?(?:\s*[=+\-*/x×]\s*.*)?")
+_TRAILER_STARTS = ("tong cong", "tong so", "ghi chu", "nguoi lap", "noi nhan")
+_STOP_STARTS = ("nguoi lap", "noi nhan")
+_CONG = re.compile(r"cong(?:$|\s*[:(\[\d.\-])")
+_HSPACE = re.compile(r"[^\S\n]+")
+_ODD_SPACE = re.compile(r"[^\S ]|  ")
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')
+_V_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+
+
+# ---------------------------------------------------------------------------------------------
+# public data classes
+
+
+@dataclass(slots=True)
+class RawRow:
+    row: int  # the spreadsheet's own 1-based row number (CSV: 1-based record number)
+    values: dict[str, object]  # canonical field -> cell value
+    group: str | None  # text of the last section heading row above it
+
+
+@dataclass
+class RawTable:
+    file_name: str
+    file_format: str  # 'xlsx','xlsm','xls','ods','csv','tsv','txt'
+    sheet: str | None
+    sheets: list[str]  # all sheet names (for a picker)
+    header_row: int  # 1-based (top row when the header spans two rows)
+    headers: list[str]  # header text per column ("Thời hạn / Thực tế" for two-row headers)
+    mapping: dict[str, int]  # canonical field -> 0-based column index
+    rows: list[RawRow]
+    warnings: list[Problem]  # row problems: level "error" blocks an ingest, "warning" does not
+    epoch_1904: bool = False
+    encoding: str | None = None  # for text files
+    delimiter: str | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.warnings if p.level == "error"]
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _reject(code: str, en: str, vi: str, **kw) -> InputRejected:
+    return InputRejected([error(code, en, vi, **kw)])
+
+
+def _damaged(detail: str = "") -> InputRejected:
+    extra = f" ({detail})" if detail else ""
+    return _reject(
+        "damaged_file",
+        f"The file is damaged or incomplete and cannot be read{extra}. Open it in Excel, save it "
+        "again as .xlsx and upload that copy.",
+        f"Tệp bị hỏng hoặc không đầy đủ, không đọc được{extra}. Hãy mở tệp bằng Excel, lưu lại "
+        "dạng .xlsx rồi tải lên bản đó.",
+    )
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def _show(value: object, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _htext(value: object) -> str:
+    """A cell as header text (single line, NFC)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return nfc(value)
+
+
+def _clean_str(text: str) -> str | None:
+    """NFC, NBSP → space, spaces collapsed, stripped; line breaks inside the cell kept."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if _ODD_SPACE.search(text) is None:
+        return text.strip() or None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line) or None
+
+
+def _is_error_literal(text: str) -> bool:
+    return text[:1] == "#" and text in ERROR_LITERALS or bool(_LIBRE_ERROR.fullmatch(text))
+
+
+def _stt_text(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return value.strip()
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# header variants and scoring
+
+
+@lru_cache(maxsize=1)
+def _variants() -> tuple[dict[str, tuple[str, ...]], tuple[tuple[str, str, int], ...]]:
+    """(exact key -> fields, contains entries (padded key, field, key length))."""
+    pairs: list[tuple[str, str]] = []
+    with VARIANTS_CSV.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for rec in reader:
+            if len(rec) < 2 or rec[0].strip() not in _FIELD_INDEX:
+                continue
+            for variant in rec[1].split("|"):
+                if "(group row)" in variant:  # a group given by a row, not a column
+                    continue
+                pairs.append((rec[0].strip(), variant))
+    for fld, extra in EXTRA_VARIANTS.items():
+        pairs.extend((fld, v) for v in extra)
+    exact: dict[str, list[str]] = {}
+    contains: dict[tuple[str, str], int] = {}
+    for fld, variant in pairs:
+        key = _hkey(variant)
+        if not key:
+            continue
+        exact.setdefault(key, [])
+        if fld not in exact[key]:
+            exact[key].append(fld)
+        if len(key) >= 4 or fld == "row_no":
+            contains[(f" {key} ", fld)] = len(key)
+    exact_t = {k: tuple(v) for k, v in exact.items()}
+    contains_t = tuple((k, f, n) for (k, f), n in contains.items())
+    return exact_t, contains_t
+
+
+def _hkey(text: object) -> str:
+    key = fold_words(text)
+    return key if key else fold(text)
+
+
+@lru_cache(maxsize=4096)
+def _match(text: str) -> dict[str, tuple[int, bool]]:
+    """Canonical fields a header text matches: field -> (score, exact)."""
+    if not text or len(text) > 120:
+        return {}
+    key = _hkey(text)
+    if not key:
+        return {}
+    exact, contains = _variants()
+    found: dict[str, tuple[int, bool]] = {}
+    for fld in exact.get(key, ()):
+        found[fld] = (_EXACT_WEIGHT + len(key), True)
+    if key.count(" ") < 12:
+        padded = f" {key} "
+        for vkey, fld, n in contains:
+            if vkey in padded and len(vkey) - 2 < len(key):
+                score = _CONTAINS_WEIGHT + n
+                if fld not in found or found[fld][0] < score:
+                    found[fld] = (score, False)
+    return found
+
+
+@dataclass
+class _Header:
+    top: int  # 0-based grid index of the first header row
+    bottom: int  # 0-based grid index of the last header row
+    headers: list[str]
+    mapping: dict[str, int]
+    score: float
+
+
+def _assign(
+    per_column: list[dict[str, tuple[int, bool]]],
+) -> tuple[dict[str, int], float]:
+    """Greedy one-to-one assignment of fields to columns: best score first, ties leftmost."""
+    cands = []
+    for col, found in enumerate(per_column):
+        for fld, (score, is_exact) in found.items():
+            cands.append((-score, col, _FIELD_INDEX[fld], fld, is_exact))
+    cands.sort()
+    mapping: dict[str, int] = {}
+    used: set[int] = set()
+    total = 0.0
+    for _neg, col, _fi, fld, is_exact in cands:
+        if fld in mapping or col in used:
+            continue
+        mapping[fld] = col
+        used.add(col)
+        total += 1.0 if is_exact else 0.6
+    return mapping, total
+
+
+def _row_texts(row: list) -> list[str]:
+    return [_htext(v) for v in row]
+
+
+def _single(grid: list[list], i: int) -> _Header:
+    texts = _row_texts(grid[i])
+    mapping, score = _assign([_match(t) for t in texts])
+    return _Header(i, i, texts, mapping, score)
+
+
+def _pair(grid: list[list], i: int) -> _Header | None:
+    """Rows i and i+1 as one header (a merged group header over sub-headers)."""
+    if i + 1 >= len(grid):
+        return None
+    top, sub = _row_texts(grid[i]), _row_texts(grid[i + 1])
+    if _is_colnum_row(grid[i + 1]):
+        return None
+    width = max(len(top), len(sub))
+    top += [""] * (width - len(top))
+    sub += [""] * (width - len(sub))
+    texts, found = [], []
+    for t, s in zip(top, sub, strict=True):
+        if t and s and fold(t) != fold(s):
+            combined = f"{t} / {s}"
+            m = dict(_match(combined))
+            for fld, val in _match(s).items():
+                if fld not in m or m[fld][0] < val[0]:
+                    m[fld] = val
+        else:
+            combined = t or s
+            m = _match(combined)
+        texts.append(combined)
+        found.append(m)
+    mapping, score = _assign(found)
+    return _Header(i, i + 1, texts, mapping, score)
+
+
+def _good(h: _Header) -> bool:
+    n = len(h.mapping)
+    return n >= 3 or (n >= 2 and any(f in h.mapping for f in REQUIRED_FIELDS))
+
+
+def _row_scores(grid: list[list]) -> list[tuple[int, float]]:
+    out = []
+    for i in range(min(HEADER_SCAN_ROWS, len(grid))):
+        h = _single(grid, i)
+        if h.score > 0:
+            out.append((i, h.score))
+    return out
+
+
+def _detect_header(grid: list[list], given: int | None = None) -> _Header | None:
+    """Best header among the first rows (or at the given 0-based row), two-row aware."""
+    if given is not None:
+        best = _single(grid, given)
+        below = _pair(grid, given)
+        if below is not None and below.score > best.score:
+            return below
+        return best
+    scores = _row_scores(grid)
+    if not scores:
+        return None
+    i = min(scores, key=lambda rs: (-rs[1], rs[0]))[0]
+    best = _single(grid, i)
+    if i > 0:
+        above_alone = _single(grid, i - 1)
+        above = _pair(grid, i - 1)
+        if above is not None and _good(above_alone) and above.score >= best.score:
+            return above
+    below = _pair(grid, i)
+    if below is not None and below.score > best.score:
+        return below
+    return best
+
+
+def _is_colnum_row(row: list) -> bool:
+    """The "(1) (2) (3)" / "A B C" row printed under a header."""
+    nonempty = [v for v in row if v != "" and v is not None]
+    if len(nonempty) < 2:
+        return False
+    hits = 0
+    for v in nonempty:
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)):
+            hits += float(v).is_integer() and 0 <= v <= 400
+        elif isinstance(v, str) and _COLNUM.fullmatch(v.strip()):
+            hits += 1
+    return hits >= max(2, 0.7 * len(nonempty))
+
+
+# ---------------------------------------------------------------------------------------------
+# format sniffing and containers
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", "ảnh PNG"),
+    (b"\xff\xd8\xff", "a JPEG image", "ảnh JPEG"),
+    (b"GIF87a", "a GIF image", "ảnh GIF"),
+    (b"GIF89a", "a GIF image", "ảnh GIF"),
+    (b"%PDF", "a PDF document", "tài liệu PDF"),
+    (b"\x7fELF", "a Linux executable", "tệp chạy Linux"),
+    (b"\x1f\x8b", "a gzip archive", "tệp nén gzip"),
+    (b"BZh", "a bzip2 archive", "tệp nén bzip2"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "tệp nén 7-Zip"),
+    (b"Rar!\x1a\x07", "a RAR archive", "tệp nén RAR"),
+    (b"\xfd7zXZ\x00", "an xz archive", "tệp nén xz"),
+    (b"\x28\xb5\x2f\xfd", "a zstd archive", "tệp nén zstd"),
+    (b"RIFF", "a media file", "tệp đa phương tiện"),
+    (b"{\\rtf", "an RTF document", "tài liệu RTF"),
+    (b"SQLite format 3\x00", "an SQLite database", "cơ sở dữ liệu SQLite"),
+    (b"\xca\xfe\xba\xbe", "a Java/Mach-O binary", "tệp nhị phân"),
+    (b"\xcf\xfa\xed\xfe", "a macOS executable", "tệp chạy macOS"),
+)
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_NAMES = (
+    "EncryptedPackage".encode("utf-16-le"),
+    "EncryptionInfo".encode("utf-16-le"),
+)
+_WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+_SUPPORTED_HINT_EN = (
+    "Upload an Excel workbook (.xlsx, .xlsm, .xls), an .ods sheet or a CSV/TSV text file."
+)
+_SUPPORTED_HINT_VI = (
+    "Hãy tải lên sổ tính Excel (.xlsx, .xlsm, .xls), bảng .ods hoặc tệp văn bản CSV/TSV."
+)
+
+
+def _not_supported(what_en: str, what_vi: str, file_name: str) -> InputRejected:
+    return _reject(
+        "unsupported_format",
+        f"'{file_name}' is {what_en}, not a spreadsheet. {_SUPPORTED_HINT_EN}",
+        f"'{file_name}' là {what_vi}, không phải bảng tính. {_SUPPORTED_HINT_VI}",
+        value=file_name,
+    )
+
+
+def _eocd_entries(data: bytes) -> int | None:
+    """Number of members declared in the zip's end-of-central-directory record."""
+    pos = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if pos < 0 or pos + 22 > len(data):
+        return None
+    entries = struct.unpack_from("<H", data, pos + 10)[0]
+    if entries == 0xFFFF:  # zip64: the locator sits just before the EOCD
+        loc = pos - 20
+        if loc >= 0 and data[loc : loc + 4] == b"PK\x06\x07":
+            off = struct.unpack_from("<Q", data, loc + 8)[0]
+            if data[off : off + 4] == b"PK\x06\x06":
+                return struct.unpack_from("<Q", data, off + 32)[0]
+    return entries
+
+
+def _bomb(en: str, vi: str) -> InputRejected:
+    return _reject(
+        "zip_bomb",
+        f"Refused as a possible zip bomb: {en}. A real task workbook is far smaller.",
+        f"Từ chối vì có thể là 'bom nén' (zip bomb): {vi}. Một sổ nhiệm vụ thật nhỏ hơn nhiều.",
+    )
+
+
+def check_container(data: bytes) -> None:
+    """Refuse a zip whose central directory promises too much (zip bomb); milliseconds."""
+    entries = _eocd_entries(data)
+    if entries is None:
+        raise _damaged("no zip directory")
+    if entries > MAX_MEMBERS:
+        raise _bomb(
+            f"{entries:,} members (max {MAX_MEMBERS:,})",
+            f"{entries:,} thành phần (tối đa {MAX_MEMBERS:,})",
+        )
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise _damaged(type(exc).__name__) from None
+    if len(infos) > MAX_MEMBERS:
+        raise _bomb(f"{len(infos):,} members", f"{len(infos):,} thành phần")
+    total = total_c = 0
+    for zi in infos:
+        total += zi.file_size
+        total_c += zi.compress_size
+        if total > MAX_INFLATED:
+            raise _bomb(
+                f"the parts inflate to more than {MAX_INFLATED // 2**20} MB",
+                f"các thành phần giải nén ra hơn {MAX_INFLATED // 2**20} MB",
+            )
+        if zi.file_size > RATIO_FLOOR and zi.file_size > MAX_RATIO * max(zi.compress_size, 1):
+            ratio = zi.file_size // max(zi.compress_size, 1)
+            raise _bomb(
+                f"member '{zi.filename}' inflates {ratio}:1 (max {MAX_RATIO}:1)",
+                f"thành phần '{zi.filename}' giải nén gấp {ratio} lần (tối đa {MAX_RATIO})",
+            )
+    if total > OVERALL_FLOOR and total > MAX_RATIO * max(total_c, 1):
+        ratio = total // max(total_c, 1)
+        raise _bomb(
+            f"the archive inflates {ratio}:1 overall (max {MAX_RATIO}:1)",
+            f"toàn bộ tệp giải nén gấp {ratio} lần (tối đa {MAX_RATIO})",
+        )
+
+
+@dataclass
+class _ZipInfo:
+    kind: str  # 'xlsx' | 'xlsm' | 'ods'
+    workbook_path: str | None = None
+    # worksheet member -> (holds error cells, holds formulas)
+    flags: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+
+
+def _zip_kind(data: bytes, file_name: str) -> _ZipInfo:
+    check_container(data)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        names = set(zf.namelist())
+        if "mimetype" in names:
+            mime = zf.read("mimetype").strip()
+            if mime in ODS_MIMETYPES:
+                return _ZipInfo("ods")
+            if mime.startswith(b"application/vnd.oasis.opendocument"):
+                raise _not_supported(
+                    "an OpenDocument file that is not a spreadsheet",
+                    "tệp OpenDocument nhưng không phải bảng tính",
+                    file_name,
+                )
+        ctypes = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except InputRejected:
+        raise
+    except Exception as exc:  # zipfile raises many kinds on damaged archives
+        raise _damaged(type(exc).__name__) from None
+    wb_path, macro = None, False
+    if ctypes:
+        try:
+            root = DET.fromstring(ctypes)
+        except Exception:
+            raise _damaged("[Content_Types].xml") from None
+        for el in root:
+            ctype = el.get("ContentType", "")
+            part = el.get("PartName", "")
+            if ctype.endswith("sheet.binary.macroEnabled.main"):
+                raise _reject(
+                    "unsupported_format",
+                    f"'{file_name}' is an Excel binary workbook (.xlsb). Save it as .xlsx and "
+                    "upload again.",
+                    f"'{file_name}' là sổ Excel nhị phân (.xlsb). Hãy lưu lại dạng .xlsx rồi tải "
+                    "lên lại.",
+                    value=file_name,
+                )
+            if ctype.endswith(".main+xml") and (
+                "spreadsheetml" in ctype or "ms-excel.sheet" in ctype
+            ):
+                wb_path = part.lstrip("/")
+                macro = macro or "macroEnabled" in ctype
+    if wb_path is None and "xl/workbook.xml" in names:
+        wb_path = "xl/workbook.xml"
+    if wb_path is None or wb_path not in names:
+        if "word/document.xml" in names:
+            raise _not_supported("a Word document", "tài liệu Word", file_name)
+        if "ppt/presentation.xml" in names:
+            raise _not_supported("a PowerPoint file", "tệp PowerPoint", file_name)
+        raise _not_supported("a zip archive", "tệp nén zip", file_name)
+    try:
+        head = zf.read(wb_path)
+    except Exception as exc:
+        raise _damaged(type(exc).__name__) from None
+    if b"http://purl.oclc.org/ooxml" in head:
+        raise _reject(
+            "strict_ooxml",
+            f"'{file_name}' is saved as 'Strict Open XML', which cannot be read. In Excel use "
+            "File > Save As > 'Excel Workbook (.xlsx)' and upload again.",
+            f"'{file_name}' được lưu dạng 'Strict Open XML', không đọc được. Trong Excel chọn "
+            "Tệp > Lưu thành > 'Excel Workbook (.xlsx)' rồi tải lên lại.",
+            value=file_name,
+        )
+    macro = macro or "xl/vbaProject.bin" in names
+    return _ZipInfo("xlsm" if macro else "xlsx", workbook_path=wb_path)
+
+
+def _text_binaryish(text: str) -> bool:
+    sample = text[:20_000]
+    if "\x00" in sample:
+        return True
+    bad = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f\v")
+    return bad > max(2, len(sample) // 100)
+
+
+def _sniff(data: bytes, file_name: str) -> tuple[str, dict]:
+    blank = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"
+    if not data or (not data[:4096].strip(blank) and not data.strip(blank)):
+        raise _reject(
+            "empty_file",
+            f"'{file_name}' is empty.",
+            f"Tệp '{file_name}' trống, không có nội dung.",
+            value=file_name,
+        )
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        info = _zip_kind(data, file_name)
+        return info.kind, {"zip": info}
+    if data[:8] == _OLE:
+        if any(n in data for n in _ENCRYPTED_NAMES):
+            raise _reject(
+                "password_protected",
+                f"'{file_name}' is password-protected (encrypted). Remove the password in Excel "
+                "(File > Info > Protect Workbook > Encrypt with Password, clear it), save and "
+                "upload again.",
+                f"'{file_name}' được đặt mật khẩu (mã hoá). Hãy gỡ mật khẩu trong Excel (Tệp > "
+                "Thông tin > Bảo vệ sổ làm việc > Mã hoá bằng mật khẩu, xoá mật khẩu), lưu và "
+                "tải lên lại.",
+                value=file_name,
+            )
+        if not any(n in data for n in _WORKBOOK_STREAMS):
+            raise _not_supported(
+                "an Office file that is not an Excel workbook (a Word or Outlook file?)",
+                "tệp Office nhưng không phải sổ Excel (tệp Word hoặc Outlook?)",
+                file_name,
+            )
+        return "xls", {}
+    for magic, en, vi in _MAGIC:
+        if data.startswith(magic):
+            raise _not_supported(en, vi, file_name)
+    if data.startswith(b"MZ") and b"\x00" in data[:64]:
+        raise _not_supported("a Windows executable", "tệp chạy Windows", file_name)
+    try:
+        text, encoding = decode_text(data)
+    except InputRejected:
+        raise _not_supported(
+            "not a spreadsheet or a text table in a known encoding",
+            "không phải bảng tính hoặc bảng văn bản với bảng mã đã biết",
+            file_name,
+        ) from None
+    if _text_binaryish(text):
+        raise _not_supported("a binary file", "tệp nhị phân", file_name)
+    lead = text[:2048].lstrip("\ufeff \t\r\n").lower()
+    if lead.startswith(("<!doctype html", "<html", "<table", "<meta", "<?xml", "<head", "<body")):
+        raise _reject(
+            "unsupported_format",
+            f"'{file_name}' is a web page or XML file saved under a spreadsheet name (some systems "
+            "export 'Excel' files this way). Open it in Excel, save it as .xlsx and upload that.",
+            f"'{file_name}' là trang web hoặc tệp XML mang tên bảng tính (một số hệ thống xuất "
+            "'Excel' theo cách này). Hãy mở bằng Excel, lưu dạng .xlsx rồi tải lên bản đó.",
+            value=file_name,
+        )
+    delim = _detect_delimiter(text)
+    fmt = {",": "csv", ";": "csv", "\t": "tsv"}.get(delim, "txt")
+    return fmt, {"text": text, "encoding": encoding, "delimiter": delim}
+
+
+def sniff_format(data: bytes, file_name: str) -> str:
+    """'xlsx','xlsm','xls','ods','csv','tsv','txt' decided by content; InputRejected otherwise."""
+    return _sniff(data, file_name)[0]
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(NFC text, encoding): BOMs first, then UTF-8, then Vietnamese Windows cp1258; else refuse."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = [("utf-8-sig", data)]
+    elif data.startswith(b"\xff\xfe") and not data.startswith(b"\xff\xfe\x00\x00"):
+        candidates = [("utf-16-le", data[2:])]
+    elif data.startswith(b"\xfe\xff"):
+        candidates = [("utf-16-be", data[2:])]
+    else:
+        candidates = [("utf-8", data)]
+        head = data[:4000]
+        if len(head) >= 4 and head.count(b"\x00") > len(head) // 4:
+            # UTF-16 without a BOM: the zero bytes sit in the high half of ASCII characters
+            odd = head[1::2].count(b"\x00")
+            even = head[0::2].count(b"\x00")
+            candidates.insert(0, ("utf-16-le" if odd > even else "utf-16-be", data))
+        candidates.append(("cp1258", data))
+    for encoding, payload in candidates:
+        try:
+            text = payload.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return unicodedata.normalize("NFC", text), encoding
+    raise _reject(
+        "unknown_encoding",
+        "The text file is neither UTF-8, UTF-16 nor Vietnamese Windows (cp1258) text. Save it "
+        "from Excel as 'CSV UTF-8' and upload again.",
+        "Tệp văn bản không ở bảng mã UTF-8, UTF-16 hay Windows tiếng Việt (cp1258). Hãy lưu từ "
+        "Excel dạng 'CSV UTF-8' rồi tải lên lại.",
+    )
+
+
+def _detect_delimiter(text: str) -> str | None:
+    """The delimiter among tab ; , | giving the most rows of one consistent width (quotes kept)."""
+    sample = text[:65_536]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rfind("\n")]
+    best, best_key = None, (0, 0)
+    for delim in ("\t", ";", ",", "|"):
+        try:
+            records = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))
+        except csv.Error:
+            continue
+        counts: dict[int, int] = {}
+        for rec in records[:200]:
+            if any(f.strip() for f in rec):
+                counts[len(rec)] = counts.get(len(rec), 0) + 1
+        multi = {n: c for n, c in counts.items() if n > 1}
+        if not multi:
+            continue
+        width, freq = max(multi.items(), key=lambda nc: (nc[1], nc[0]))
+        if (freq, width) > best_key:
+            best, best_key = delim, (freq, width)
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# sources: a grid of rows with 0-based index = sheet row - 1
+
+
+@dataclass
+class _Grid:
+    rows: list[list]
+    raw: dict[int, list]  # rows as written, where merged-cell filling changed them
+    cell_errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    uncached: set[tuple[int, int]] = field(default_factory=set)
+    ragged: dict[int, int] = field(default_factory=dict)  # CSV: row index -> field count
+    from_above: set[tuple[int, int]] = field(default_factory=set)  # filled by a vertical merge
+
+
+def _fill_merges(
+    rows: list[list], merges, *, keep_raw: bool, from_above: set | None = None
+) -> dict[int, list]:
+    """Give every merged cell its top-left value; return the touched rows as written, and
+    collect in from_above the cells filled from a row above (vertical merges)."""
+    raw: dict[int, list] = {}
+    n = len(rows)
+    budget = 2 * sum(map(len, rows)) + 10_000  # overlapping ranges must not multiply the work
+    for (r0, c0), (r1, c1) in merges or ():
+        if r0 >= n or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if value == "" or value is None:
+            continue
+        for r in range(r0, min(r1, n - 1) + 1):
+            row = rows[r]
+            last = min(c1, len(row) - 1)
+            if last < c0:
+                continue
+            budget -= last - c0 + 1
+            if budget < 0:
+                raise _reject(
+                    "damaged_file",
+                    "The sheet's merged cell ranges overlap or cover far more than the data; "
+                    "unmerge the cells and upload again.",
+                    "Các vùng gộp ô của trang chồng lên nhau hoặc vượt xa vùng dữ liệu; hãy bỏ gộp "
+                    "ô rồi tải lên lại.",
+                )
+            if keep_raw and r not in raw:
+                raw[r] = list(row)
+            for c in range(c0, last + 1):
+                row[c] = value
+            if from_above is not None and r > r0:
+                from_above.update((r, c) for c in range(c0, last + 1))
+    return raw
+
+
+def _xlsx_sheet_members(zf: zipfile.ZipFile, wb_path: str) -> tuple[dict[str, str], bool]:
+    """(sheet name -> worksheet member path, date1904) from workbook.xml and its rels."""
+    root = DET.fromstring(zf.read(wb_path))
+    ns_main = root.tag.split("}")[0] + "}" if root.tag.startswith("{") else ""
+    epoch = False
+    pr = root.find(f"{ns_main}workbookPr")
+    if pr is not None and pr.get("date1904", "").strip().lower() in ("1", "true"):
+        epoch = True
+    base = wb_path.rsplit("/", 1)[0] if "/" in wb_path else ""
+    rels_path = (
+        f"{base}/_rels/{wb_path.rsplit('/', 1)[-1]}.rels" if base else f"_rels/{wb_path}.rels"
+    )
+    targets: dict[str, str] = {}
+    try:
+        rels = DET.fromstring(zf.read(rels_path))
+        for rel in rels:
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                path = target.lstrip("/")
+            else:
+                parts = (base.split("/") if base else []) + target.split("/")
+                stack: list[str] = []
+                for p in parts:
+                    if p == "..":
+                        if stack:
+                            stack.pop()
+                    elif p and p != ".":
+                        stack.append(p)
+                path = "/".join(stack)
+            targets[rel.get("Id", "")] = path
+    except KeyError:
+        pass
+    members: dict[str, str] = {}
+    sheets = root.find(f"{ns_main}sheets")
+    for sh in sheets if sheets is not None else ():
+        rid = next((v for k, v in sh.attrib.items() if k.endswith("}id")), None)
+        if rid and rid in targets:
+            members[sh.get("name", "")] = targets[rid]
+    return members, epoch
+
+
+def _inflate_all(data: bytes, info: _ZipInfo) -> None:
+    """Inflate every member once with a running cap (declared sizes may lie); note which
+    worksheet parts hold error cells or formulas."""
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    total = 0
+    view = memoryview(data)
+    for zi in zf.infolist():
+        if zi.is_dir():
+            continue
+        if zi.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _damaged(f"unsupported compression method {zi.compress_type}")
+        off = zi.header_offset
+        if data[off : off + 4] != b"PK\x03\x04":
+            raise _damaged("bad member header")
+        name_len, extra_len = struct.unpack_from("<HH", data, off + 26)
+        start = off + 30 + name_len + extra_len
+        comp = view[start : start + zi.compress_size]
+        if len(comp) < zi.compress_size:
+            raise _damaged("member cut short")
+        scan = zi.filename.startswith("xl/worksheets/") and zi.filename.endswith(".xml")
+        if zi.compress_size == 0 and zi.file_size == 0:
+            continue
+        if zi.compress_type == zipfile.ZIP_STORED:
+            produced = len(comp)
+            if total + produced > MAX_INFLATED:
+                raise _bomb("the parts are too large", "các thành phần quá lớn")
+            if scan:
+                body = bytes(comp)
+                info.flags[zi.filename] = (b't="e"' in body, _has_formula(body))
+            total += produced
+            continue
+        has_err = has_f = False
+        tail = b""
+        produced = 0
+        d = zlib.decompressobj(-15)
+        step = 1 << 20
+        for pos in range(0, len(comp), step):
+            piece = comp[pos : pos + step]
+            while piece:
+                try:
+                    out = d.decompress(piece, 8 * step)
+                except zlib.error:
+                    raise _damaged("corrupt compressed data") from None
+                produced += len(out)
+                if produced > zi.file_size or total + produced > MAX_INFLATED:
+                    raise _bomb(
+                        f"member '{zi.filename}' inflates beyond its declared size",
+                        f"thành phần '{zi.filename}' giải nén vượt kích thước khai báo",
+                    )
+                if scan and out:
+                    edge = tail + out[:8]
+                    if not has_err:
+                        has_err = b't="e"' in out or b't="e"' in edge
+                    if not has_f:
+                        has_f = _has_formula(out) or _has_formula(edge)
+                    tail = out[-8:]
+                piece = d.unconsumed_tail
+            if d.eof:
+                break
+        if not d.eof or produced != zi.file_size:
+            raise _damaged(f"member '{zi.filename}' is incomplete")
+        total += produced
+        if scan:
+            info.flags[zi.filename] = (has_err, has_f)
+
+
+def _has_formula(xml: bytes) -> bool:
+    return b"<f>" in xml or b"<f " in xml or b":f>" in xml or b":f " in xml
+
+
+def _cell_ref(xml: bytes, pos: int) -> tuple[int, int, int] | None:
+    """(row0, col0, end of start tag) of the <c> element that contains position pos."""
+    start = xml.rfind(b"<c ", 0, pos + 1)
+    alt = xml.rfind(b":c ", 0, pos + 1)
+    if alt > start:
+        start = xml.rfind(b"<", 0, alt)
+    if start < 0:
+        return None
+    tag_end = xml.find(b">", start)
+    if tag_end < 0:
+        return None
+    m = _CELL_REF.search(xml, start, tag_end + 1)
+    if not m:
+        return None
+    return int(m.group(2)) - 1, _col_index(m.group(1)), tag_end
+
+
+def _formula_starts(xml: bytes):
+    """Positions of <f> elements (unprefixed fast path; a regex for prefixed markup)."""
+    pos = xml.find(b"<f")
+    if pos < 0:
+        yield from (m.start() for m in re.finditer(rb"<\w+:f[\s>/]", xml))
+        return
+    while pos >= 0:
+        if xml[pos + 2 : pos + 3] in (b">", b" ", b"/", b"\t", b"\n", b"\r"):
+            yield pos
+        pos = xml.find(b"<f", pos + 2)
+
+
+def _scan_sheet_xml(xml: bytes, errors: bool, formulas: bool):
+    """Error cells {(row0, col0): code} and formula cells without a cached value {(row0, col0)}."""
+    found: dict[tuple[int, int], str] = {}
+    uncached: set[tuple[int, int]] = set()
+    if errors:
+        pos = xml.find(b't="e"')
+        while pos >= 0:
+            ref = _cell_ref(xml, pos)
+            if ref is not None:
+                r, c, tag_end = ref
+                code = "#ERROR"
+                if xml[tag_end - 1 : tag_end] != b"/":
+                    end = _CELL_END.search(xml, tag_end, tag_end + 4000)
+                    stop = end.start() if end else tag_end + 4000
+                    v = _V_VALUE.search(xml, tag_end, stop)
+                    if v:
+                        code = v.group(1).decode("utf-8", "replace").strip() or code
+                found[(r, c)] = code
+            pos = xml.find(b't="e"', pos + 5)
+    if formulas:
+        for pos in _formula_starts(xml):
+            gt = xml.find(b">", pos)
+            if gt < 0:
+                break
+            if xml[gt - 1 : gt] == b"/":
+                after = gt + 1
+            else:
+                close = xml.find(b"</", gt)
+                after = xml.find(b">", close) + 1 if close >= 0 else -1
+                if after <= 0:
+                    break
+            nxt = xml[after : after + 16].lstrip()
+            if nxt.startswith((b"</", b"<v/>", b"<v />", b"<v></v>")):
+                ref = _cell_ref(xml, pos)
+                if ref is not None:
+                    uncached.add((ref[0], ref[1]))
+    return found, uncached
+
+
+class _Workbook:
+    """A calamine workbook plus what we learnt from its zip parts."""
+
+    def __init__(self, data: bytes, fmt: str, zip_info: _ZipInfo | None):
+        self.data = data
+        self.fmt = fmt
+        self.zip_info = zip_info
+        self.epoch_1904 = False
+        self.members: dict[str, str] = {}
+        if zip_info is not None:
+            _inflate_all(data, zip_info)
+            if fmt in ("xlsx", "xlsm") and zip_info.workbook_path:
+                try:
+                    zf = zipfile.ZipFile(io.BytesIO(data))
+                    self.members, self.epoch_1904 = _xlsx_sheet_members(zf, zip_info.workbook_path)
+                except InputRejected:
+                    raise
+                except Exception:
+                    raise _damaged("workbook.xml") from None
+        self.wb = _calamine(lambda: pc.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        self.names: list[str] = list(self.wb.sheet_names)
+        self.meta = {m.name: m for m in self.wb.sheets_metadata}
+
+    def is_chart(self, name: str) -> bool:
+        m = self.meta.get(name)
+        return m is not None and m.typ != pc.SheetTypeEnum.WorkSheet
+
+    def visible(self, name: str) -> bool:
+        m = self.meta.get(name)
+        return m is None or m.visible == pc.SheetVisibleEnum.Visible
+
+    def sheet(self, name: str):
+        return _calamine(lambda: self.wb.get_sheet_by_name(name))
+
+    def scan(self, name: str) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+        member = self.members.get(name)
+        if not member or self.zip_info is None:
+            return {}, set()
+        has_err, has_f = self.zip_info.flags.get(member, (False, False))
+        if not (has_err or has_f):
+            return {}, set()
+        try:
+            xml = zipfile.ZipFile(io.BytesIO(self.data)).read(member)
+        except Exception:
+            raise _damaged(member) from None
+        return _scan_sheet_xml(xml, has_err, has_f)
+
+
+def _calamine(fn):
+    try:
+        return fn()
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except InputRejected:
+        raise
+    except BaseException as exc:  # calamine raises CalamineError and, on panics, BaseException
+        name = type(exc).__name__
+        if "Password" in name or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise _reject(
+                "password_protected",
+                "The workbook is password-protected. Remove the password in Excel, save and "
+                "upload again.",
+                "Sổ tính được đặt mật khẩu. Hãy gỡ mật khẩu trong Excel, lưu và tải lên lại.",
+            ) from None
+        raise _damaged(f"{name}: {_show(exc, 120)}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def _too_many_rows(n: int) -> InputRejected:
+    return _reject(
+        "too_many_rows",
+        f"The table has about {n:,} rows below the header (max {MAX_ROWS:,}). Split the file.",
+        f"Bảng có khoảng {n:,} dòng dưới tiêu đề (tối đa {MAX_ROWS:,}). Hãy tách tệp.",
+        value=str(n),
+    )
+
+
+def _too_many_cols(n: int, sheet: str | None) -> InputRejected:
+    where_en = f" on sheet '{sheet}'" if sheet else ""
+    where_vi = f" ở trang '{sheet}'" if sheet else ""
+    return _reject(
+        "too_many_columns",
+        f"The table{where_en} has {n:,} columns (max {MAX_COLS}).",
+        f"Bảng{where_vi} có {n:,} cột (tối đa {MAX_COLS}).",
+        value=str(n),
+    )
+
+
+def _text_grid(text: str, delimiter: str | None) -> _Grid:
+    rows: list[list] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or "\x1f")
+    try:
+        for rec in reader:
+            rec = [f.strip() for f in rec]
+            rows.append(rec)
+            if len(rec) > MAX_COLS and any(f.strip() for f in rec[MAX_COLS:]):
+                raise _too_many_cols(len(rec), None)
+            if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS + 2:
+                raise _too_many_rows(len(rows))
+    except csv.Error as exc:
+        line = len(rows) + 1
+        raise _reject(
+            "damaged_file",
+            f"Record {line} cannot be read as delimited text ({exc}); check quotes.",
+            f"Không đọc được bản ghi {line} dạng văn bản phân cách ({exc}); kiểm tra dấu ngoặc kép.",
+            row=line,
+        ) from None
+    return _Grid(rows, {})
+
+
+def _mapped_header(h: _Header, mapping: dict[str, int] | None, width: int) -> dict[str, int]:
+    result = dict(h.mapping)
+    if not mapping:
+        return result
+    bad = []
+    for fld, col in mapping.items():
+        if fld not in _FIELD_INDEX or not isinstance(col, int) or not 0 <= col < width:
+            bad.append(f"{fld}={col}")
+    if bad:
+        raise _reject(
+            "bad_mapping",
+            f"The column mapping is not valid: {', '.join(bad)} (fields: {', '.join(FIELDS)}; "
+            f"columns 0..{width - 1}).",
+            f"Ánh xạ cột không hợp lệ: {', '.join(bad)} (trường: {', '.join(FIELDS)}; cột "
+            f"0..{width - 1}).",
+            value=", ".join(bad),
+        )
+    taken = set(mapping.values())
+    result = {f: c for f, c in result.items() if f not in mapping and c not in taken}
+    result.update(mapping)
+    return result
+
+
+def _no_header(sheet: str | None, looked: list[str]) -> InputRejected:
+    if sheet is not None and not looked:
+        en = f"No recognisable header row was found in the first 30 rows of sheet '{sheet}'."
+        vi = f"Không tìm thấy dòng tiêu đề nhận ra được trong 30 dòng đầu của trang '{sheet}'."
+    elif looked:
+        names = ", ".join(f"'{n}'" for n in looked)
+        en = f"No sheet has a recognisable header row (sheets looked at: {names})."
+        vi = f"Không trang nào có dòng tiêu đề nhận ra được (đã xem các trang: {names})."
+    else:
+        en = "No recognisable header row was found in the first 30 rows."
+        vi = "Không tìm thấy dòng tiêu đề nhận ra được trong 30 dòng đầu."
+    return _reject(
+        "no_header",
+        f"{en} Expected column headers such as 'STT', 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời hạn'.",
+        f"{vi} Cần các tiêu đề cột như 'STT', 'Nhiệm vụ', 'Cơ quan chủ trì', 'Thời hạn'.",
+        value=sheet,
+    )
+
+
+def _pick_sheet(wbk: _Workbook, sheet: str | None, header_row: int | None) -> _Picked:
+    """The sheet to read: the named one, else the first worksheet whose header scores well."""
+    names = wbk.names
+    if sheet is not None:
+        chosen = sheet if sheet in names else None
+        if chosen is None:
+            want = nfc(sheet)
+            chosen = next((n for n in names if nfc(n) == want), None)
+        if chosen is None:
+            listed = ", ".join(f"'{n}'" for n in names)
+            raise _reject(
+                "sheet_not_found",
+                f"Sheet '{sheet}' is not in the workbook; its sheets are: {listed}.",
+                f"Sổ tính không có trang '{sheet}'; các trang hiện có: {listed}.",
+                value=sheet,
+            )
+        if wbk.is_chart(chosen):
+            raise _reject(
+                "chart_sheet",
+                f"Sheet '{chosen}' is a chart sheet and holds no table.",
+                f"Trang '{chosen}' là trang biểu đồ, không chứa bảng.",
+                value=chosen,
+            )
+        order = [chosen]
+    else:
+        work = [n for n in names if not wbk.is_chart(n)]
+        if not work:
+            raise _reject(
+                "chart_sheets_only",
+                "The workbook holds only chart sheets, no table of tasks.",
+                "Sổ tính chỉ có trang biểu đồ, không có bảng nhiệm vụ.",
+            )
+        order = [n for n in work if wbk.visible(n)] + [n for n in work if not wbk.visible(n)]
+    looked: list[str] = []
+    too_wide: tuple[str, int] | None = None
+    fallback: _Picked | None = None
+    for name in order:
+        looked.append(name)
+        sh = wbk.sheet(name)
+        end = sh.end
+        if end is None:
+            continue
+        width = end[1] + 1
+        if width > MAX_COLS:
+            if sheet is not None:
+                raise _too_many_cols(width, name)
+            too_wide = too_wide or (name, width)
+            continue
+        preview = _calamine(
+            lambda sh=sh: sh.to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS + 2)
+        )
+        merges = _calamine(lambda sh=sh: sh.merged_cell_ranges) or []
+        _fill_merges(preview, merges, keep_raw=False)
+        head = _detect_header(preview)
+        picked = _Picked(name, sh, merges, end, head)
+        if head is not None and _good(head):
+            return picked
+        if fallback is None:
+            fallback = picked
+    if fallback is not None and header_row is not None:
+        return fallback
+    if sheet is not None and fallback is None:
+        raise _reject(
+            "empty_sheet",
+            f"Sheet '{order[0]}' is empty.",
+            f"Trang '{order[0]}' trống.",
+            value=order[0],
+        )
+    if too_wide is not None and fallback is None:
+        raise _too_many_cols(too_wide[1], too_wide[0])
+    if fallback is None:
+        raise _reject(
+            "empty_workbook",
+            "Every sheet in the workbook is empty.",
+            "Mọi trang trong sổ tính đều trống.",
+        )
+    raise _no_header(sheet, [] if sheet is not None else looked)
+
+
+@dataclass
+class _Picked:
+    name: str
+    sheet: object
+    merges: list
+    end: tuple[int, int]
+    head: _Header | None
+
+
+def _full_grid(wbk: _Workbook, picked: _Picked, header_row: int | None) -> _Grid:
+    if header_row is not None:
+        bottom = header_row - 1
+    else:
+        bottom = picked.head.bottom if picked.head is not None else 0
+    if picked.end[0] - bottom > MAX_ROWS:
+        raise _too_many_rows(picked.end[0] - bottom)
+    rows = _calamine(lambda: picked.sheet.to_python(skip_empty_area=False))
+    from_above: set[tuple[int, int]] = set()
+    raw = _fill_merges(rows, picked.merges, keep_raw=True, from_above=from_above)
+    errors, uncached = wbk.scan(picked.name)
+    return _Grid(rows, raw, errors, uncached, from_above=from_above)
+
+
+_HINTS = {
+    "task": (
+        "the task, e.g. 'Nhiệm vụ' or 'Nội dung nhiệm vụ'",
+        "nội dung nhiệm vụ, ví dụ 'Nhiệm vụ'",
+    ),
+    "lead_agency": (
+        "the lead agency, e.g. 'Cơ quan chủ trì'",
+        "cơ quan chủ trì, ví dụ 'Cơ quan chủ trì'",
+    ),
+}
+
+
+def read_table(
+    data: bytes,
+    file_name: str,
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    mapping: dict[str, int] | None = None,
+) -> RawTable:
+    """Read the task table of a workbook or text file into canonical fields (see module doc)."""
+    if len(data) > MAX_BYTES:
+        raise _reject(
+            "file_too_large",
+            f"'{file_name}' is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB.",
+            f"Tệp '{file_name}' nặng {len(data) / 2**20:.1f} MB; giới hạn là "
+            f"{MAX_BYTES // 2**20} MB.",
+            value=file_name,
+        )
+    if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
+        raise _reject(
+            "bad_header_row",
+            f"Header row must be a row number from 1 (got {header_row}).",
+            f"Dòng tiêu đề phải là số dòng từ 1 (nhận được {header_row}).",
+            value=str(header_row),
+        )
+    fmt, info = _sniff(data, file_name)
+    encoding = delimiter = None
+    epoch = False
+    sheets: list[str] = []
+    sheet_name: str | None = None
+    head: _Header | None = None
+    if fmt in TEXT_FORMATS:
+        encoding, delimiter = info["encoding"], info["delimiter"]
+        grid = _text_grid(info["text"], delimiter)
+    else:
+        wbk = _Workbook(data, fmt, info.get("zip"))
+        sheets = list(wbk.names)
+        epoch = wbk.epoch_1904
+        picked = _pick_sheet(wbk, sheet, header_row)
+        sheet_name, head = picked.name, picked.head
+        grid = _full_grid(wbk, picked, header_row)
+    rows = grid.rows
+    if header_row is not None:
+        if header_row > len(rows):
+            raise _reject(
+                "bad_header_row",
+                f"Header row {header_row} is below the last row of the table ({len(rows)}).",
+                f"Dòng tiêu đề {header_row} nằm dưới dòng cuối của bảng ({len(rows)}).",
+                row=header_row,
+            )
+        head = _detect_header(rows, header_row - 1)
+    elif fmt in TEXT_FORMATS:
+        head = _detect_header(rows)
+        if head is None or not _good(head):
+            raise _no_header(None, [])
+    assert head is not None
+    if fmt in TEXT_FORMATS:
+        width = len(head.headers)
+        _mark_ragged(grid, head, width)
+    else:
+        width = max(len(head.headers), len(rows[head.top]) if rows else 0)
+    headers = head.headers + [""] * (width - len(head.headers))
+    fmap = _mapped_header(head, mapping, width)
+    missing = [f for f in REQUIRED_FIELDS if f not in fmap]
+    if missing:
+        found = ", ".join(f"'{h}'" for h in headers if h) or "-"
+        names = ", ".join(missing)
+        hint_en = ", ".join(_HINTS[f][0] for f in missing)
+        hint_vi = ", ".join(_HINTS[f][1] for f in missing)
+        raise _reject(
+            "missing_columns",
+            f"Required column(s) not found: {names} ({hint_en}). "
+            f"Headers found on row {head.top + 1}: {found}.",
+            f"Không tìm thấy cột bắt buộc: {names} ({hint_vi}). "
+            f"Các tiêu đề tìm thấy ở dòng {head.top + 1}: {found}.",
+            row=head.top + 1,
+            column=None,
+            value=names,
+        )
+    out_rows, problems = _emit_rows(grid, head, fmap, headers)
+    if not out_rows:
+        raise _reject(
+            "no_rows",
+            f"No task rows found below the header on row {head.top + 1}.",
+            f"Không có dòng nhiệm vụ nào bên dưới dòng tiêu đề {head.top + 1}.",
+            row=head.top + 1,
+        )
+    return RawTable(
+        file_name=file_name,
+        file_format=fmt,
+        sheet=sheet_name,
+        sheets=sheets,
+        header_row=head.top + 1,
+        headers=headers,
+        mapping=dict(sorted(fmap.items(), key=lambda fc: fc[1])),
+        rows=out_rows,
+        warnings=problems,
+        epoch_1904=epoch,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def _mark_ragged(grid: _Grid, head: _Header, width: int) -> None:
+    """Text rows below the header: longer than the header → ragged (unless the extra fields are
+    empty); shorter → padded with empty fields."""
+    rows = grid.rows
+    for i in range(head.bottom + 1, len(rows)):
+        rec = rows[i]
+        n = len(rec)
+        if n == width:
+            continue
+        if n > width:
+            if any(rec[width:]):
+                grid.ragged[i] = n
+            del rec[width:]
+        else:
+            rec.extend([""] * (width - n))
+
+
+def _emit_rows(
+    grid: _Grid, head: _Header, fmap: dict[str, int], headers: list[str]
+) -> tuple[list[RawRow], list[Problem]]:
+    """Classify the rows below the header, then convert the mapped columns column by column
+    (one conversion per distinct value: fast on 100,000-row sheets)."""
+    rows = grid.rows
+    idx, groups, problems = _classify_rows(grid, head, fmap, len(headers))
+    if len(idx) > MAX_ROWS:
+        raise _too_many_rows(len(idx))
+    fields = sorted(fmap.items(), key=lambda fc: fc[1])
+    col_name = {c: (headers[c] if c < len(headers) and headers[c] else f) for f, c in fields}
+    task_id_col = fmap.get("task_id")
+    position = {i: k for k, i in enumerate(idx)}
+    flagged: set[int] = set()  # positions (in idx) of rows with a problem
+    row_problems: list[tuple[int, int, Problem]] = []
+    columns = []
+    for _fld, c in fields:
+        vals = [rows[i][c] for i in idx]
+        conv, bad = _convert_column(vals, c == task_id_col)
+        if bad:
+            for k, v in enumerate(vals):
+                if v.__class__ is str and v in bad:
+                    kind, text = bad[v]
+                    rownum = idx[k] + 1
+                    if kind == "long":
+                        prob = _too_long(rownum, col_name[c], text, c)
+                    else:
+                        prob = _cell_error(rownum, col_name[c], text, c)
+                    row_problems.append((rownum, c, prob))
+                    flagged.add(k)
+        columns.append(conv)
+    mapped_cols = {c for _f, c in fields}
+    for (i, c), code in grid.cell_errors.items():
+        k = position.get(i)
+        if k is not None and c in mapped_cols and rows[i][c] == "":
+            row_problems.append((i + 1, c, _cell_error(i + 1, col_name[c], code, c)))
+            flagged.add(k)
+    uncached_hits = sorted(
+        (i + 1, c)
+        for i, c in grid.uncached
+        if i in position and c in mapped_cols and rows[i][c] == ""
+    )
+    row_problems.sort(key=lambda rcp: (rcp[0], rcp[1]))
+    problems.extend(p for _r, _c, p in row_problems)
+    problems.sort(key=lambda p: p.row or 0)
+
+    names = [f for f, _c in fields]
+    width = len(names)
+    out: list[RawRow] = []
+    for k, vals_t in enumerate(zip(*columns, strict=True)):
+        if vals_t.count(None) == width and k not in flagged:
+            continue  # only blanks in the mapped columns
+        out.append(RawRow(idx[k] + 1, dict(zip(names, vals_t, strict=True)), groups[k]))
+
+    for rownum, c in uncached_hits[:MAX_FORMULA_WARNINGS]:
+        problems.append(
+            warning(
+                "formula_no_cached_value",
+                f"Row {rownum}, column '{col_name[c]}' ({_col_letter(c)}): a formula without a saved result; it is "
+                "read as empty (formulas are never calculated here). Open and save the file in "
+                "Excel to store the results.",
+                f"Dòng {rownum}, cột '{col_name[c]}' ({_col_letter(c)}): công thức chưa có kết quả lưu sẵn nên được "
+                "đọc là ô trống (hệ thống không tính công thức). Hãy mở và lưu lại tệp bằng Excel.",
+                row=rownum,
+                column=col_name[c],
+            )
+        )
+    if len(uncached_hits) > MAX_FORMULA_WARNINGS:
+        extra = len(uncached_hits) - MAX_FORMULA_WARNINGS
+        problems.append(
+            warning(
+                "formula_no_cached_value",
+                f"{extra:,} more formula cells without a saved result were read as empty.",
+                f"Còn {extra:,} ô công thức khác chưa có kết quả lưu sẵn được đọc là ô trống.",
+                value=str(extra),
+            )
+        )
+    return out, problems
+
+
+def _convert_column(vals: list, task_id: bool) -> tuple[list, dict[str, tuple[str, str]]]:
+    """Converted values, and the bad strings: original -> ('long' | 'error', cleaned text).
+
+    Columns of repeated values (agencies, statuses, dates) convert each distinct value once;
+    mostly-distinct columns (task text, ids) convert cell by cell."""
+    uniq = set(vals)
+    uniq.discard("")
+    kinds = set(map(type, uniq))
+    mixed_bool = bool in kinds and (int in kinds or float in kinds)  # True == 1 == 1.0
+    if mixed_bool or 2 * len(uniq) > len(vals):
+        one = _convert_id if task_id else _convert_plain
+        conv = list(map(one, vals))
+        bad: dict[str, tuple[str, str]] = {}
+        for k in [k for k, cv in enumerate(conv) if cv.__class__ is str and _suspect(cv)]:
+            cv = conv[k]
+            if len(cv) > MAX_CELL_CHARS:
+                bad[vals[k]] = ("long", cv)
+            elif _is_error_literal(cv):
+                bad[vals[k]] = ("error", cv)
+            else:
+                continue
+            conv[k] = None
+        return conv, bad
+    strs = [v for v in uniq if v.__class__ is str]
+    cleaned = list(map(_clean_str, strs))
+    table: dict = dict(zip(strs, cleaned, strict=True))
+    table[""] = None
+    bad = {}
+    for v, cv in zip(strs, cleaned, strict=True):
+        if cv is not None and _suspect(cv):
+            if len(cv) > MAX_CELL_CHARS:
+                bad[v] = ("long", cv)
+            elif _is_error_literal(cv):
+                bad[v] = ("error", cv)
+            else:
+                continue
+            table[v] = None
+    if len(strs) < len(uniq):
+        for v in uniq:
+            if v.__class__ is not str:
+                table[v] = _convert_scalar(v, task_id)
+    return list(map(table.__getitem__, vals)), bad
+
+
+def _suspect(text: str) -> bool:
+    return len(text) > MAX_CELL_CHARS or text[:1] in ("#", "E")
+
+
+def _convert_plain(v: object) -> object:
+    if v.__class__ is str:
+        return _clean_str(v) if v else None
+    return _convert_scalar(v, False)
+
+
+def _convert_id(v: object) -> object:
+    if v.__class__ is str:
+        return _clean_str(v) if v else None
+    return _convert_scalar(v, True)
+
+
+def _convert_scalar(v: object, task_id: bool) -> object:
+    if v is None:
+        return None
+    if v.__class__ is float:
+        if v.is_integer():
+            v = int(v)
+        return str(v) if task_id else v
+    if v.__class__ is int and task_id:
+        return str(v)
+    return v
+
+
+def _has_value(row: list, raw: list, i: int, c: int, from_above: set) -> bool:
+    """A cell counts as filled if written in this row or reached by a merge from above (a
+    heading merged across the row does not fill its lead agency or deadline)."""
+    if c >= len(row) or row[c] == "" or row[c] is None:
+        return False
+    if raw is row:
+        return True
+    return not (raw[c] == "" or raw[c] is None) or (i, c) in from_above
+
+
+def _classify_rows(
+    grid: _Grid, head: _Header, fmap: dict[str, int], width: int
+) -> tuple[list[int], list[str | None], list[Problem]]:
+    """Indices of the task rows, the section heading above each, and ragged-row errors."""
+    rows, raw_rows, ragged, from_above = grid.rows, grid.raw, grid.ragged, grid.from_above
+    n = len(rows)
+    start = head.bottom + 1
+    while start < n and rows[start].count("") == len(rows[start]):
+        start += 1
+    if start < n and _is_colnum_row(rows[start]):
+        start += 1
+    stt_col = fmap.get("row_no")
+    task_col = fmap["task"]
+    lead_col = fmap["lead_agency"]
+    deadline_col = fmap.get("deadline")
+    section_limit = max(task_col, 1)
+    idx: list[int] = []
+    groups: list[str | None] = []
+    problems: list[Problem] = []
+    group: str | None = None
+    for i in range(start, n):
+        row = rows[i]
+        rowlen = len(row)
+        if row.count("") == rowlen:
+            continue
+        raw = raw_rows.get(i, row)
+        first = raw[0] if raw else ""
+        if first == "" or first is None:
+            first = next((v for v in raw if v != "" and v is not None), None)
+            if first is None:
+                continue
+        if first.__class__ is str and not first[:1].isdigit():
+            key = fold(first[:24])
+            if key.startswith(_STOP_STARTS):
+                break
+            if key.startswith(_TRAILER_STARTS) or _CONG.match(key):
+                continue
+        if ragged and i in ragged:
+            problems.append(_ragged_error(i + 1, ragged[i], width))
+            continue
+        sv = raw[stt_col] if stt_col is not None and stt_col < len(raw) else ""
+        section = (
+            sv.__class__ is str
+            and sv[:1].isalpha()
+            and _ROMAN_OR_LETTER.fullmatch(sv.strip()) is not None
+        )
+        if (
+            not section
+            and not _has_value(row, raw, i, lead_col, from_above)
+            and (deadline_col is None or not _has_value(row, raw, i, deadline_col, from_above))
+        ):
+            cols = [c for c, v in enumerate(raw) if v != "" and v is not None]
+            if len(cols) <= 2 and cols[-1] <= section_limit:
+                stt = _stt_text(sv)
+                m = _ARABIC.fullmatch(stt) if stt else None
+                if m is not None:  # "1" over "1.1", "1.2" is a heading; else a bare task
+                    nxt = _next_stt(rows, raw_rows, i + 1, stt_col)
+                    section = nxt.startswith(f"{m.group(1)}.")
+                else:  # no number, or heading text written in (or merged over) the STT cell
+                    section = not stt or _ITEM_MARK.fullmatch(stt) is None
+        if section:
+            text = raw[task_col] if task_col < len(raw) else ""
+            if text == "" or text is None:
+                text = next(
+                    (v for c, v in enumerate(raw) if v != "" and v is not None and c != stt_col),
+                    sv,
+                )
+            group = nfc(text) or None
+            continue
+        idx.append(i)
+        groups.append(group)
+    return idx, groups, problems
+
+
+def _ragged_error(rownum: int, count: int, width: int) -> Problem:
+    return error(
+        "ragged_row",
+        f"Row {rownum} has {count} fields but the header has {width}; the row was not read (its "
+        "columns would shift). Check for a delimiter that is not inside quotes.",
+        f"Dòng {rownum} có {count} trường trong khi tiêu đề có {width}; dòng này không được đọc "
+        "(các cột sẽ bị lệch). Kiểm tra dấu phân cách không nằm trong ngoặc kép.",
+        row=rownum,
+        value=str(count),
+    )
+
+
+def _too_long(rownum: int, column: str, text: str, col: int) -> Problem:
+    return error(
+        "cell_too_long",
+        f"Row {rownum}, column '{column}' ({_col_letter(col)}): the text has {len(text):,} characters (max "
+        f"{MAX_CELL_CHARS:,}).",
+        f"Dòng {rownum}, cột '{column}' ({_col_letter(col)}): nội dung dài {len(text):,} ký tự (tối đa "
+        f"{MAX_CELL_CHARS:,}).",
+        row=rownum,
+        column=column,
+        value=_show(text),
+    )
+
+
+def _next_stt(rows: list[list], raw_rows: dict[int, list], i: int, stt_col: int | None) -> str:
+    for j in range(i, min(i + 50, len(rows))):
+        raw = raw_rows.get(j, rows[j])
+        if raw.count("") == len(raw):
+            continue
+        return _stt_text(raw[stt_col]) if stt_col is not None and stt_col < len(raw) else ""
+    return ""
+
+
+def _cell_error(rownum: int, column: str, code: str, col: int) -> Problem:
+    return error(
+        "cell_error",
+        f"Row {rownum}, column '{column}' ({_col_letter(col)}): the cell holds the Excel error {code}; fix the "
+        "formula or type the value.",
+        f"Dòng {rownum}, cột '{column}' ({_col_letter(col)}): ô chứa lỗi Excel {code}; hãy sửa công thức hoặc nhập "
+        "giá trị.",
+        row=rownum,
+        column=column,
+        value=code,
+    )
+
+
+def candidate_header_rows(
+    data: bytes, file_name: str, sheet: str | None = None
+) -> list[tuple[int, float]]:
+    """(1-based row, score) of the first rows that look like a header, best first (for a UI)."""
+    if len(data) > MAX_BYTES:
+        return []
+    fmt, info = _sniff(data, file_name)
+    if fmt in TEXT_FORMATS:
+        grid = _text_grid(info["text"], info["delimiter"]).rows[:HEADER_SCAN_ROWS]
+    else:
+        wbk = _Workbook(data, fmt, info.get("zip"))
+        try:
+            picked = _pick_sheet(wbk, sheet, header_row=1)
+        except InputRejected:
+            if sheet is not None:
+                raise
+            return []
+        grid = _calamine(
+            lambda: picked.sheet.to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
+        )
+        _fill_merges(grid, picked.merges, keep_raw=False)
+    scores = _row_scores(grid)
+    return [(i + 1, round(s, 2)) for i, s in sorted(scores, key=lambda rs: (-rs[1], rs[0]))]

@@ -1,0 +1,647 @@
+"""Who is using the dashboard, decided again on every rerun.
+
+Identity, in order of precedence:
+1. OIDC (`st.login`) when `.streamlit/secrets.toml` has an `[auth]` section: the signed-in
+   e-mail address must be a username in the app's `users` table.
+2. A trusted reverse-proxy header when `TASKS_TRUSTED_HEADER` names one (e.g. X-Remote-User),
+   and only while the server listens on loopback (`server.address` 127.0.0.1 / localhost / ::1).
+3. Local accounts (argon2 hashes, rate limited): a sign-in form in the sidebar.
+
+Whatever the source of the identity, the role and agencies come from the `users` table on every
+rerun, so disabling a user or changing a role takes effect at once. Visitors who have not signed
+in are the read-only GUEST only when `TASKS_GUEST` is not "0" and the request comes from this
+machine; everybody else must sign in before any data is shown.
+
+Pages: `auth.user()` is the signed-in user of this run; `auth.require(user, "upload")` checks a
+permission (recording a refusal); `auth.audit("commit", target, details)` records an event;
+`auth.audit_export(view, what, frame, name, key)` draws Excel/CSV buttons that record the export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import logging
+import os
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from analytics import auth as accounts
+from analytics import exports, store
+from analytics.access import AGENCY_ROLES, GUEST, User
+from ui import data, state
+
+log = logging.getLogger("dashboard.auth")
+
+SESSION_KEY = "auth_user"  # the signed-in username (local accounts); never a User object
+SINCE_KEY = "auth_since"
+CURRENT_KEY = "_auth_current"  # the User decided in this run (read by pages through user())
+LOGGED_KEY = "_auth_logged"  # identity whose sign-in (OIDC/header) was already recorded
+DENIED_KEY = "_auth_denied"  # identity whose refusal was already recorded
+MAX_SESSION = dt.timedelta(hours=12)
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+FORWARD_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Host")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "signin": ("Đăng nhập", "Sign in"),
+    "signin_title": ("🔑 Đăng nhập", "🔑 Sign in"),
+    "signout": ("Đăng xuất", "Sign out"),
+    "username": ("Tên đăng nhập", "Username"),
+    "password": ("Mật khẩu", "Password"),
+    "wrong": ("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."),
+    "empty": ("Nhập tên đăng nhập và mật khẩu.", "Enter a username and a password."),
+    "locked": (
+        "Đăng nhập sai quá nhiều lần: tài khoản tạm khoá. Thử lại sau {minutes} phút.",
+        "Too many failed sign-ins: this account is locked. Try again in {minutes} min.",
+    ),
+    "throttled": (
+        "Vui lòng đợi {seconds} giây rồi thử lại.",
+        "Please wait {seconds} s before trying again.",
+    ),
+    "must_signin": (
+        "Bạn cần đăng nhập để xem bảng theo dõi nhiệm vụ.",
+        "Please sign in to see the task dashboard.",
+    ),
+    "guest_note": ("Đang xem với tư cách khách (chỉ xem).", "Viewing as a guest (read only)."),
+    "signed_in_as": ("Đăng nhập: {name} · {role}", "Signed in: {name} · {role}"),
+    "agencies": ("Cơ quan: {names}", "Agencies: {names}"),
+    "session_ended": (
+        "Phiên làm việc đã kết thúc: tài khoản không còn hiệu lực hoặc đã hết hạn. Hãy đăng nhập lại.",
+        "Your session has ended: the account is no longer active or the session expired. "
+        "Please sign in again.",
+    ),
+    "not_authorised": (
+        "Tài khoản {name} chưa được cấp quyền sử dụng bảng theo dõi này. "
+        "Hãy liên hệ quản trị viên (Văn phòng Ban Chỉ đạo).",
+        "{name} is not authorised to use this dashboard. "
+        "Please ask an administrator (the steering office).",
+    ),
+    "oidc_button": (
+        "Đăng nhập bằng tài khoản định danh",
+        "Sign in with the identity provider",
+    ),
+    "email_unverified": (
+        "Địa chỉ thư điện tử chưa được nhà cung cấp định danh xác thực.",
+        "The identity provider has not verified this e-mail address.",
+    ),
+    "proxy_missing": (
+        "Chưa xác định được người dùng: hãy truy cập qua cổng đăng nhập của cơ quan.",
+        "No signed-in user: please open the dashboard through the organisation's sign-in gateway.",
+    ),
+    "misconfigured": (
+        "Cấu hình đăng nhập chưa đúng; hãy báo quản trị viên.",
+        "Sign-in is misconfigured; please tell an administrator.",
+    ),
+    "denied": (
+        "Bạn không có quyền thực hiện thao tác này.",
+        "You do not have permission to do this.",
+    ),
+    "busy": (
+        "Cơ sở dữ liệu đang bận; thử lại sau giây lát.",
+        "The database is busy; try again in a moment.",
+    ),
+    "error": (
+        "Đã có lỗi khi kiểm tra đăng nhập; hãy thử lại.",
+        "Something went wrong while checking the sign-in; please try again.",
+    ),
+    "audit_title": ("Nhật ký hoạt động", "Audit log"),
+    "audit_since": ("Từ ngày", "Since"),
+    "audit_actions": ("Loại thao tác", "Actions"),
+    "audit_all_actions": ("Tất cả thao tác", "All actions"),
+    "audit_user": ("Người dùng", "User"),
+    "audit_limit": ("Số dòng tối đa", "Rows at most"),
+    "audit_rows": ("{n} dòng, mới nhất trước.", "{n} rows, newest first."),
+    "audit_chain_ok": (
+        "Chuỗi kiểm tra toàn vẹn của nhật ký: nguyên vẹn.",
+        "The log's integrity chain is intact.",
+    ),
+    "audit_chain_bad": (
+        "Cảnh báo: nhật ký đã bị sửa ngoài ứng dụng (từ dòng {id}).",
+        "Warning: the log was altered outside the application (from row {id}).",
+    ),
+    "download_xlsx": ("Tải Excel", "Download Excel"),
+    "download_csv": ("Tải CSV", "Download CSV"),
+}
+
+ROLE_TEXT: dict[str, tuple[str, str]] = {
+    "admin": ("Quản trị viên", "Administrator"),
+    "agency_editor": ("Cán bộ cập nhật của cơ quan", "Agency editor"),
+    "leader": ("Lãnh đạo", "Leader"),
+    "agency_viewer": ("Cơ quan (chỉ xem)", "Agency viewer"),
+    "guest": ("Khách (chỉ xem)", "Guest (read only)"),
+}
+
+
+def tr(key: str, lang: str | None = None, **fmt) -> str:
+    """This module's labels (Vietnamese first)."""
+    lang = lang or state.lang()
+    pair = TEXT.get(key)
+    text = key if pair is None else pair[0 if lang == "vi" else 1]
+    return text.format(**fmt) if fmt else text
+
+
+def role_label(role: str, lang: str | None = None) -> str:
+    lang = lang or state.lang()
+    pair = ROLE_TEXT.get(role)
+    return role if pair is None else pair[0 if lang == "vi" else 1]
+
+
+def esc(text: object) -> str:
+    """User-supplied text made inert inside Streamlit markdown."""
+    out = []
+    for ch in str(text):
+        if ch in "\\`*_{}[]()#+-.!|<>~$:":
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+    return "".join(out)
+
+
+def _db() -> str:
+    return data.db()
+
+
+# --------------------------------------------------------------------------- the request
+
+
+def _header(name: str) -> str | None:
+    """One header of the request that opened this session ('' and absent → None)."""
+    try:
+        value = st.context.headers.get(name)
+    except Exception:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def client_ip() -> str | None:
+    """The peer's address; None on loopback (Streamlit reports loopback as None) or in tests."""
+    try:
+        ip = st.context.ip_address
+    except Exception:
+        return None
+    return ip if isinstance(ip, str) and ip else None  # AppTest's mock runtime gives a mock
+
+
+def _is_loopback(ip: str) -> bool:
+    try:
+        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(addr, "ipv4_mapped", None)
+    return addr.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def is_local_request() -> bool:
+    """Does this session come from this machine (and not through a reverse proxy)?"""
+    address = str(st.get_option("server.address") or "")
+    if address.startswith("unix:"):
+        return False  # a socket behind a proxy: the peer says nothing about the visitor
+    ip = client_ip()
+    if ip is not None and not _is_loopback(ip):
+        return False
+    return not any(_header(h) for h in FORWARD_HEADERS)
+
+
+def bound_to_loopback() -> bool:
+    return str(st.get_option("server.address") or "").strip().strip("[]") in LOOPBACK_NAMES
+
+
+def guest_allowed() -> bool:
+    return os.environ.get("TASKS_GUEST", "1").strip() != "0" and is_local_request()
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:
+        return False
+
+
+def trusted_header() -> str | None:
+    name = os.environ.get("TASKS_TRUSTED_HEADER", "").strip()
+    return name or None
+
+
+def mode() -> str:
+    """'oidc' | 'header' | 'local'."""
+    if oidc_configured():
+        return "oidc"
+    if trusted_header():
+        return "header"
+    return "local"
+
+
+# --------------------------------------------------------------------------- audit helpers
+
+
+def user() -> User:
+    """The user app.py decided in this run (GUEST when none)."""
+    found = st.session_state.get(CURRENT_KEY)
+    return found if isinstance(found, User) else GUEST
+
+
+def audit(
+    action: str,
+    target: str | None = None,
+    details=None,
+    outcome: str = "ok",
+    who: User | str | None = None,
+) -> bool:
+    """Record an event for the current user; False (and a log line) when it could not be written."""
+    name = who.username if isinstance(who, User) else (who or user().username)
+    try:
+        accounts.record(_db(), name, action, target, details, outcome)
+    except Exception:
+        log.exception("audit record failed: %s %s", action, target)
+        return False
+    return True
+
+
+def require(u: User, permission: str, target: str | None = None) -> bool:
+    """True when `u` holds `permission`; otherwise record 'permission_denied' and say so."""
+    if u.allows(permission):
+        return True
+    audit(
+        "permission_denied",
+        target or permission,
+        {"permission": permission, "role": u.role},
+        outcome="denied",
+        who=u,
+    )
+    st.error(tr("denied"))
+    return False
+
+
+def _scope_doc(u: User) -> object:
+    scope = u.scope
+    return "*" if scope.agency_ids is None else sorted(scope.agency_ids)
+
+
+def recorded(
+    what: str,
+    make: Callable[[], bytes],
+    fmt: str,
+    rows: int | None = None,
+    details: dict | None = None,
+    who: User | None = None,
+) -> Callable[[], bytes]:
+    """Wrap a download's data callable so the export is recorded when the file is produced.
+
+    Streamlit runs the callable when the button is pressed (outside the script thread), so the
+    user and database are captured now. If the record cannot be written, no file is given."""
+    u = who or user()
+    db = _db()
+    doc = {
+        "format": fmt,
+        "scope": _scope_doc(u),
+        **({"rows": rows} if rows is not None else {}),
+        **(details or {}),
+    }
+
+    def produce() -> bytes:
+        payload = make()
+        size = len(payload.encode("utf-8") if isinstance(payload, str) else payload)
+        accounts.record(db, u.username, "export", what, {**doc, "bytes": size})
+        return payload
+
+    return produce
+
+
+def audit_export(
+    view: state.View,
+    what: str,
+    frame: pd.DataFrame,
+    name: str | None = None,
+    key: str | None = None,
+    details: dict | None = None,
+) -> None:
+    """Excel and CSV buttons for one table, each download recorded in the audit log."""
+    name = name or what
+    key = key or f"dl_{what}"
+    doc = {
+        "as_of": view.as_of.isoformat(),
+        "filters": {
+            "sources": list(view.filters.sources),
+            "agency_ids": list(view.filters.agency_ids),
+            "agency_types": list(view.filters.agency_types),
+            "difficult_only": view.filters.difficult_only,
+        },
+        **(details or {}),
+    }
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(
+        tr("download_xlsx", view.lang),
+        data=recorded(
+            what, lambda: exports.to_xlsx({name: frame}, view.lang), "xlsx", len(frame), doc
+        ),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+    )
+    c2.download_button(
+        tr("download_csv", view.lang),
+        data=recorded(what, lambda: exports.to_csv(frame), "csv", len(frame), doc),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+    )
+
+
+def audit_panel(view: state.View, key: str = "audit") -> None:
+    """The audit log for administrators: filters, the table, recorded downloads."""
+    u = user()
+    if not require(u, "read_audit", "audit_log"):
+        return
+    lg = view.lang
+    st.subheader(tr("audit_title", lg))
+    c1, c2, c3, c4 = st.columns([1, 2, 1, 1])
+    since = c1.date_input(
+        tr("audit_since", lg),
+        value=None,
+        key=f"{key}_since",
+        format="DD/MM/YYYY" if lg == "vi" else "YYYY-MM-DD",
+    )
+    actions = c2.multiselect(
+        tr("audit_actions", lg),
+        AUDIT_ACTIONS,
+        key=f"{key}_actions",
+        placeholder=tr("audit_all_actions", lg),
+    )
+    who = c3.text_input(tr("audit_user", lg), key=f"{key}_user", max_chars=256)
+    limit = c4.number_input(
+        tr("audit_limit", lg),
+        min_value=10,
+        max_value=100_000,
+        value=1000,
+        step=100,
+        key=f"{key}_limit",
+    )
+    frame = accounts.read_audit(
+        _db(),
+        limit=int(limit),
+        since=since or None,
+        actions=actions or None,
+        username=who.strip() or None,
+    )
+    st.caption(tr("audit_rows", lg, n=len(frame)))
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}_table")
+    ok, bad = accounts.check_audit_chain(_db())
+    if ok:
+        st.caption(tr("audit_chain_ok", lg))
+    else:
+        st.error(tr("audit_chain_bad", lg, id=bad))
+    audit_export(view, "audit_log", frame, name="audit_log", key=f"{key}_dl")
+
+
+AUDIT_ACTIONS = (
+    "signin",
+    "signout",
+    "upload",
+    "commit",
+    "retract",
+    "restore",
+    "export",
+    "permission_denied",
+    "user_add",
+    "user_set_role",
+    "user_set_password",
+    "user_disable",
+    "user_enable",
+    "user_unlock",
+    "user_recover",
+    "session_end",
+)
+
+
+# --------------------------------------------------------------------------- deciding the user
+
+
+def current_user() -> User:
+    """The user for this rerun (GUEST, a signed-in user, or the run stops at a sign-in screen)."""
+    st.session_state[CURRENT_KEY] = GUEST
+    try:
+        how = mode()
+        if how == "oidc":
+            u = _oidc_user()
+        elif how == "header":
+            u = _header_user()
+        else:
+            u = _local_user()
+    except store.StoreBusy:
+        st.warning(tr("busy"))
+        st.stop()
+    except Exception:
+        log.exception("sign-in check failed")
+        st.error(tr("error"))
+        st.stop()
+    st.session_state[CURRENT_KEY] = u
+    return u
+
+
+def _anonymous(offer: Callable[[object], None]) -> User:
+    """No identity: the guest on this machine, else a sign-in screen and nothing more."""
+    if guest_allowed():
+        box = st.sidebar.expander(
+            tr("signin_title"), expanded=bool(st.session_state.get("_signin_open"))
+        )
+        offer(box)
+        box.caption(tr("guest_note"))
+        return GUEST
+    st.title(tr("signin"))
+    st.info(tr("must_signin"))
+    offer(st.container())
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
+
+
+def _account_box(u: User, sign_out: Callable[[User], None] | None) -> None:
+    sb = st.sidebar
+    sb.caption(tr("signed_in_as", name=esc(u.label), role=role_label(u.role)))
+    if u.role in AGENCY_ROLES and u.agency_ids:
+        known = accounts.known_agencies()
+        lang = state.lang()
+        names = ", ".join(
+            (getattr(known.get(a), "name_vi" if lang == "vi" else "name_en", None) or a)
+            for a in u.agency_ids
+        )
+        sb.caption(tr("agencies", names=esc(names)))
+    if sign_out is not None and sb.button(tr("signout"), key="signout"):
+        sign_out(u)
+
+
+def _record_once(identity: str, method: str) -> None:
+    if st.session_state.get(LOGGED_KEY) != identity:
+        st.session_state[LOGGED_KEY] = identity
+        audit(
+            "signin", identity, {"method": method, "source": client_ip() or "local"}, who=identity
+        )
+
+
+def _refuse(
+    identity: str, method: str, message: str, sign_out: Callable[[User], None] | None
+) -> None:
+    """A known identity that is not (or no longer) allowed in: say so, record once, stop."""
+    if st.session_state.get(DENIED_KEY) != identity:
+        st.session_state[DENIED_KEY] = identity
+        audit(
+            "permission_denied",
+            "dashboard",
+            {"method": method, "reason": "not_authorised"},
+            outcome="denied",
+            who=identity,
+        )
+    st.title(tr("signin"))
+    st.error(message)
+    if sign_out is not None and st.button(tr("signout"), key="signout"):
+        sign_out(User(identity, "none"))
+    st.stop()
+
+
+# -- OIDC
+
+
+def _oidc_provider() -> str | None:
+    """None for a single provider in [auth]; else the first named provider ([auth.NAME])."""
+    try:
+        section = st.secrets["auth"]
+    except Exception:
+        return None
+    if any(k in section for k in ("client_id", "server_metadata_url")):
+        return None
+    for name, value in section.items():
+        if hasattr(value, "keys"):
+            return str(name)
+    return None
+
+
+def _oidc_logout(u: User) -> None:
+    audit("signout", None, {"method": "oidc"}, who=u)
+    for k in (LOGGED_KEY, DENIED_KEY):
+        st.session_state.pop(k, None)
+    st.logout()
+
+
+def _oidc_user() -> User:
+    info = st.user
+    if not info.get("is_logged_in"):
+
+        def offer(box) -> None:
+            if box.button(tr("oidc_button"), key="signin_oidc"):
+                provider = _oidc_provider()
+                st.login(provider) if provider else st.login()
+
+        return _anonymous(offer)
+    email = accounts.normalize_username(info.get("email") or "")
+    if not email:
+        _refuse("(no e-mail)", "oidc", tr("not_authorised", name="?"), _oidc_logout)
+    if info.get("email_verified") is False:
+        _refuse(email, "oidc", tr("email_unverified"), _oidc_logout)
+    u = accounts.get_user(_db(), email)
+    if u is None:
+        _refuse(email, "oidc", tr("not_authorised", name=esc(email)), _oidc_logout)
+    _record_once(u.username, "oidc")
+    _account_box(u, _oidc_logout)
+    return u
+
+
+# -- trusted header
+
+
+def _header_user() -> User:
+    name = trusted_header() or ""
+    if not bound_to_loopback():
+        log.error("TASKS_TRUSTED_HEADER is set but server.address is not loopback; refusing")
+        st.error(tr("misconfigured"))
+        st.stop()
+    value = accounts.normalize_username(_header(name) or "")
+    if not value:
+        st.title(tr("signin"))
+        st.warning(tr("proxy_missing"))
+        st.stop()
+    u = accounts.get_user(_db(), value)
+    if u is None:
+        _refuse(value, "header", tr("not_authorised", name=esc(value)), None)
+    _record_once(u.username, "header")
+    _account_box(u, None)
+    return u
+
+
+# -- local accounts
+
+
+def _local_signout(u: User) -> None:
+    audit("signout", None, {"method": "password"}, who=u)
+    for k in (SESSION_KEY, SINCE_KEY, LOGGED_KEY):
+        st.session_state.pop(k, None)
+    st.session_state[CURRENT_KEY] = GUEST
+    st.rerun()
+
+
+def _signin_form(box) -> None:
+    """The sign-in form; on success the username goes into the session and the app reruns."""
+    lang = state.lang()
+    with box.form("signin", clear_on_submit=True, border=False):
+        username = st.text_input(
+            tr("username", lang), key="signin_user", max_chars=256, autocomplete="username"
+        )
+        password = st.text_input(
+            tr("password", lang),
+            key="signin_password",
+            type="password",
+            max_chars=accounts.MAX_PASSWORD,
+            autocomplete="current-password",
+        )
+        submitted = st.form_submit_button(tr("signin", lang))
+    if not submitted:
+        return
+    st.session_state["_signin_open"] = True
+    if not (username or "").strip() or not password:
+        box.warning(tr("empty", lang))
+        return
+    try:
+        u = accounts.verify_password(_db(), username, password, source=client_ip() or "local")
+    except accounts.Locked as exc:
+        if exc.reason == "locked":
+            box.error(tr("locked", lang, minutes=max(1, -(-exc.seconds // 60))))
+        else:
+            box.warning(tr("throttled", lang, seconds=exc.seconds))
+        return
+    if u is None:
+        box.error(tr("wrong", lang))
+        return
+    st.session_state[SESSION_KEY] = u.username
+    st.session_state[SINCE_KEY] = dt.datetime.now(dt.UTC)
+    st.session_state[LOGGED_KEY] = u.username
+    st.session_state.pop("_signin_open", None)
+    st.rerun()
+
+
+def _local_user() -> User:
+    name = st.session_state.get(SESSION_KEY)
+    if isinstance(name, str) and name:
+        since = st.session_state.get(SINCE_KEY)
+        expired = (
+            not isinstance(since, dt.datetime) or dt.datetime.now(dt.UTC) - since > MAX_SESSION
+        )
+        u = None if expired else accounts.get_user(_db(), name)
+        if u is not None:
+            _account_box(u, _local_signout)
+            return u
+        # disabled, removed or expired since the last rerun: the session ends here
+        for k in (SESSION_KEY, SINCE_KEY, LOGGED_KEY):
+            st.session_state.pop(k, None)
+        audit(
+            "session_end",
+            name,
+            {"reason": "expired" if expired else "account_inactive"},
+            outcome="denied",
+            who=name,
+        )
+        st.warning(tr("session_ended"))
+    elif name is not None:
+        st.session_state.pop(SESSION_KEY, None)
+    return _anonymous(_signin_form)

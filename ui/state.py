@@ -1,0 +1,177 @@
+"""The shared sidebar: language, as-of date, sources, agency type, agency, difficult only.
+
+Every choice lives in the URL so that a copied link reproduces the view. Values read from the
+URL are validated against what exists (an unknown agency or source is ignored), and none of
+them can widen the signed-in user's scope: that is applied in the data layer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from analytics.agencies import CENTRAL_TYPES
+from analytics.i18n import t
+from analytics.store import Filters, Scope
+from ui import data
+
+LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
+TYPE_CHOICES = ("all", "central", "province")
+TYPE_KEYS = {"all": "type_all", "central": "type_central", "province": "type_province"}
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page needs to know about the current view."""
+
+    lang: str
+    as_of: dt.date
+    filters: Filters
+    scope: Scope
+    agency_id: str | None
+    latest: dt.date | None
+
+    def t(self, key: str, **fmt) -> str:
+        return t(key, self.lang, **fmt)
+
+
+def _qp(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value if value else None
+
+
+def init_lang() -> str:
+    """The language, from the session, else the URL, else Vietnamese."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = _qp("lang") if _qp("lang") in LANG_LABELS else "vi"
+    return st.session_state["lang"]
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "vi")
+
+
+def _seed_from_url(cat: dict) -> None:
+    """Once per session: copy the URL's filters into the widgets' state, validated."""
+    if st.session_state.get("_seeded"):
+        return
+    st.session_state["_seeded"] = True
+    as_of = _qp("as_of")
+    if as_of:
+        try:
+            st.session_state["as_of"] = dt.date.fromisoformat(as_of)
+        except ValueError:
+            pass
+    sources = st.query_params.get_all("source")
+    if sources:
+        st.session_state["sources"] = [s for s in sources if s in cat["sources"]]
+    if _qp("type") in TYPE_CHOICES:
+        st.session_state["agency_type"] = _qp("type")
+    agency = _qp("agency")
+    if agency and agency in set(cat["agencies"]["agency_id"]):
+        st.session_state["agency"] = agency
+    if _qp("difficult") in ("1", "true"):
+        st.session_state["difficult"] = True
+
+
+def _write_url(view: View, agency_type: str) -> None:
+    qp = st.query_params
+    wanted: dict[str, str | list[str]] = {"lang": view.lang}
+    if view.latest is None or view.as_of != view.latest:
+        wanted["as_of"] = view.as_of.isoformat()
+    if view.filters.sources:
+        wanted["source"] = list(view.filters.sources)
+    if agency_type != "all":
+        wanted["type"] = agency_type
+    if view.agency_id:
+        wanted["agency"] = view.agency_id
+    if view.filters.difficult_only:
+        wanted["difficult"] = "1"
+    for key in ("lang", "as_of", "source", "type", "agency", "difficult"):
+        value = wanted.get(key)
+        if value is None:
+            if key in qp:
+                del qp[key]
+        elif isinstance(value, list):
+            if qp.get_all(key) != value:
+                qp[key] = value
+        elif qp.get(key) != value:
+            qp[key] = value
+
+
+def agency_label(agencies, agency_id: str, lang: str) -> str:
+    row = agencies.loc[agencies["agency_id"] == agency_id]
+    if row.empty:
+        return agency_id
+    name = row.iloc[0]["name_vi" if lang == "vi" else "name_en"]
+    return name if isinstance(name, str) and name else row.iloc[0]["name_vi"]
+
+
+def sidebar(scope: Scope) -> View:
+    """Draw the shared filters; return the view. Keys are stable for tests and links."""
+    cat = data.catalog()
+    _seed_from_url(cat)
+    lg = lang()
+    latest = max(cat["dates"]) if cat["dates"] else None
+    sb = st.sidebar
+    sb.radio(
+        t("language", lg), list(LANG_LABELS), key="lang", horizontal=True,
+        format_func=LANG_LABELS.get,
+    )
+    lg = lang()
+    sb.markdown(f"**{t('filters', lg)}**")
+    default_date = latest or dt.date.today()
+    if "as_of" not in st.session_state:
+        st.session_state["as_of"] = default_date
+    as_of = sb.date_input(
+        t("as_of", lg), key="as_of", format="DD/MM/YYYY" if lg == "vi" else "YYYY-MM-DD",
+        min_value=dt.date(2020, 1, 1), max_value=dt.date.today() + dt.timedelta(days=3 * 365),
+    )
+    if not isinstance(as_of, dt.date):
+        as_of = default_date
+    sources = sb.multiselect(t("sources", lg), cat["sources"], key="sources", placeholder=t("all_sources", lg))
+    agency_type = sb.radio(
+        t("agency_type", lg), TYPE_CHOICES, key="agency_type", horizontal=True,
+        format_func=lambda k: t(TYPE_KEYS[k], lg),
+    )
+    agencies = cat["agencies"]
+    visible = agencies
+    if scope.agency_ids is not None:
+        visible = visible[visible["agency_id"].isin(scope.agency_ids)]
+    if agency_type == "central":
+        visible = visible[visible["agency_type"].isin(CENTRAL_TYPES)]
+    elif agency_type == "province":
+        visible = visible[visible["agency_type"] == "province"]
+    options = [""] + visible["agency_id"].tolist()
+    if st.session_state.get("agency") not in options:
+        st.session_state["agency"] = ""
+    agency_id = sb.selectbox(
+        t("agency", lg), options, key="agency",
+        format_func=lambda a: t("all_agencies", lg) if not a else agency_label(agencies, a, lg),
+    )
+    difficult = sb.toggle(t("difficult_only", lg), key="difficult")
+    types: tuple[str, ...] = ()
+    if agency_type == "central":
+        types = CENTRAL_TYPES
+    elif agency_type == "province":
+        types = ("province",)
+    filters = Filters(
+        sources=tuple(sorted(sources)),
+        agency_ids=(agency_id,) if agency_id else (),
+        agency_types=types,
+        difficult_only=bool(difficult),
+    )
+    view = View(lang=lg, as_of=as_of, filters=filters, scope=scope, agency_id=agency_id or None, latest=latest)
+    _write_url(view, agency_type)
+    st.session_state["_view"] = view
+    return view
+
+
+def current_view() -> View:
+    """The view app.py computed in this run (pages call this)."""
+    view = st.session_state.get("_view")
+    if view is None:  # a page run on its own (should not happen through app.py)
+        raise RuntimeError("app.py must run before a page")
+    return view
