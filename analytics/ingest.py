@@ -97,8 +97,8 @@ def _derived_id(title: str, lead: str) -> str:
 def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agency], list[Problem], list[Problem]]:
     """Canonical tasks from a raw table, with the errors and warnings found on the way."""
     resolver = default_resolver()
-    errors: list[Problem] = []
-    warns: list[Problem] = list(table.warnings)
+    errors: list[Problem] = [p for p in table.warnings if p.level == "error"]
+    warns: list[Problem] = [p for p in table.warnings if p.level != "error"]
     tasks: list[Task] = []
     agencies: dict[str, Agency] = {}
     seen_ids: dict[str, int] = {}
@@ -197,8 +197,8 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
             errors.append(
                 error(
                     "bad_deadline",
-                    f"Row {row}: the deadline '{_text(raw_deadline)}' is not a valid date ({exc}).",
-                    f"Dòng {row}: thời hạn '{_text(raw_deadline)}' không phải ngày hợp lệ.",
+                    f"Row {row}: {exc}",
+                    f"Dòng {row}: {getattr(exc, 'message_vi', None) or exc}",
                     row=row, column=h_deadline, value=_text(raw_deadline),
                 )
             )

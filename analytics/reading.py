@@ -218,6 +218,7 @@ class RawTable:
     epoch_1904: bool = False
     encoding: str | None = None  # for text files
     delimiter: str | None = None
+    title_lines: list[str] = field(default_factory=list)  # text above the header (title block)
 
     @property
     def errors(self) -> list[Problem]:
@@ -957,12 +958,14 @@ def _has_formula(xml: bytes) -> bool:
     return b"<f>" in xml or b"<f " in xml or b":f>" in xml or b":f " in xml
 
 
-def _cell_ref(xml: bytes, pos: int) -> tuple[int, int, int] | None:
+def _cell_ref(xml: bytes, pos: int, prefixed: bool) -> tuple[int, int, int] | None:
     """(row0, col0, end of start tag) of the <c> element that contains position pos."""
-    start = xml.rfind(b"<c ", 0, pos + 1)
-    alt = xml.rfind(b":c ", 0, pos + 1)
-    if alt > start:
-        start = xml.rfind(b"<", 0, alt)
+    lo = max(0, pos - 4096)  # a cell's start tag is near; never scan back to the file start
+    start = xml.rfind(b"<c ", lo, pos + 1)
+    if prefixed:  # <x:c r="A1"> markup
+        alt = xml.rfind(b":c ", lo, pos + 1)
+        if alt > start:
+            start = xml.rfind(b"<", lo, alt)
     if start < 0:
         return None
     tag_end = xml.find(b">", start)
@@ -990,10 +993,11 @@ def _scan_sheet_xml(xml: bytes, errors: bool, formulas: bool):
     """Error cells {(row0, col0): code} and formula cells without a cached value {(row0, col0)}."""
     found: dict[tuple[int, int], str] = {}
     uncached: set[tuple[int, int]] = set()
+    prefixed = re.search(rb"<\w+:worksheet\b", xml[:4096]) is not None
     if errors:
         pos = xml.find(b't="e"')
         while pos >= 0:
-            ref = _cell_ref(xml, pos)
+            ref = _cell_ref(xml, pos, prefixed)
             if ref is not None:
                 r, c, tag_end = ref
                 code = "#ERROR"
@@ -1019,7 +1023,7 @@ def _scan_sheet_xml(xml: bytes, errors: bool, formulas: bool):
                     break
             nxt = xml[after : after + 16].lstrip()
             if nxt.startswith((b"</", b"<v/>", b"<v />", b"<v></v>")):
-                ref = _cell_ref(xml, pos)
+                ref = _cell_ref(xml, pos, prefixed)
                 if ref is not None:
                     uncached.add((ref[0], ref[1]))
     return found, uncached
@@ -1393,7 +1397,18 @@ def read_table(
         epoch_1904=epoch,
         encoding=encoding,
         delimiter=delimiter,
+        title_lines=_title_lines(rows, head.top),
     )
+
+
+def _title_lines(rows: list[list], top: int) -> list[str]:
+    """The non-empty texts above the header row (title block), for telling the source."""
+    out = []
+    for row in rows[: min(top, HEADER_SCAN_ROWS)]:
+        for cell in row:
+            if isinstance(cell, str) and cell.strip():
+                out.append(cell.strip())
+    return out
 
 
 def _mark_ragged(grid: _Grid, head: _Header, width: int) -> None:
