@@ -657,10 +657,10 @@ def record(
 ) -> None:
     """Append one event to the audit log: who, what (target, details as JSON), outcome.
 
-    Actions in use: signin, signout, upload, commit, retract, restore, export,
-    permission_denied, user_add, user_set_role, user_set_password, user_disable,
-    user_enable, user_unlock, user_recover. Outcomes: ok, failure, refused, denied,
-    locked, throttled, error."""
+    Actions in use: signin, signin_lockout, signout, session_end, upload, commit, retract,
+    restore, export, permission_denied, user_add, user_set_role, user_set_password,
+    user_disable, user_enable, user_unlock, user_recover.
+    Outcomes: ok, failure, refused, denied, locked, throttled, error."""
     with _write(db) as con:
         _append(con, username, action, target, details, outcome)
 

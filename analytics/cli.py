@@ -41,7 +41,12 @@ def _problem(p) -> dict:
 
 
 def _fail(message: str, code: int = 1) -> int:
-    _print({"errors": [{"row": None, "column": None, "value": None, "message": message}], "warnings": []})
+    _print(
+        {
+            "errors": [{"row": None, "column": None, "value": None, "message": message}],
+            "warnings": [],
+        }
+    )
     return code
 
 
@@ -57,11 +62,22 @@ def cmd_ingest(args) -> int:
     as_of = args.as_of or dt.date.today()
     try:
         result, prepared = ingest(
-            args.db, data, path.name, as_of=as_of, source=args.source, sheet=args.sheet,
-            user=args.user, update_agencies=args.update_agency or None,
+            args.db,
+            data,
+            path.name,
+            as_of=as_of,
+            source=args.source,
+            sheet=args.sheet,
+            user=args.user,
+            update_agencies=args.update_agency or None,
         )
     except InputRejected as exc:
-        _print({"errors": [_problem(p) for p in exc.errors], "warnings": [_problem(p) for p in exc.warnings]})
+        _print(
+            {
+                "errors": [_problem(p) for p in exc.errors],
+                "warnings": [_problem(p) for p in exc.warnings],
+            }
+        )
         return 2
     doc = {
         "snapshot_id": result.snapshot_id,
@@ -93,14 +109,22 @@ def cmd_summary(args) -> int:
     filters = store.Filters(sources=tuple(args.source or ()), agency_ids=agency_ids)
     scope = store.Scope.everything()
     df = store.load_tasks(args.db, as_of, filters, scope)
-    doc = metrics.summary_dict(df, store.list_agencies(args.db), as_of, scope_ids=set(agency_ids) or None)
+    doc = metrics.summary_dict(
+        df, store.list_agencies(args.db), as_of, scope_ids=set(agency_ids) or None
+    )
     _print(doc)
     return 0
 
 
 def cmd_snapshots(args) -> int:
     frame = store.list_snapshots(args.db)
-    _print({"snapshots": json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))})
+    _print(
+        {
+            "snapshots": json.loads(
+                frame.to_json(orient="records", date_format="iso", force_ascii=False)
+            )
+        }
+    )
     return 0
 
 
@@ -117,9 +141,18 @@ def cmd_sample(args) -> int:
 
     loaded = []
     for f in sample_files():
-        result, _ = ingest(args.db, f.path.read_bytes(), f.path.name, as_of=f.as_of, source=f.source, user="sample")
-        loaded.append({"snapshot_id": result.snapshot_id, "source": result.source, "as_of": result.as_of.isoformat(),
-                       "tasks": result.tasks, "duplicate": result.duplicate})
+        result, _ = ingest(
+            args.db, f.path.read_bytes(), f.path.name, as_of=f.as_of, source=f.source, user="sample"
+        )
+        loaded.append(
+            {
+                "snapshot_id": result.snapshot_id,
+                "source": result.source,
+                "as_of": result.as_of.isoformat(),
+                "tasks": result.tasks,
+                "duplicate": result.duplicate,
+            }
+        )
     _print({"loaded": loaded})
     return 0
 
@@ -133,9 +166,7 @@ def cmd_bootstrap(args) -> int:
             return code
         loaded = ["sample"]
     sys.stderr.write(
-        f"Database: {store.db_path(args.db)}"
-        + (" (sample data loaded)" if loaded else "")
-        + "\n"
+        f"Database: {store.db_path(args.db)}" + (" (sample data loaded)" if loaded else "") + "\n"
     )
     from analytics import auth
 
@@ -161,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_db(p):
-        p.add_argument("--db", default=None, help="database file (default: $TASKS_DB or data/tasks.duckdb)")
+        p.add_argument(
+            "--db", default=None, help="database file (default: $TASKS_DB or data/tasks.duckdb)"
+        )
 
     p = sub.add_parser("ingest", help="load one spreadsheet as a snapshot")
     p.add_argument("file")
@@ -170,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=None)
     p.add_argument("--sheet", default=None)
     p.add_argument("--user", default=None)
-    p.add_argument("--update-agency", action="append", help="the file updates only this agency's tasks (id)")
+    p.add_argument(
+        "--update-agency", action="append", help="the file updates only this agency's tasks (id)"
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("summary", help="figures as of a date")
@@ -215,5 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     except store.StoreBusy as exc:
         return _fail(str(exc), 1)
     except InputRejected as exc:
-        _print({"errors": [_problem(p) for p in exc.errors], "warnings": [_problem(p) for p in exc.warnings]})
+        _print(
+            {
+                "errors": [_problem(p) for p in exc.errors],
+                "warnings": [_problem(p) for p in exc.warnings],
+            }
+        )
         return 2

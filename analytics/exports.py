@@ -59,7 +59,9 @@ def agency_names(agencies: pd.DataFrame, lang: str) -> dict[str, str]:
     return dict(zip(agencies["agency_id"], agencies[col].fillna(agencies["name_vi"]), strict=False))
 
 
-def present_tasks(df: pd.DataFrame, agencies: pd.DataFrame, lang: str = "vi", columns=None) -> pd.DataFrame:
+def present_tasks(
+    df: pd.DataFrame, agencies: pd.DataFrame, lang: str = "vi", columns=None
+) -> pd.DataFrame:
     """A task frame with readable agency names and status labels, headed in `lang`."""
     names = agency_names(agencies, lang)
     wanted = [c for c in (columns or [c for c, _ in TASK_COLUMNS])]
@@ -68,10 +70,14 @@ def present_tasks(df: pd.DataFrame, agencies: pd.DataFrame, lang: str = "vi", co
         if col not in wanted:
             continue
         if col == "lead":
-            values = df["lead_ids"].map(lambda ids: "; ".join(names.get(i, i) for i in ids) if ids is not None else "")
+            values = df["lead_ids"].map(
+                lambda ids: "; ".join(names.get(i, i) for i in ids) if ids is not None else ""
+            )
         elif col == "support":
             values = df["support_ids"].map(
-                lambda ids: "; ".join(names.get(i, i) for i in ids) if ids is not None and len(ids) else ""
+                lambda ids: (
+                    "; ".join(names.get(i, i) for i in ids) if ids is not None and len(ids) else ""
+                )
             )
         elif col == "status_label":
             values = df["status"].map(lambda s: t(s, lang))
@@ -80,8 +86,8 @@ def present_tasks(df: pd.DataFrame, agencies: pd.DataFrame, lang: str = "vi", co
         elif col in ("days_overdue", "days_late", "origin_row"):
             values = df[col].astype("Int64")
         elif col == "difficult":
-            yes, no = ("Có", "") if lang == "vi" else ("Yes", "")
-            values = df[col].map(lambda v: yes if v else no)
+            yes = "Có" if lang == "vi" else "Yes"
+            values = df[col].map({True: yes, False: ""}).fillna("")
         else:
             values = df[col]
         out[t(label_key, lang)] = values
@@ -95,7 +101,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
 def _cell_value(value):
-    if value is None:
+    if value is None or value is pd.NA:  # pd.NA: the missing value of Int64 columns
         return None
     if isinstance(value, float) and value != value:
         return None
@@ -152,7 +158,9 @@ def write_sheet(ws, frame: pd.DataFrame, lang: str = "vi", title: str | None = N
         ws.auto_filter.ref = f"A{start}:{last}{start + max(len(frame), 1)}"
 
 
-def to_xlsx(sheets: Mapping[str, pd.DataFrame], lang: str = "vi", titles: Mapping[str, str] | None = None) -> bytes:
+def to_xlsx(
+    sheets: Mapping[str, pd.DataFrame], lang: str = "vi", titles: Mapping[str, str] | None = None
+) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for name, frame in sheets.items():
@@ -164,7 +172,7 @@ def to_xlsx(sheets: Mapping[str, pd.DataFrame], lang: str = "vi", titles: Mappin
 
 
 def _sheet_title(name: str) -> str:
-    bad = '[]:*?/\\'
+    bad = "[]:*?/\\"
     clean = "".join("_" if ch in bad else ch for ch in name).strip("'") or "Sheet"
     return clean[:31]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ def detect_source(table: RawTable | None, file_name: str) -> str | None:
 def _text(value) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):  # the reader already NFC-normalised and stripped cell text
+        return value or None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime | dt.date):
@@ -78,7 +81,7 @@ def _task_id(value) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = nfc(value)
+    text = value.strip() if isinstance(value, str) else nfc(value)
     return text or None
 
 
@@ -94,9 +97,12 @@ def _derived_id(title: str, lead: str) -> str:
     return f"auto-{digest}"
 
 
-def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agency], list[Problem], list[Problem]]:
+def resolve_rows(
+    table: RawTable, as_of: dt.date
+) -> tuple[list[Task], list[Agency], list[Problem], list[Problem]]:
     """Canonical tasks from a raw table, with the errors and warnings found on the way."""
     resolver = default_resolver()
+    resolve_cell = functools.lru_cache(maxsize=65536)(resolver.resolve_cell)
     errors: list[Problem] = [p for p in table.warnings if p.level == "error"]
     warns: list[Problem] = [p for p in table.warnings if p.level != "error"]
     tasks: list[Task] = []
@@ -106,6 +112,7 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
     h_task, h_lead = _header(table, "task"), _header(table, "lead_agency")
     h_deadline, h_done = _header(table, "deadline"), _header(table, "completion_date")
     h_id = _header(table, "task_id")
+    h_status = _header(table, "status")
     if not has_id_column:
         warns.append(
             warning(
@@ -125,7 +132,9 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
                     "missing_title",
                     f"Row {row}: the task title ({h_task}) is empty.",
                     f"Dòng {row}: nội dung nhiệm vụ ({h_task}) để trống.",
-                    row=row, column=h_task, value="",
+                    row=row,
+                    column=h_task,
+                    value="",
                 )
             )
             continue
@@ -135,11 +144,13 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
                     "missing_lead",
                     f"Row {row}: the lead agency ({h_lead}) is empty.",
                     f"Dòng {row}: cơ quan chủ trì ({h_lead}) để trống.",
-                    row=row, column=h_lead, value="",
+                    row=row,
+                    column=h_lead,
+                    value="",
                 )
             )
             continue
-        leads, unknown = resolver.resolve_cell(lead_text)
+        leads, unknown = resolve_cell(lead_text)
         for name in unknown:
             sugg = tuple(a.name_vi for a in resolver.suggestions(name))
             hint = f" Did you mean: {', '.join(sugg)}?" if sugg else ""
@@ -149,13 +160,16 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
                     "unknown_agency",
                     f"Row {row}: unknown agency '{name}' kept as written.{hint}",
                     f"Dòng {row}: không nhận ra cơ quan '{name}', giữ nguyên như đã ghi.{hint_vi}",
-                    row=row, column=h_lead, value=name, suggestions=sugg,
+                    row=row,
+                    column=h_lead,
+                    value=name,
+                    suggestions=sugg,
                 )
             )
         support_text = _text(v.get("support_agencies"))
         supports: list[Agency] = []
         if support_text:
-            supports, _ = resolver.resolve_cell(support_text)
+            supports, _ = resolve_cell(support_text)
         for a in (*leads, *supports):
             agencies.setdefault(a.id, a)
 
@@ -168,7 +182,9 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
                         "missing_task_id",
                         f"Row {row}: no task id ({h_id}); one was derived from the title.",
                         f"Dòng {row}: thiếu mã nhiệm vụ ({h_id}); mã được tạo từ nội dung.",
-                        row=row, column=h_id, value="",
+                        row=row,
+                        column=h_id,
+                        value="",
                     )
                 )
             task_id = _derived_id(title, lead_text)
@@ -184,7 +200,9 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
                     "duplicate_task_id",
                     f"Task id '{task_id}' appears on rows {first} and {row}.",
                     f"Mã nhiệm vụ '{task_id}' bị trùng ở dòng {first} và dòng {row}.",
-                    row=row, column=h_id, value=task_id,
+                    row=row,
+                    column=h_id,
+                    value=task_id,
                 )
             )
             continue
@@ -192,14 +210,18 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
 
         raw_deadline = v.get("deadline")
         try:
-            deadline = parse_deadline(raw_deadline, default_year=as_of.year, epoch_1904=table.epoch_1904)
+            deadline = parse_deadline(
+                raw_deadline, default_year=as_of.year, epoch_1904=table.epoch_1904
+            )
         except DateError as exc:
             errors.append(
                 error(
                     "bad_deadline",
                     f"Row {row}: {exc}",
                     f"Dòng {row}: {getattr(exc, 'message_vi', None) or exc}",
-                    row=row, column=h_deadline, value=_text(raw_deadline),
+                    row=row,
+                    column=h_deadline,
+                    value=_text(raw_deadline),
                 )
             )
             continue
@@ -209,7 +231,9 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
                     "free_text_deadline",
                     f"Row {row}: deadline '{deadline.text}' is not a date or period; the task has no deadline.",
                     f"Dòng {row}: thời hạn '{deadline.text}' không phải ngày hoặc kỳ; coi như không có thời hạn.",
-                    row=row, column=h_deadline, value=deadline.text,
+                    row=row,
+                    column=h_deadline,
+                    value=deadline.text,
                 )
             )
         raw_done = v.get("completion_date")
@@ -221,7 +245,9 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
                     "bad_completion_date",
                     f"Row {row}: the completion date '{_text(raw_done)}' is not a valid date.",
                     f"Dòng {row}: ngày hoàn thành '{_text(raw_done)}' không phải ngày hợp lệ.",
-                    row=row, column=h_done, value=_text(raw_done),
+                    row=row,
+                    column=h_done,
+                    value=_text(raw_done),
                 )
             )
             continue
@@ -229,9 +255,17 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
         status_class = classify_status(status_text)
         if status_class == "unknown":
             pct = v.get("progress_pct")
-            if isinstance(pct, int | float) and pct >= 100 or (isinstance(pct, str) and pct.strip() in ("100", "100%")):
+            if (
+                isinstance(pct, int | float)
+                and pct >= 100
+                or (isinstance(pct, str) and pct.strip() in ("100", "100%"))
+            ):
                 status_class = "done_unspecified"
-        warns.extend(_contradictions(row, status_text, status_class, deadline.date, completion, as_of, _header(table, "status")))
+        warns.extend(
+            _contradictions(
+                row, status_text, status_class, deadline.date, completion, as_of, h_status
+            )
+        )
         difficulty_raw = _text(v.get("difficulty"))
         tasks.append(
             Task(
@@ -263,34 +297,62 @@ def resolve_rows(table: RawTable, as_of: dt.date) -> tuple[list[Task], list[Agen
     return tasks, list(agencies.values()), errors, warns
 
 
-def _contradictions(row, status_text, status_class, deadline, completion, as_of, column) -> list[Problem]:
+def _contradictions(
+    row, status_text, status_class, deadline, completion, as_of, column
+) -> list[Problem]:
     """Where dates and status words disagree, dates win; say so."""
     out = []
 
     def warn(en: str, vi: str) -> None:
-        out.append(warning("dates_vs_words", f"Row {row}: {en}", f"Dòng {row}: {vi}", row=row, column=column, value=status_text))
+        out.append(
+            warning(
+                "dates_vs_words",
+                f"Row {row}: {en}",
+                f"Dòng {row}: {vi}",
+                row=row,
+                column=column,
+                value=status_text,
+            )
+        )
 
     done_word = status_class in DONE_CLASSES
-    if completion is not None and completion <= as_of and status_class in ("in_progress_on_time", "overdue_not_done", "not_done_unspecified", "at_risk"):
-        warn("the status says not completed but a completion date is given; counted as completed.",
-             "tình trạng ghi chưa hoàn thành nhưng có ngày hoàn thành; tính là đã hoàn thành.")
+    if (
+        completion is not None
+        and completion <= as_of
+        and status_class
+        in ("in_progress_on_time", "overdue_not_done", "not_done_unspecified", "at_risk")
+    ):
+        warn(
+            "the status says not completed but a completion date is given; counted as completed.",
+            "tình trạng ghi chưa hoàn thành nhưng có ngày hoàn thành; tính là đã hoàn thành.",
+        )
     elif completion is not None and completion > as_of and done_word:
-        warn("the status says completed but the completion date is after the report date; counted as not completed.",
-             "tình trạng ghi đã hoàn thành nhưng ngày hoàn thành sau ngày báo cáo; tính là chưa hoàn thành.")
+        warn(
+            "the status says completed but the completion date is after the report date; counted as not completed.",
+            "tình trạng ghi đã hoàn thành nhưng ngày hoàn thành sau ngày báo cáo; tính là chưa hoàn thành.",
+        )
     if completion is not None and deadline is not None:
         if status_class == "done_on_time" and completion > deadline:
-            warn("the status says on time but the completion date is after the deadline; counted as late.",
-                 "tình trạng ghi đúng hạn nhưng ngày hoàn thành sau thời hạn; tính là quá hạn.")
+            warn(
+                "the status says on time but the completion date is after the deadline; counted as late.",
+                "tình trạng ghi đúng hạn nhưng ngày hoàn thành sau thời hạn; tính là quá hạn.",
+            )
         elif status_class == "done_late" and completion <= deadline:
-            warn("the status says late but the completion date is within the deadline; counted as on time.",
-                 "tình trạng ghi quá hạn nhưng ngày hoàn thành trong thời hạn; tính là đúng hạn.")
+            warn(
+                "the status says late but the completion date is within the deadline; counted as on time.",
+                "tình trạng ghi quá hạn nhưng ngày hoàn thành trong thời hạn; tính là đúng hạn.",
+            )
     if completion is None and not done_word and deadline is not None:
         if status_class == "overdue_not_done" and deadline >= as_of:
-            warn("the status says overdue but the deadline has not passed; counted as in progress.",
-                 "tình trạng ghi quá hạn nhưng chưa đến hạn; tính là đang thực hiện trong hạn.")
+            warn(
+                "the status says overdue but the deadline has not passed; counted as in progress.",
+                "tình trạng ghi quá hạn nhưng chưa đến hạn; tính là đang thực hiện trong hạn.",
+            )
         elif status_class == "in_progress_on_time" and deadline < as_of:
-            warn("the status says in progress within the deadline but the deadline has passed; counted as overdue.",
-                 "tình trạng ghi đang thực hiện trong hạn nhưng đã quá thời hạn; tính là quá hạn.")
+            warn(
+                "the status says in progress within the deadline but the deadline has passed; counted as overdue.",
+                "tình trạng ghi đang thực hiện trong hạn nhưng đã quá thời hạn; tính là quá hạn.",
+            )
     return out
 
 
@@ -344,7 +406,15 @@ def ingest(
     _crash_after_stage: bool = False,
 ) -> tuple[store.CommitResult, Prepared]:
     """Read, validate and store one file as one snapshot; InputRejected stores nothing."""
-    prepared = prepare(data, file_name, as_of=as_of, source=source, sheet=sheet, header_row=header_row, mapping=mapping)
+    prepared = prepare(
+        data,
+        file_name,
+        as_of=as_of,
+        source=source,
+        sheet=sheet,
+        header_row=header_row,
+        mapping=mapping,
+    )
     if prepared.errors:
         raise InputRejected(prepared.errors, prepared.warnings)
     result = store.commit_snapshot(

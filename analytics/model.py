@@ -55,7 +55,7 @@ STATUSES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Task:
     """One task as resolved from one row of a sheet."""
 

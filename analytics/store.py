@@ -175,33 +175,22 @@ _TASK_SCHEMA = pa.schema(
 )
 
 
+_ATTR = {"grp": "group", "origin_sheet": "sheet", "origin_row": "row"}
+
+
 def tasks_to_arrow(tasks: Sequence[Task], snapshot_id: int) -> pa.Table:
-    cols: dict[str, list] = {name: [] for name in _TASK_SCHEMA.names}
-    for t in tasks:
-        cols["task_id"].append(t.task_id)
-        cols["grp"].append(t.group)
-        cols["title"].append(t.title)
-        cols["lead_ids"].append(list(t.lead_ids))
-        cols["lead_text"].append(t.lead_text)
-        cols["support_ids"].append(list(t.support_ids))
-        cols["support_text"].append(t.support_text)
-        cols["product"].append(t.product)
-        cols["deadline"].append(t.deadline)
-        cols["deadline_text"].append(t.deadline_text)
-        cols["deadline_kind"].append(t.deadline_kind)
-        cols["status_text"].append(t.status_text)
-        cols["status_class"].append(t.status_class)
-        cols["completion_date"].append(t.completion_date)
-        cols["difficult"].append(bool(t.difficult))
-        cols["priority"].append(t.priority)
-        cols["causes"].append(t.causes)
-        cols["proposals"].append(t.proposals)
-        cols["notes"].append(t.notes)
-        cols["result"].append(t.result)
-        cols["id_derived"].append(bool(t.id_derived))
-        cols["origin_snapshot"].append(snapshot_id)
-        cols["origin_sheet"].append(t.sheet)
-        cols["origin_row"].append(t.row)
+    """Tasks as an Arrow table, built column by column (one pass per field)."""
+    cols: dict[str, list] = {}
+    for name in _TASK_SCHEMA.names:
+        attr = _ATTR.get(name, name)
+        if name == "origin_snapshot":
+            cols[name] = [snapshot_id] * len(tasks)
+        elif name in ("lead_ids", "support_ids"):
+            cols[name] = [list(getattr(t, attr)) for t in tasks]
+        elif name in ("difficult", "id_derived"):
+            cols[name] = [bool(getattr(t, attr)) for t in tasks]
+        else:
+            cols[name] = [getattr(t, attr) for t in tasks]
     return pa.table(cols, schema=_TASK_SCHEMA)
 
 
@@ -274,10 +263,28 @@ def commit_snapshot(
     return result
 
 
-def _write(con, *, source, as_of, tasks, agencies, file_bytes, file_sha, file_name, sheet,
-           header_row, user, warnings, update_agencies, kind, crash) -> CommitResult:
+def _write(
+    con,
+    *,
+    source,
+    as_of,
+    tasks,
+    agencies,
+    file_bytes,
+    file_sha,
+    file_name,
+    sheet,
+    header_row,
+    user,
+    warnings,
+    update_agencies,
+    kind,
+    crash,
+) -> CommitResult:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchone()[0]
+    snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchone()[
+        0
+    ]
     con.execute(
         "insert into blobs select ?, ?, ?, ? where not exists "
         "(select 1 from blobs where sha256 = ?)",
@@ -302,8 +309,19 @@ def _write(con, *, source, as_of, tasks, agencies, file_bytes, file_sha, file_na
     con.execute(
         "insert into snapshots values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', null, null)",
         [
-            snapshot_id, source, as_of, now, user, file_name, file_sha, sheet, header_row,
-            kind, list(update_agencies) if update_agencies else None, n_tasks, len(warnings),
+            snapshot_id,
+            source,
+            as_of,
+            now,
+            user,
+            file_name,
+            file_sha,
+            sheet,
+            header_row,
+            kind,
+            list(update_agencies) if update_agencies else None,
+            n_tasks,
+            len(warnings),
         ],
     )
     if later == 0:
@@ -483,7 +501,9 @@ def load_tasks(db, as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFra
         return con.execute(sql("tasks_at"), params).df()
 
 
-def judge_tasks(tasks: Sequence[Task], agencies: Sequence, source: str, as_of: dt.date) -> pd.DataFrame:
+def judge_tasks(
+    tasks: Sequence[Task], agencies: Sequence, source: str, as_of: dt.date
+) -> pd.DataFrame:
     """Tasks not yet stored (an upload's preview), judged at `as_of` by the same SQL as the store."""
     con = duckdb.connect(":memory:")
     try:
@@ -495,10 +515,19 @@ def judge_tasks(tasks: Sequence[Task], agencies: Sequence, source: str, as_of: d
             "values (0, ?, ?, 1, now(), 'preview', ?, 0, 'active', 'preview')",
             [source, as_of, len(tasks)],
         )
-        con.execute("insert into task_versions by name select ? as source, 1 as from_seq, s.* from stage as s", [source])
+        con.execute(
+            "insert into task_versions by name select ? as source, 1 as from_seq, s.* from stage as s",
+            [source],
+        )
         _store_agencies(con, agencies)
-        params = {"as_of": as_of, "sources": None, "agencies": None, "agency_types": None,
-                  "difficult_only": False, "scope": None}
+        params = {
+            "as_of": as_of,
+            "sources": None,
+            "agencies": None,
+            "agency_types": None,
+            "difficult_only": False,
+            "scope": None,
+        }
         return con.execute(sql("tasks_at"), params).df()
     finally:
         con.close()
@@ -555,7 +584,9 @@ def list_agencies(db) -> pd.DataFrame:
 
 def sources(db) -> list[str]:
     with connect(db) as con:
-        return [r[0] for r in con.execute("select distinct source from snapshots order by 1").fetchall()]
+        return [
+            r[0] for r in con.execute("select distinct source from snapshots order by 1").fetchall()
+        ]
 
 
 def latest_as_of(db) -> dt.date | None:

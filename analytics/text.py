@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 
@@ -18,6 +19,13 @@ def nfc(value: object) -> str:
 
 def fold(value: object) -> str:
     """Lower case, no diacritics (đ → d), collapsed whitespace: the key for fuzzy matching."""
+    if isinstance(value, str):
+        return _fold_str(value)
+    return _fold_str(nfc(value))
+
+
+@lru_cache(maxsize=131072)
+def _fold_str(value: str) -> str:
     text = unicodedata.normalize("NFD", nfc(value).lower())
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return text.replace("đ", "d").replace("Đ", "d")

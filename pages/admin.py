@@ -200,6 +200,7 @@ def users_table(db: str, box) -> None:
         box.info(s("no_users"))
         return
     shown = users.assign(
+        display_name=users["display_name"].fillna(""),
         role=users["role"].map(lambda r: auth.role_label(r, lg)),
         agency_ids=users["agency_ids"].map(
             lambda ids: ", ".join(agency_name(str(a)) for a in (ids if ids is not None else []))

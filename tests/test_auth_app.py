@@ -13,6 +13,7 @@ run go through app.py as it does then. `fresh_server` tests keep AppTest's behav
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import sys
@@ -160,7 +161,8 @@ def nav(monkeypatch):
     original = st.navigation
 
     def spy(pages, *args, **kwargs):
-        seen.append([p.url_path or ("briefing" if p._default else "?") for p in pages])
+        if kwargs.get("position") != "hidden":  # ui.auth.stop(): the empty sign-in navigation
+            seen.append([p.url_path or ("briefing" if p._default else "?") for p in pages])
         return original(pages, *args, **kwargs)
 
     monkeypatch.setattr(st, "navigation", spy)
@@ -240,7 +242,7 @@ def test_guest_deep_link_to_admin_on_a_fresh_server_runs_nothing(app_path, db, f
     assert texts(at, "error") == [ui_auth.tr("denied", "vi")]
     assert not at.dataframe and not at.text_input
     denied = audit(db, actions=["permission_denied"])
-    assert list(denied["username"]) == ["guest"] and list(denied["target"]) == ["page_admin"]
+    assert list(denied["username"]) == ["anonymous"] and list(denied["target"]) == ["page_admin"]
 
 
 def test_no_guest_when_disabled_by_env(app_path, db, nav, monkeypatch):
@@ -534,3 +536,42 @@ def test_recorded_export_writes_the_audit_row(db):
     row = audit(db, actions=["export"]).iloc[0]
     assert row["username"] == "tc" and row["target"] == "tasks"
     assert '"scope": ["mof"]' in row["details"] and '"bytes": 8' in row["details"]
+
+
+UPLOAD_CHECK = """
+import streamlit as st
+from analytics.access import User
+from ui import auth
+
+u = User(st.session_state["who"], st.session_state["role"], agency_ids=("mof",))
+ok = auth.require_agencies(u, st.session_state["leads"], "f.xlsx", {"sha256": "ab"})
+st.write("OK" if ok else "REFUSED")
+"""
+
+
+@pytest.mark.parametrize(
+    ("role", "leads", "ok", "refused"),
+    [
+        ("agency_editor", ["mof"], True, None),
+        ("agency_editor", ["mof", "p01", "most"], False, ["most", "p01"]),
+        ("admin", ["mof", "p01"], True, None),
+        ("leader", ["mof"], False, ["mof"]),
+    ],
+)
+def test_upload_of_other_agencies_tasks_is_refused_naming_them(db, role, leads, ok, refused):
+    at = AppTest.from_string(UPLOAD_CHECK, default_timeout=30)
+    at.session_state["who"], at.session_state["role"] = "ed", role
+    at.session_state["leads"] = leads
+    at.run()
+    assert not at.exception
+    assert at.markdown[-1].value == ("OK" if ok else "REFUSED")
+    denied = audit(db, actions=["permission_denied"])
+    if ok:
+        assert denied.empty
+        return
+    assert json.loads(denied["details"][0])["refused_agencies"] == refused
+    assert denied["target"][0] == "f.xlsx"
+    if role == "agency_editor":  # the message names the agencies
+        assert "Bộ Khoa học và Công nghệ" in at.error[0].value and "Hà Nội" in at.error[0].value
+    else:
+        assert at.error[0].value == ui_auth.tr("denied", "vi")

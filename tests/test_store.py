@@ -18,13 +18,23 @@ from analytics.store import Filters, Scope
 
 D = dt.date
 AGENCIES = [
-    SimpleNamespace(id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"),
-    SimpleNamespace(id="most", name_vi="Bộ Khoa học và Công nghệ", name_en="Ministry of Science and Technology", type="ministry"),
+    SimpleNamespace(
+        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
+    ),
+    SimpleNamespace(
+        id="most",
+        name_vi="Bộ Khoa học và Công nghệ",
+        name_en="Ministry of Science and Technology",
+        type="ministry",
+    ),
     SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
 ]
 
 
-def task(tid: str, lead: str = "mof", deadline=D(2025, 8, 31), done=None, title=None, **kw) -> Task:
+AUG31 = D(2025, 8, 31)
+
+
+def task(tid: str, lead: str = "mof", deadline=AUG31, done=None, title=None, **kw) -> Task:
     return Task(
         task_id=tid,
         title=title or f"Nhiệm vụ {tid}",
@@ -42,10 +52,29 @@ def task(tid: str, lead: str = "mof", deadline=D(2025, 8, 31), done=None, title=
 
 
 def commit(db, tasks, as_of, source="S", data=None, **kw):
-    data = data if data is not None else repr((source, as_of, [t.task_id for t in tasks], [t.deadline for t in tasks], [t.completion_date for t in tasks])).encode()
+    data = (
+        data
+        if data is not None
+        else repr(
+            (
+                source,
+                as_of,
+                [t.task_id for t in tasks],
+                [t.deadline for t in tasks],
+                [t.completion_date for t in tasks],
+            )
+        ).encode()
+    )
     return store.commit_snapshot(
-        db, source=source, as_of=as_of, tasks=tasks, agencies=AGENCIES, file_bytes=data,
-        file_name="f.xlsx", user="tester", **kw,
+        db,
+        source=source,
+        as_of=as_of,
+        tasks=tasks,
+        agencies=AGENCIES,
+        file_bytes=data,
+        file_name="f.xlsx",
+        user="tester",
+        **kw,
     )
 
 
@@ -60,17 +89,24 @@ def db(tmp_path):
 
 
 def test_statuses_judged_at_the_date(db):
-    commit(db, [
-        task("t1", deadline=D(2025, 8, 15)),
-        task("t2", deadline=D(2025, 8, 28)),
-        task("t3", deadline=None),
-        task("t4", deadline=D(2025, 8, 1), done=D(2025, 7, 30)),
-        task("t5", deadline=D(2025, 8, 1), done=D(2025, 8, 2)),
-    ], D(2025, 8, 28))
+    commit(
+        db,
+        [
+            task("t1", deadline=D(2025, 8, 15)),
+            task("t2", deadline=D(2025, 8, 28)),
+            task("t3", deadline=None),
+            task("t4", deadline=D(2025, 8, 1), done=D(2025, 7, 30)),
+            task("t5", deadline=D(2025, 8, 1), done=D(2025, 8, 2)),
+        ],
+        D(2025, 8, 28),
+    )
     s = state(db, D(2025, 8, 28))
     assert {k: v[1] for k, v in s.items()} == {
-        "t1": "overdue", "t2": "in_progress", "t3": "no_deadline",
-        "t4": "completed_on_time", "t5": "completed_late",
+        "t1": "overdue",
+        "t2": "in_progress",
+        "t3": "no_deadline",
+        "t4": "completed_on_time",
+        "t5": "completed_late",
     }
     # the same snapshot judged later: t2 is overdue the day after its deadline
     assert state(db, D(2025, 8, 29))["t2"][1] == "overdue"
@@ -94,7 +130,11 @@ def test_back_dated_snapshot_gives_the_same_states_as_in_order(tmp_path):
     versions = {
         D(2025, 6, 30): [task("a"), task("b", deadline=D(2025, 6, 1))],
         D(2025, 7, 31): [task("a", deadline=D(2025, 9, 30)), task("c")],
-        D(2025, 8, 28): [task("a", deadline=D(2025, 9, 30), done=D(2025, 8, 1)), task("b"), task("c")],
+        D(2025, 8, 28): [
+            task("a", deadline=D(2025, 9, 30), done=D(2025, 8, 1)),
+            task("b"),
+            task("c"),
+        ],
     }
     in_order, shuffled = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
     for day in sorted(versions):
@@ -133,8 +173,12 @@ def test_same_file_twice_adds_nothing(db):
 
 
 def test_agency_update_changes_only_that_agencys_tasks(db):
-    commit(db, [task("a", lead="mof"), task("b", lead="most"), task("c", lead="mof")], D(2025, 7, 31))
-    result = commit(db, [task("a", lead="mof", done=D(2025, 8, 1))], D(2025, 8, 28), update_agencies=["mof"])
+    commit(
+        db, [task("a", lead="mof"), task("b", lead="most"), task("c", lead="mof")], D(2025, 7, 31)
+    )
+    result = commit(
+        db, [task("a", lead="mof", done=D(2025, 8, 1))], D(2025, 8, 28), update_agencies=["mof"]
+    )
     assert result.kind == "agency_update" and result.tasks == 2
     s = state(db, D(2025, 8, 28))
     # c disappeared from the ministry's own list; b (another agency's) is kept as it was
@@ -143,13 +187,19 @@ def test_agency_update_changes_only_that_agencys_tasks(db):
 
 
 def test_scope_is_applied_in_the_query(db):
-    commit(db, [task("a", lead="mof"), task("b", lead="most"), task("c", lead="p01")], D(2025, 7, 31))
+    commit(
+        db, [task("a", lead="mof"), task("b", lead="most"), task("c", lead="p01")], D(2025, 7, 31)
+    )
     df = store.load_tasks(db, D(2025, 7, 31), Filters(), Scope.agencies(["mof"]))
     assert list(df.task_id) == ["a"]
     # a filter cannot widen the scope
-    df = store.load_tasks(db, D(2025, 7, 31), Filters(agency_ids=("most",)), Scope.agencies(["mof"]))
+    df = store.load_tasks(
+        db, D(2025, 7, 31), Filters(agency_ids=("most",)), Scope.agencies(["mof"])
+    )
     assert df.empty
-    df = store.load_tasks(db, D(2025, 7, 31), Filters(agency_types=("province",)), Scope.everything())
+    df = store.load_tasks(
+        db, D(2025, 7, 31), Filters(agency_types=("province",)), Scope.everything()
+    )
     assert list(df.task_id) == ["c"]
 
 
@@ -180,7 +230,9 @@ CHILD = textwrap.dedent(
 
 
 def run_child(db, *args, **kw):
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(db), *args], stdout=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(db), *args], stdout=subprocess.PIPE, text=True, **kw
+    )
 
 
 def test_killed_ingest_leaves_previous_state(db):
@@ -216,7 +268,10 @@ def test_lock_is_waited_for_then_reported(db):
     holder = run_child(db, "hold", "20")
     assert holder.stdout.readline().strip() == "held"
     try:
-        with pytest.raises(store.StoreBusy, match="in use by another process"), store.connect(db, timeout=0.5):
+        with (
+            pytest.raises(store.StoreBusy, match="in use by another process"),
+            store.connect(db, timeout=0.5),
+        ):
             pass
     finally:
         holder.kill()
@@ -227,7 +282,11 @@ def test_connection_is_released_after_use(db):
     commit(db, [task("a")], D(2025, 7, 31))
     state(db, D(2025, 7, 31))
     # another process can open the file read-write right away
-    con = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(db)!r}).close(); print('ok')"],
-                         capture_output=True, text=True, timeout=60)
+    con = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(db)!r}).close(); print('ok')"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert con.stdout.strip() == "ok", con.stderr
     assert isinstance(duckdb.__version__, str) and duckdb.__version__.startswith("1.5")

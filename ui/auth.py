@@ -15,6 +15,21 @@ machine; everybody else must sign in before any data is shown.
 Pages: `auth.user()` is the signed-in user of this run; `auth.require(user, "upload")` checks a
 permission (recording a refusal); `auth.audit("commit", target, details)` records an event;
 `auth.audit_export(view, what, frame, name, key)` draws Excel/CSV buttons that record the export.
+
+Running it:
+- `make run`: `python -m analytics bootstrap` loads the sample into an empty database and, when
+  no active administrator exists, creates 'admin' with a generated password that it prints once
+  on the terminal (only an argon2 hash is kept). Open the dashboard on this machine: the sample
+  is shown read-only at once; sign in as 'admin' under "Đăng nhập / Sign in" in the sidebar.
+  A new password at any time: `python -m analytics users set-password admin`.
+- Accounts: `python -m analytics users add NAME --role admin|agency_editor|leader|agency_viewer
+  [--agency ID ...]`, `users list|disable|enable|set-role|set-password|unlock`, or the
+  administration page.
+- No guest on a shared machine: `TASKS_GUEST=0`. Visitors from other machines (or through a
+  reverse proxy) never get the guest view.
+- Identity provider: an `[auth]` section in `.streamlit/secrets.toml` (needs `authlib`); add
+  each person with their e-mail address as the username. Proxy: `TASKS_TRUSTED_HEADER=X-Remote-
+  User` and `--server.address 127.0.0.1`; the proxy must set (and strip any incoming) header.
 """
 
 from __future__ import annotations
@@ -24,6 +39,7 @@ import ipaddress
 import logging
 import os
 from collections.abc import Callable
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -97,6 +113,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "denied": (
         "Bạn không có quyền thực hiện thao tác này.",
         "You do not have permission to do this.",
+    ),
+    "foreign_agencies": (
+        "Tệp có nhiệm vụ của cơ quan khác, bạn không được cập nhật: {names}. Không có gì được lưu.",
+        "The file has tasks of other agencies, which you may not update: {names}. Nothing was stored.",
     ),
     "busy": (
         "Cơ sở dữ liệu đang bận; thử lại sau giây lát.",
@@ -236,10 +256,47 @@ def mode() -> str:
 # --------------------------------------------------------------------------- audit helpers
 
 
+NOBODY = User(username="anonymous", role="none", display_name="")
+"""Who runs a page that app.py did not route (no permissions, an empty scope)."""
+
+
+def _routed_without_app() -> bool:
+    """Is a page running through Streamlit's pages/ auto-discovery, i.e. without app.py?
+
+    A fresh server with a pages/ folder runs a deep-linked page directly until st.navigation
+    has been called once in the process; app.py (and so the sign-in) has not run then."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        return bool(PagesManager.uses_pages_directory)
+    except Exception:
+        return False
+
+
 def user() -> User:
-    """The user app.py decided in this run (GUEST when none)."""
+    """The user app.py decided in this run: GUEST when nobody signed in, NOBODY (no rights,
+    empty scope) when the page was not reached through app.py."""
+    if _routed_without_app():
+        return NOBODY
     found = st.session_state.get(CURRENT_KEY)
     return found if isinstance(found, User) else GUEST
+
+
+def _no_page() -> None:
+    """The only page while the visitor must sign in: nothing."""
+
+
+def stop() -> NoReturn:
+    """End the run before any page is shown.
+
+    Also hands st.navigation a single hidden, empty page, so the sidebar lists no pages and
+    Streamlit stops its pages/ auto-discovery (which would list, and run, pages/*.py itself)."""
+    try:
+        st.navigation([st.Page(_no_page, title=tr("signin"), default=True)], position="hidden")
+    except Exception:
+        log.exception("could not register the sign-in navigation")
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
 
 
 def audit(
@@ -271,6 +328,43 @@ def require(u: User, permission: str, target: str | None = None) -> bool:
         who=u,
     )
     st.error(tr("denied"))
+    return False
+
+
+def agency_names(agency_ids, lang: str | None = None) -> list[str]:
+    """Agency ids as names in the current language (unknown ids as they are)."""
+    lang = lang or state.lang()
+    known = accounts.known_agencies()
+    out = []
+    for a in agency_ids:
+        agency = known.get(a)
+        name = getattr(agency, "name_vi" if lang == "vi" else "name_en", None) if agency else None
+        out.append(name or str(a))
+    return out
+
+
+def require_agencies(u: User, agency_ids, target: str | None = None, details=None) -> bool:
+    """May `u` upload changes to tasks led by `agency_ids`? If not: record 'permission_denied'
+    naming the refused agencies, say which ones, and return False (nothing may be stored)."""
+    refused = u.refused_agencies(agency_ids) if u.can_upload else tuple(sorted(set(agency_ids)))
+    if u.can_upload and not refused:
+        return True
+    audit(
+        "permission_denied",
+        target or "upload",
+        {
+            "permission": "upload",
+            "role": u.role,
+            "refused_agencies": list(refused),
+            **(details or {}),
+        },
+        outcome="denied",
+        who=u,
+    )
+    if not u.can_upload:
+        st.error(tr("denied"))
+    else:
+        st.error(tr("foreign_agencies", names=esc("; ".join(agency_names(refused)))))
     return False
 
 
@@ -351,6 +445,11 @@ def audit_export(
     )
 
 
+def downloads(view: state.View, frame: pd.DataFrame, name: str, key: str, what: str | None = None):
+    """Drop-in for ui.components.downloads whose downloads are recorded in the audit log."""
+    audit_export(view, what or name, frame, name=name, key=key)
+
+
 def audit_panel(view: state.View, key: str = "audit") -> None:
     """The audit log for administrators: filters, the table, recorded downloads."""
     u = user()
@@ -399,6 +498,7 @@ def audit_panel(view: state.View, key: str = "audit") -> None:
 
 AUDIT_ACTIONS = (
     "signin",
+    "signin_lockout",
     "signout",
     "upload",
     "commit",
@@ -433,11 +533,11 @@ def current_user() -> User:
             u = _local_user()
     except store.StoreBusy:
         st.warning(tr("busy"))
-        st.stop()
+        stop()
     except Exception:
         log.exception("sign-in check failed")
         st.error(tr("error"))
-        st.stop()
+        stop()
     st.session_state[CURRENT_KEY] = u
     return u
 
@@ -454,8 +554,7 @@ def _anonymous(offer: Callable[[object], None]) -> User:
     st.title(tr("signin"))
     st.info(tr("must_signin"))
     offer(st.container())
-    st.stop()
-    raise AssertionError("unreachable")  # st.stop() raises
+    stop()
 
 
 def _account_box(u: User, sign_out: Callable[[User], None] | None) -> None:
@@ -498,7 +597,7 @@ def _refuse(
     st.error(message)
     if sign_out is not None and st.button(tr("signout"), key="signout"):
         sign_out(User(identity, "none"))
-    st.stop()
+    stop()
 
 
 # -- OIDC
@@ -556,12 +655,12 @@ def _header_user() -> User:
     if not bound_to_loopback():
         log.error("TASKS_TRUSTED_HEADER is set but server.address is not loopback; refusing")
         st.error(tr("misconfigured"))
-        st.stop()
+        stop()
     value = accounts.normalize_username(_header(name) or "")
     if not value:
         st.title(tr("signin"))
         st.warning(tr("proxy_missing"))
-        st.stop()
+        stop()
     u = accounts.get_user(_db(), value)
     if u is None:
         _refuse(value, "header", tr("not_authorised", name=esc(value)), None)

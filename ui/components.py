@@ -24,7 +24,8 @@ def page_header(view: View, title_key: str) -> tuple[int, ...]:
     snaps = data.snapshots()
     used = snaps[snaps["snapshot_id"].isin(ids)]
     items = ", ".join(
-        f"{row.source} – {fmt_date(row.as_of, view.lang)} (#{row.snapshot_id})" for row in used.itertuples()
+        f"{row.source} – {fmt_date(row.as_of, view.lang)} (#{row.snapshot_id})"
+        for row in used.itertuples()
     )
     st.caption(
         view.t("figures_as_of", date=fmt_date(view.as_of, view.lang))
@@ -75,7 +76,7 @@ def guard(view_lang: str = "vi"):
         yield
     except store.StoreBusy:
         st.warning(t("store_busy", view_lang))
-    except Exception:  # noqa: BLE001 - the user sees a message, the log keeps the details
+    except Exception:  # the user sees a message, the log keeps the details
         log.exception("page failed")
         st.error(t("error_generic", view_lang))
 

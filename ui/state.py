@@ -7,6 +7,7 @@ them can widen the signed-in user's scope: that is applied in the data layer.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -60,10 +61,8 @@ def _seed_from_url(cat: dict) -> None:
     st.session_state["_seeded"] = True
     as_of = _qp("as_of")
     if as_of:
-        try:
+        with contextlib.suppress(ValueError):
             st.session_state["as_of"] = dt.date.fromisoformat(as_of)
-        except ValueError:
-            pass
     sources = st.query_params.get_all("source")
     if sources:
         st.session_state["sources"] = [s for s in sources if s in cat["sources"]]
@@ -117,7 +116,10 @@ def sidebar(scope: Scope) -> View:
     latest = max(cat["dates"]) if cat["dates"] else None
     sb = st.sidebar
     sb.radio(
-        t("language", lg), list(LANG_LABELS), key="lang", horizontal=True,
+        t("language", lg),
+        list(LANG_LABELS),
+        key="lang",
+        horizontal=True,
         format_func=LANG_LABELS.get,
     )
     lg = lang()
@@ -126,14 +128,22 @@ def sidebar(scope: Scope) -> View:
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = default_date
     as_of = sb.date_input(
-        t("as_of", lg), key="as_of", format="DD/MM/YYYY" if lg == "vi" else "YYYY-MM-DD",
-        min_value=dt.date(2020, 1, 1), max_value=dt.date.today() + dt.timedelta(days=3 * 365),
+        t("as_of", lg),
+        key="as_of",
+        format="DD/MM/YYYY" if lg == "vi" else "YYYY-MM-DD",
+        min_value=dt.date(2020, 1, 1),
+        max_value=dt.date.today() + dt.timedelta(days=3 * 365),
     )
     if not isinstance(as_of, dt.date):
         as_of = default_date
-    sources = sb.multiselect(t("sources", lg), cat["sources"], key="sources", placeholder=t("all_sources", lg))
+    sources = sb.multiselect(
+        t("sources", lg), cat["sources"], key="sources", placeholder=t("all_sources", lg)
+    )
     agency_type = sb.radio(
-        t("agency_type", lg), TYPE_CHOICES, key="agency_type", horizontal=True,
+        t("agency_type", lg),
+        TYPE_CHOICES,
+        key="agency_type",
+        horizontal=True,
         format_func=lambda k: t(TYPE_KEYS[k], lg),
     )
     agencies = cat["agencies"]
@@ -148,7 +158,9 @@ def sidebar(scope: Scope) -> View:
     if st.session_state.get("agency") not in options:
         st.session_state["agency"] = ""
     agency_id = sb.selectbox(
-        t("agency", lg), options, key="agency",
+        t("agency", lg),
+        options,
+        key="agency",
         format_func=lambda a: t("all_agencies", lg) if not a else agency_label(agencies, a, lg),
     )
     difficult = sb.toggle(t("difficult_only", lg), key="difficult")
@@ -163,7 +175,14 @@ def sidebar(scope: Scope) -> View:
         agency_types=types,
         difficult_only=bool(difficult),
     )
-    view = View(lang=lg, as_of=as_of, filters=filters, scope=scope, agency_id=agency_id or None, latest=latest)
+    view = View(
+        lang=lg,
+        as_of=as_of,
+        filters=filters,
+        scope=scope,
+        agency_id=agency_id or None,
+        latest=latest,
+    )
     _write_url(view, agency_type)
     st.session_state["_view"] = view
     return view
