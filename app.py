@@ -10,21 +10,30 @@ st.set_page_config(page_title="Nhiệm vụ NQ 57 – 71", page_icon="📋", lay
 lang = state.init_lang()
 user = auth.current_user()
 
+# (script, title key, icon, permission needed). Every URL path equals its file's stem.
 PAGES = [
-    ("pages/briefing.py", "page_briefing", "📊", True, None),
-    ("pages/agency.py", "page_agency", "🏛️", False, None),
-    ("pages/workload.py", "page_workload", "📅", False, None),
-    ("pages/trends.py", "page_trends", "📈", False, None),
-    ("pages/data.py", "page_data", "🗂️", False, None),
-    ("pages/upload.py", "page_upload", "⬆️", False, "can_upload"),
-    ("pages/admin.py", "page_admin", "🔐", False, "can_admin"),
+    ("pages/briefing.py", "page_briefing", "📊", None),
+    ("pages/agency.py", "page_agency", "🏛️", None),
+    ("pages/workload.py", "page_workload", "📅", None),
+    ("pages/trends.py", "page_trends", "📈", None),
+    ("pages/data.py", "page_data", "🗂️", None),
+    ("pages/upload.py", "page_upload", "⬆️", "can_upload"),
+    ("pages/admin.py", "page_admin", "🔐", "can_admin"),
 ]
 
 pages = [
-    st.Page(path, title=t(key, lang), icon=icon, default=default, url_path=path.split("/")[1][:-3])
-    for path, key, icon, default, needs in PAGES
+    st.Page(path, title=t(key, lang), icon=icon, url_path=path.split("/")[1][:-3])
+    for path, key, icon, needs in PAGES
     if needs is None or getattr(user, needs, False) is True  # deny by default
 ]
-nav = st.navigation(pages)
+
+
+def _home() -> None:
+    """"/" forwards to the briefing at its own address, keeping the link's parameters."""
+    st.switch_page(pages[0], query_params={k: st.query_params.get_all(k) for k in st.query_params})
+
+
+home = st.Page(_home, title=t("page_briefing", lang), url_path="home", default=True, visibility="hidden")
+nav = st.navigation([home, *pages])
 state.sidebar(user.scope)
 nav.run()

@@ -42,19 +42,29 @@ def compare(before: pd.DataFrame, after: pd.DataFrame) -> Changes:
     both = sorted(a_keys & b_keys)
     if not both:
         empty = after.iloc[0:0]
-        return Changes(new.reset_index(drop=True), removed.reset_index(drop=True), empty, empty, empty, empty)
+        return Changes(
+            new.reset_index(drop=True), removed.reset_index(drop=True), empty, empty, empty, empty
+        )
     ab = a.loc[both]
     bb = b.loc[both]
     was_done = bb["status"].isin(COMPLETED).to_numpy()
     is_done = ab["status"].isin(COMPLETED).to_numpy()
     newly_completed = ab[~was_done & is_done]
-    newly_overdue = ab[(bb["status"].to_numpy() != "overdue") & (ab["status"].to_numpy() == "overdue")]
+    newly_overdue = ab[
+        (bb["status"].to_numpy() != "overdue") & (ab["status"].to_numpy() == "overdue")
+    ]
     d_before = pd.to_datetime(bb["deadline"]).to_numpy()
     d_after = pd.to_datetime(ab["deadline"]).to_numpy()
     moved_mask = ~((d_before == d_after) | (pd.isna(d_before) & pd.isna(d_after)))
-    moved = ab[moved_mask].assign(deadline_before=bb["deadline"].to_numpy()[moved_mask], deadline_after=ab["deadline"].to_numpy()[moved_mask])
+    moved = ab[moved_mask].assign(
+        deadline_before=bb["deadline"].to_numpy()[moved_mask],
+        deadline_after=ab["deadline"].to_numpy()[moved_mask],
+    )
     st_mask = bb["status"].to_numpy() != ab["status"].to_numpy()
-    status_changed = ab[st_mask].assign(status_before=bb["status"].to_numpy()[st_mask], status_after=ab["status"].to_numpy()[st_mask])
+    status_changed = ab[st_mask].assign(
+        status_before=bb["status"].to_numpy()[st_mask],
+        status_after=ab["status"].to_numpy()[st_mask],
+    )
     return Changes(
         new=new.reset_index(drop=True),
         removed=removed.reset_index(drop=True),

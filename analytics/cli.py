@@ -236,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     from analytics import auth
 
     auth.register_cli(sub)
+
+    from analytics import reports
+
+    reports.register_cli(sub)
     return parser
 
 

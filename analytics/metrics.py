@@ -78,14 +78,18 @@ def explode_leads(df: pd.DataFrame) -> pd.DataFrame:
     return out[out["agency_id"].notna()]
 
 
-def by_agency(df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, scope_ids=None) -> pd.DataFrame:
+def by_agency(
+    df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, scope_ids=None
+) -> pd.DataFrame:
     """COUNTS per lead agency with names and type, `late` and the completion rate among due."""
     per = explode_leads(df)
     if scope_ids is not None:
         per = per[per["agency_id"].isin(scope_ids)]
     table = _count_frame(per, ["agency_id"])
     if not per.empty:
-        due_mask = per["deadline"].notna() & (pd.to_datetime(per["deadline"]) <= pd.Timestamp(as_of))
+        due_mask = per["deadline"].notna() & (
+            pd.to_datetime(per["deadline"]) <= pd.Timestamp(as_of)
+        )
         due = per.assign(due=due_mask, due_completed=due_mask & per["completed"].astype(bool))
         due = due.groupby("agency_id")[["due", "due_completed"]].sum().reset_index()
         table = table.merge(due, on="agency_id", how="left")
@@ -118,13 +122,19 @@ def by_month(df: pd.DataFrame) -> pd.DataFrame:
     )
     out = frame.groupby("month", as_index=False)[["due", "completed", "overdue"]].sum()
     out["remaining"] = out["due"] - out["completed"]
-    return out[["month", "due", "completed", "remaining", "overdue"]].sort_values("month").reset_index(drop=True)
+    return (
+        out[["month", "due", "completed", "remaining", "overdue"]]
+        .sort_values("month")
+        .reset_index(drop=True)
+    )
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     out = []
     for rec in frame[columns].to_dict("records"):
-        out.append({k: (int(v) if hasattr(v, "item") and k in COUNT_KEYS else v) for k, v in rec.items()})
+        out.append(
+            {k: (int(v) if hasattr(v, "item") and k in COUNT_KEYS else v) for k, v in rec.items()}
+        )
     return out
 
 
@@ -148,7 +158,12 @@ def summary_dict(df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, scope
             for r in ag.to_dict("records")
         ],
         "by_month": [
-            {"month": r["month"], "due": int(r["due"]), "completed": int(r["completed"]), "remaining": int(r["remaining"])}
+            {
+                "month": r["month"],
+                "due": int(r["due"]),
+                "completed": int(r["completed"]),
+                "remaining": int(r["remaining"]),
+            }
             for r in months.to_dict("records")
         ],
     }

@@ -156,13 +156,13 @@ def db(tmp_path, monkeypatch):
 
 @pytest.fixture
 def nav(monkeypatch):
-    """The pages app.py handed to st.navigation (url paths; the default page's is "briefing")."""
+    """The visible pages app.py handed to st.navigation (url paths)."""
     seen: list[list[str]] = []
     original = st.navigation
 
     def spy(pages, *args, **kwargs):
         if kwargs.get("position") != "hidden":  # ui.auth.stop(): the empty sign-in navigation
-            seen.append([p.url_path or ("briefing" if p._default else "?") for p in pages])
+            seen.append([p.url_path for p in pages if p.visibility != "hidden"])
         return original(pages, *args, **kwargs)
 
     monkeypatch.setattr(st, "navigation", spy)

@@ -11,11 +11,24 @@ from openpyxl import load_workbook
 from analytics import exports
 from analytics.changes import compare
 
-HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "<img src=x onerror=alert(1)>"]
+HOSTILE = [
+    '=HYPERLINK("http://x","y")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "<img src=x onerror=alert(1)>",
+]
 
 
 def test_xlsx_has_no_formula_and_real_dates():
-    frame = pd.DataFrame({"Nhiệm vụ": HOSTILE, "Thời hạn": [dt.date(2025, 8, 31)] * len(HOSTILE), "n": range(len(HOSTILE))})
+    frame = pd.DataFrame(
+        {
+            "Nhiệm vụ": HOSTILE,
+            "Thời hạn": [dt.date(2025, 8, 31)] * len(HOSTILE),
+            "n": range(len(HOSTILE)),
+        }
+    )
     wb = load_workbook(io.BytesIO(exports.to_xlsx({"Danh sách": frame}, "vi")))
     ws = wb["Danh sách"]
     values = [ws.cell(row=r, column=1).value for r in range(2, 2 + len(HOSTILE))]
@@ -23,7 +36,9 @@ def test_xlsx_has_no_formula_and_real_dates():
     for row in ws.iter_rows():
         for cell in row:
             assert cell.data_type != "f", cell.coordinate
-    assert ws.cell(row=2, column=2).is_date and ws.cell(row=2, column=2).number_format == "DD/MM/YYYY"
+    assert (
+        ws.cell(row=2, column=2).is_date and ws.cell(row=2, column=2).number_format == "DD/MM/YYYY"
+    )
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     assert ws.cell(row=1, column=1).font.bold
 
@@ -42,26 +57,36 @@ def frame(rows):
 
 def test_compare_classifies_changes():
     d = dt.date
-    before = frame([
-        ("S", "a", "in_progress", d(2025, 8, 31)),
-        ("S", "b", "in_progress", d(2025, 8, 1)),
-        ("S", "c", "overdue", d(2025, 7, 1)),
-        ("S", "gone", "in_progress", d(2025, 9, 1)),
-    ])
-    after = frame([
-        ("S", "a", "completed_on_time", d(2025, 8, 31)),
-        ("S", "b", "overdue", d(2025, 8, 1)),
-        ("S", "c", "in_progress", d(2025, 12, 31)),
-        ("S", "new", "in_progress", None),
-    ])
+    before = frame(
+        [
+            ("S", "a", "in_progress", d(2025, 8, 31)),
+            ("S", "b", "in_progress", d(2025, 8, 1)),
+            ("S", "c", "overdue", d(2025, 7, 1)),
+            ("S", "gone", "in_progress", d(2025, 9, 1)),
+        ]
+    )
+    after = frame(
+        [
+            ("S", "a", "completed_on_time", d(2025, 8, 31)),
+            ("S", "b", "overdue", d(2025, 8, 1)),
+            ("S", "c", "in_progress", d(2025, 12, 31)),
+            ("S", "new", "in_progress", None),
+        ]
+    )
     ch = compare(before, after)
     assert list(ch.new.task_id) == ["new"]
     assert list(ch.removed.task_id) == ["gone"]
     assert list(ch.newly_completed.task_id) == ["a"]
     assert list(ch.newly_overdue.task_id) == ["b"]
     assert list(ch.deadline_moved.task_id) == ["c"]
-    assert ch.counts() == {"new": 1, "removed": 1, "newly_completed": 1, "newly_overdue": 1,
-                           "deadline_moved": 1, "status_changed": 3}
+    assert ch.counts() == {
+        "new": 1,
+        "removed": 1,
+        "newly_completed": 1,
+        "newly_overdue": 1,
+        "deadline_moved": 1,
+        "status_changed": 3,
+    }
 
 
 def test_compare_same_task_id_in_two_sources_is_two_tasks():

@@ -13,7 +13,15 @@ import pytest
 from openpyxl import Workbook
 
 TITLE = ["BỘ TÀI CHÍNH", "PHỤ LỤC", "TÌNH HÌNH THỰC HIỆN NHIỆM VỤ NGHỊ QUYẾT 71/NQ-CP"]
-HEADER = ["STT", "Mã NV", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời hạn hoàn thành", "Tình hình thực hiện", "Ngày hoàn thành"]
+HEADER = [
+    "STT",
+    "Mã NV",
+    "Nội dung nhiệm vụ",
+    "Cơ quan chủ trì",
+    "Thời hạn hoàn thành",
+    "Tình hình thực hiện",
+    "Ngày hoàn thành",
+]
 
 
 def workbook(rows, header=HEADER, title=TITLE) -> bytes:
@@ -34,17 +42,45 @@ def workbook(rows, header=HEADER, title=TITLE) -> bytes:
 
 GOOD_ROWS = [
     ["I", None, "HOÀN THIỆN THỂ CHẾ", None, None, None, None],
-    [1, "NV-01", "Xây dựng Luật sửa đổi Luật Quản lý thuế", "Bộ TC", "Quý III/2025", "Đang thực hiện", None],
-    [2, "NV-02", "Xây dựng Nghị định về quỹ đầu tư mạo hiểm", "Bộ KH&CN, Bộ Tài chính", "Trước 15/9/2025", "Đang thực hiện", None],
-    [3, "NV-03", "Kết nối hệ thống giải quyết TTHC với CSDL dân cư", "UBND tỉnh Bắc Giang", dt.datetime(2025, 7, 15), "Đã hoàn thành", "20/07/2025"],
+    [
+        1,
+        "NV-01",
+        "Xây dựng Luật sửa đổi Luật Quản lý thuế",
+        "Bộ TC",
+        "Quý III/2025",
+        "Đang thực hiện",
+        None,
+    ],
+    [
+        2,
+        "NV-02",
+        "Xây dựng Nghị định về quỹ đầu tư mạo hiểm",
+        "Bộ KH&CN, Bộ Tài chính",
+        "Trước 15/9/2025",
+        "Đang thực hiện",
+        None,
+    ],
+    [
+        3,
+        "NV-03",
+        "Kết nối hệ thống giải quyết TTHC với CSDL dân cư",
+        "UBND tỉnh Bắc Giang",
+        dt.datetime(2025, 7, 15),
+        "Đã hoàn thành",
+        "20/07/2025",
+    ],
     [4, "NV-04", "Nâng cấp hạ tầng CNTT", "Bo Tai chinh", "Tháng 6/2025", "Chưa hoàn thành", None],
     [None, None, "Tổng cộng: 4 nhiệm vụ", None, None, None, None],
 ]
 
 
 def run(*args, db):
-    proc = subprocess.run([sys.executable, "-m", "analytics", *map(str, args), "--db", str(db)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analytics", *map(str, args), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     doc = json.loads(proc.stdout) if proc.stdout.strip() else None
     return proc.returncode, doc, proc.stderr
 
@@ -57,7 +93,9 @@ def db(tmp_path):
 def ingest(tmp_path, db, data: bytes, name="nq71.xlsx", *extra):
     path = tmp_path / name
     path.write_bytes(data)
-    return run("ingest", path, "--as-of", "2025-08-28", "--source", "Nghị quyết 71/NQ-CP", *extra, db=db)
+    return run(
+        "ingest", path, "--as-of", "2025-08-28", "--source", "Nghị quyết 71/NQ-CP", *extra, db=db
+    )
 
 
 def snapshot_count(db):
@@ -104,15 +142,39 @@ def not_xlsx_zip() -> bytes:
 
 
 BAD_INPUTS = {
-    "no agency column": (workbook([[1, "A", "Nhiệm vụ", "Quý III/2025", "x", None]],
-                                  header=["STT", "Mã NV", "Nội dung nhiệm vụ", "Thời hạn", "Tình trạng", "Ngày hoàn thành"]),
-                         None, "lead"),
+    "no agency column": (
+        workbook(
+            [[1, "A", "Nhiệm vụ", "Quý III/2025", "x", None]],
+            header=[
+                "STT",
+                "Mã NV",
+                "Nội dung nhiệm vụ",
+                "Thời hạn",
+                "Tình trạng",
+                "Ngày hoàn thành",
+            ],
+        ),
+        None,
+        "lead",
+    ),
     "not a spreadsheet": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, None, None),
     "zip that is no workbook": (not_xlsx_zip(), None, None),
     "truncated file": (workbook(GOOD_ROWS)[:1500], None, None),
-    "duplicate ids": (workbook([GOOD_ROWS[1], [5, "NV-01", "Nhiệm vụ khác", "BCA", "Năm 2025", None, None]]), 8, "NV-01"),
-    "impossible deadline": (workbook([[1, "X1", "Nhiệm vụ", "BCA", "31/02/2025", None, None]]), 7, "31/02/2025"),
-    "impossible completion date": (workbook([[1, "X1", "Nhiệm vụ", "BCA", "Năm 2025", "Đã hoàn thành", "32/07/2025"]]), 7, "32/07/2025"),
+    "duplicate ids": (
+        workbook([GOOD_ROWS[1], [5, "NV-01", "Nhiệm vụ khác", "BCA", "Năm 2025", None, None]]),
+        8,
+        "NV-01",
+    ),
+    "impossible deadline": (
+        workbook([[1, "X1", "Nhiệm vụ", "BCA", "31/02/2025", None, None]]),
+        7,
+        "31/02/2025",
+    ),
+    "impossible completion date": (
+        workbook([[1, "X1", "Nhiệm vụ", "BCA", "Năm 2025", "Đã hoàn thành", "32/07/2025"]]),
+        7,
+        "32/07/2025",
+    ),
     "header only": (workbook([]), None, None),
     "empty file": (b"", None, None),
 }
@@ -145,13 +207,17 @@ def test_duplicate_ids_name_both_rows(tmp_path, db):
 
 
 def test_warnings_for_unknown_agency_and_free_text_deadline(tmp_path, db):
-    rows = [[1, "W1", "Nhiệm vụ", "Sở Khoa học Hà Nam Bộ", "Theo tiến độ dự án xyz", None, None],
-            [2, "W2", "Nhiệm vụ hai", "Bộ Tài chánh", "Quý IV/2025", None, None]]
+    rows = [
+        [1, "W1", "Nhiệm vụ", "Sở Khoa học Hà Nam Bộ", "Theo tiến độ dự án xyz", None, None],
+        [2, "W2", "Nhiệm vụ hai", "Bộ Tài chánh", "Quý IV/2025", None, None],
+    ]
     code, doc, err = ingest(tmp_path, db, workbook(rows))
     assert code == 0, err
     codes = [w["code"] for w in doc["warnings"]]
     assert "unknown_agency" in codes
-    unknown = [w for w in doc["warnings"] if w["code"] == "unknown_agency" and w["value"] == "Bộ Tài chánh"]
+    unknown = [
+        w for w in doc["warnings"] if w["code"] == "unknown_agency" and w["value"] == "Bộ Tài chánh"
+    ]
     assert unknown and unknown[0]["suggestions"][0] == "Bộ Tài chính"
     assert unknown[0]["row"] == 8 and unknown[0]["column"] == "Cơ quan chủ trì"
 
@@ -173,7 +239,9 @@ def test_without_id_column_ids_are_derived_and_stable(tmp_path, db):
     # the same tasks in another order, one day later: same ids, nothing new stored
     path = tmp_path / "again.xlsx"
     path.write_bytes(workbook(list(reversed(rows)), header=header))
-    code, _, _ = run("ingest", path, "--as-of", "2025-08-29", "--source", "Nghị quyết 71/NQ-CP", db=db)
+    code, _, _ = run(
+        "ingest", path, "--as-of", "2025-08-29", "--source", "Nghị quyết 71/NQ-CP", db=db
+    )
     assert code == 0
     _, summary, _ = run("summary", "--as-of", "2025-08-29", db=db)
     assert summary["totals"]["total"] == 2
@@ -198,7 +266,9 @@ def windows_cp1258(text: str) -> bytes:
             out.append(ch.encode("cp1258"))
         except UnicodeEncodeError:
             base, *marks = unicodedata.normalize("NFD", ch)
-            shape = "".join(m for m in marks if m in "\u0302\u0306\u031b")  # â ê ô ă ơ ư exist precomposed
+            shape = "".join(
+                m for m in marks if m in "\u0302\u0306\u031b"
+            )  # â ê ô ă ơ ư exist precomposed
             tones = "".join(m for m in marks if m not in "\u0302\u0306\u031b")
             out.append((unicodedata.normalize("NFC", base + shape) + tones).encode("cp1258"))
     return b"".join(out)
@@ -207,7 +277,9 @@ def windows_cp1258(text: str) -> bytes:
 def test_csv_in_cp1258_and_utf16(tmp_path, db):
     text = "Mã NV;Nội dung nhiệm vụ;Cơ quan chủ trì;Thời hạn\nK1;Xây dựng đề án;Bộ Công an;03/04/2025\n"
     cp = windows_cp1258(text)
-    assert "ộ".encode("cp1258", errors="replace") != cp[:0] and b"\xf4\xf2" in cp  # "ô" + combining dot below
+    assert (
+        "ộ".encode("cp1258", errors="replace") != cp[:0] and b"\xf4\xf2" in cp
+    )  # "ô" + combining dot below
     code, doc, err = ingest(tmp_path, db, cp, "bang.csv")
     assert code == 0, err
     _, summary, _ = run("summary", "--as-of", "2025-08-28", db=db)

@@ -19,7 +19,9 @@ TBKL = "Thông báo kết luận của Ban Chỉ đạo Trung ương"
 def cli(*args, db):
     proc = subprocess.run(
         [sys.executable, "-m", "analytics", *args, "--db", str(db)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return proc.returncode, (json.loads(proc.stdout) if proc.stdout.strip() else None), proc.stderr
 
@@ -47,7 +49,13 @@ def test_28_august_2025_meeting_figures(sample_db):
     doc = summary(sample_db, "--as-of", "2025-08-28")
     src = by_source(doc)
     nq, tb = src[NQ71], src[TBKL]
-    assert (nq["total"], nq["completed"], nq["completed_on_time"], nq["completed_late"], nq["overdue"]) == (330, 90, 65, 25, 4)
+    assert (
+        nq["total"],
+        nq["completed"],
+        nq["completed_on_time"],
+        nq["completed_late"],
+        nq["overdue"],
+    ) == (330, 90, 65, 25, 4)
     assert (tb["total"], tb["completed"], tb["overdue"]) == (322, 136, 30)
     assert doc["totals"]["total"] == 652
     assert doc["totals"]["overdue"] == 34
@@ -64,14 +72,33 @@ def test_31_july_2025_meeting_figures(sample_db):
     assert (t["completed_late"], t["overdue"]) == (12, 21)
     overdue = {a["agency"]: a["overdue"] for a in doc["by_agency"] if a["overdue"]}
     expected_ministries = {
-        "Bộ Nông nghiệp và Môi trường": 10, "Bộ Dân tộc và Tôn giáo": 4, "Bộ Tài chính": 4,
-        "Bộ Khoa học và Công nghệ": 2, "Bộ Giáo dục và Đào tạo": 1, "Bộ Tư pháp": 1, "Bộ Y tế": 1, "Bộ Công an": 1,
+        "Bộ Nông nghiệp và Môi trường": 10,
+        "Bộ Dân tộc và Tôn giáo": 4,
+        "Bộ Tài chính": 4,
+        "Bộ Khoa học và Công nghệ": 2,
+        "Bộ Giáo dục và Đào tạo": 1,
+        "Bộ Tư pháp": 1,
+        "Bộ Y tế": 1,
+        "Bộ Công an": 1,
     }
     for name, n in expected_ministries.items():
         assert overdue.get(name) == n, name
-    provinces = {a["agency"] for a in doc["by_agency"] if a["overdue"] and a["agency_type"] == "province"}
-    assert provinces == {"Thanh Hóa", "Đồng Nai", "Bắc Ninh", "Vĩnh Long", "Ninh Bình", "Hải Phòng",
-                         "Tây Ninh", "Quảng Ninh", "Hà Nội", "Gia Lai", "Hưng Yên"}
+    provinces = {
+        a["agency"] for a in doc["by_agency"] if a["overdue"] and a["agency_type"] == "province"
+    }
+    assert provinces == {
+        "Thanh Hóa",
+        "Đồng Nai",
+        "Bắc Ninh",
+        "Vĩnh Long",
+        "Ninh Bình",
+        "Hải Phòng",
+        "Tây Ninh",
+        "Quảng Ninh",
+        "Hà Nội",
+        "Gia Lai",
+        "Hưng Yên",
+    }
 
 
 def test_28_october_2025_directive_33(sample_db):

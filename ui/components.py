@@ -17,6 +17,14 @@ from ui.state import View
 log = logging.getLogger("dashboard")
 
 
+_MD_SPECIAL = "\\`*_{}[]()<>#+-.!|~$"
+
+
+def md_escape(text: object) -> str:
+    """Data as inert markdown text: every markdown/HTML special character backslash-escaped."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
 def page_header(view: View, title_key: str) -> tuple[int, ...]:
     """Title, the as-of date and the snapshots the figures come from; returns the snapshot ids."""
     st.title(view.t(title_key))
@@ -24,7 +32,7 @@ def page_header(view: View, title_key: str) -> tuple[int, ...]:
     snaps = data.snapshots()
     used = snaps[snaps["snapshot_id"].isin(ids)]
     items = ", ".join(
-        f"{row.source} – {fmt_date(row.as_of, view.lang)} (#{row.snapshot_id})"
+        f"{md_escape(row.source)} – {fmt_date(row.as_of, view.lang)} (#{row.snapshot_id})"
         for row in used.itertuples()
     )
     st.caption(

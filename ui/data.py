@@ -25,7 +25,9 @@ def token() -> tuple:
 
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
-def _snapshot_ids(path: str, tok: tuple, as_of: dt.date, sources: tuple[str, ...]) -> tuple[int, ...]:
+def _snapshot_ids(
+    path: str, tok: tuple, as_of: dt.date, sources: tuple[str, ...]
+) -> tuple[int, ...]:
     return store.snapshots_in_force(path, as_of, sources)
 
 
@@ -34,7 +36,9 @@ def snapshot_ids(as_of: dt.date, sources: tuple[str, ...] = ()) -> tuple[int, ..
 
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
-def _tasks(path: str, snap_ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFrame:
+def _tasks(
+    path: str, snap_ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope
+) -> pd.DataFrame:
     return store.load_tasks(path, as_of, filters, scope)
 
 
@@ -69,7 +73,7 @@ def _catalog(path: str, tok: tuple) -> dict:
         "snapshots": snaps,
         "agencies": store.list_agencies(path),
         "sources": sorted(snaps["source"].unique().tolist()) if len(snaps) else [],
-        "dates": sorted(snaps.loc[snaps["status"] == "active", "as_of"].unique().tolist()) if len(snaps) else [],
+        "dates": sorted({pd.Timestamp(d).date() for d in snaps.loc[snaps["status"] == "active", "as_of"]}),
     }
 
 

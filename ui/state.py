@@ -189,8 +189,17 @@ def sidebar(scope: Scope) -> View:
 
 
 def current_view() -> View:
-    """The view app.py computed in this run (pages call this)."""
+    """The view app.py computed in this run. Every page calls this first.
+
+    On the first run of a fresh server process Streamlit's old `pages/` auto-discovery is still on
+    (until st.navigation has been called once) and a deep link runs the page file directly,
+    without app.py: no sign-in, no sidebar. Then turn the discovery off, as st.navigation does,
+    and run again: app.py routes the same URL to this page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
     view = st.session_state.get("_view")
-    if view is None:  # a page run on its own (should not happen through app.py)
-        raise RuntimeError("app.py must run before a page")
+    if PagesManager.uses_pages_directory or view is None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return view

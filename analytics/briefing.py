@@ -1,0 +1,673 @@
+"""What the Briefing and Agency pages show, computed from task frames. Pure functions, no Streamlit.
+
+Inputs are the task frames of `store.load_tasks` (columns of analytics/sql/tasks_at.sql), the
+per-agency table of `metrics.by_agency` and the snapshot list of `store.list_snapshots`. Every
+function returns a new frame and never modifies its inputs (the dashboard shares cached frames).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics import changes, exports, metrics
+from analytics.agencies import CENTRAL_TYPES
+from analytics.i18n import fmt_date, fmt_int, fmt_pct, t
+from analytics.text import fold
+
+AT_RISK_DAYS = 30  # "tasks due in the next 30 days still open"
+PEER_MIN_DUE = 3  # an agency is ranked among its peers only with at least this many due tasks
+TOP_N = 10  # bars shown before "show all"
+LATE_STATUSES = ("overdue", "completed_late")
+OPEN_STATUSES = ("overdue", "in_progress", "no_deadline")
+PEER_GROUPS = ("central", "province")
+
+# Labels of the two pages (Vietnamese first; analytics.i18n.STRINGS holds the shared ones).
+TEXT: dict[str, tuple[str, str]] = {
+    "compared_with": ("Thay đổi so với số liệu ngày {date}", "Change since {date}"),
+    "delta_since": ("so với {date}", "since {date}"),
+    "no_previous": (
+        "Chưa có kỳ số liệu trước ngày {date} để so sánh.",
+        "No earlier snapshot before {date} to compare with.",
+    ),
+    "card_total": ("Tổng số nhiệm vụ", "Total tasks"),
+    "card_completed": ("Đã hoàn thành", "Completed"),
+    "card_on_time": ("Hoàn thành đúng hạn", "Completed on time"),
+    "card_late": ("Hoàn thành quá hạn", "Completed late"),
+    "card_no_deadline": ("Không có thời hạn", "No deadline"),
+    "card_overdue": ("Quá hạn chưa hoàn thành", "Overdue"),
+    "card_in_progress": ("Đang thực hiện trong hạn", "In progress"),
+    "card_rate": ("Tỷ lệ hoàn thành (đến hạn)", "Completion rate (due)"),
+    "rate_help": (
+        "Số nhiệm vụ đã hoàn thành trên số nhiệm vụ có thời hạn đến ngày {date}: {done}/{due}.",
+        "Tasks completed among tasks whose deadline is on or before {date}: {done}/{due}.",
+    ),
+    "pp": ("đ.p.", "pp"),
+    "extra_counts": (
+        "Đã đến hạn: {due} nhiệm vụ · Hoàn thành (chưa rõ đúng hạn hay quá hạn): {unknown}",
+        "Due so far: {due} tasks · Completed (timing unknown): {unknown}",
+    ),
+    # Briefing page
+    "by_source": ("Theo nguồn nhiệm vụ", "By source"),
+    "source_table": ("Bảng số liệu theo nguồn", "Figures by source"),
+    "changes": ("Thay đổi từ kỳ trước", "Changes since the previous snapshot"),
+    "chg_new": ("Nhiệm vụ mới", "New tasks"),
+    "chg_removed": ("Không còn theo dõi", "No longer listed"),
+    "chg_newly_completed": ("Mới hoàn thành", "Newly completed"),
+    "chg_newly_overdue": ("Mới quá hạn", "Newly overdue"),
+    "chg_deadline_moved": ("Đổi thời hạn", "Deadline changed"),
+    "chg_list": ("Danh sách nhiệm vụ thay đổi", "Tasks that changed"),
+    "col_change": ("Thay đổi", "Change"),
+    "col_deadline_before": ("Thời hạn trước", "Previous deadline"),
+    "late_title": (
+        "Nhiệm vụ chậm, muộn theo bộ, ngành và địa phương",
+        "Late tasks by ministry and by province",
+    ),
+    "late_caption": (
+        "Chậm, muộn = quá hạn chưa hoàn thành + hoàn thành quá hạn. Nhiệm vụ có nhiều cơ quan "
+        "chủ trì được tính cho từng cơ quan. Bấm vào một thanh để lọc danh sách bên dưới.",
+        "Late = overdue + completed late. A task with several lead agencies counts for each. "
+        "Click a bar to filter the list below.",
+    ),
+    "late_central": ("Bộ, ngành", "Ministries and agencies"),
+    "late_province": ("Địa phương", "Provinces"),
+    "show_all": ("Hiện tất cả cơ quan", "Show all agencies"),
+    "top_n": (
+        "Đang hiện {n}/{total} cơ quan có nhiều nhiệm vụ chậm, muộn nhất.",
+        "Showing the {n} of {total} agencies with the most late tasks.",
+    ),
+    "no_late": ("Không có nhiệm vụ chậm, muộn.", "No late tasks."),
+    "late_pick": ("Lọc danh sách theo cơ quan", "Filter the list by agency"),
+    "late_list": ("Danh sách nhiệm vụ chậm, muộn", "Late tasks"),
+    "late_list_of": (
+        "Nhiệm vụ chậm, muộn của cơ quan đã chọn: {n}",
+        "Late tasks of the chosen agency: {n}",
+    ),
+    "late_list_all": ("Tất cả nhiệm vụ chậm, muộn: {n}", "All late tasks: {n}"),
+    "at_risk": (
+        "Sắp đến hạn trong {days} ngày tới, chưa hoàn thành",
+        "Due in the next {days} days, still open",
+    ),
+    "at_risk_count": ("Đến hạn trong {days} ngày tới", "Due in the next {days} days"),
+    "month_count": ("Đến hạn trong {month}, chưa hoàn thành", "Due in {month}, still open"),
+    "month_help": (
+        "Nhiệm vụ có thời hạn trong tháng của ngày số liệu, chưa hoàn thành (kể cả đã quá hạn).",
+        "Tasks whose deadline falls in the month of the as-of date and are not completed "
+        "(overdue ones included).",
+    ),
+    "overdue_title": ("Nhiệm vụ quá hạn chưa hoàn thành", "Overdue tasks"),
+    "difficult_title": ("Nhiệm vụ khó (theo dõi riêng)", "Difficult tasks (followed apart)"),
+    "difficult_caption": (
+        "Theo chỉ đạo của Phó Thủ tướng: tách riêng các nhiệm vụ khó để theo dõi. "
+        "{n} nhiệm vụ, trong đó {open} chưa hoàn thành, {overdue} quá hạn.",
+        "As the Deputy Prime Minister asked: difficult tasks are followed apart. "
+        "{n} tasks, {open} not completed, {overdue} overdue.",
+    ),
+    "none": ("Không có nhiệm vụ nào.", "No tasks."),
+    "status_chart": ("Cơ cấu tình trạng nhiệm vụ", "Tasks by status"),
+    "tasks_axis": ("Số nhiệm vụ", "Tasks"),
+    "donut_total": ("nhiệm vụ", "tasks"),
+    # Agency page
+    "pick_agency": ("Chọn cơ quan", "Choose an agency"),
+    "pick_prompt": (
+        "Chọn một bộ, ngành hoặc địa phương để xem số liệu.",
+        "Choose a ministry, agency or province to see its figures.",
+    ),
+    "from_sidebar": (
+        "Cơ quan đang chọn ở thanh bên. Bỏ chọn ở thanh bên để chọn cơ quan khác tại đây.",
+        "The agency chosen in the sidebar. Clear it there to choose another one here.",
+    ),
+    "no_agencies": ("Không có cơ quan nào trong phạm vi xem.", "No agency in your view."),
+    "agency_type_label": ("Loại cơ quan: {type}", "Agency type: {type}"),
+    "breakdown": ("Tình trạng nhiệm vụ", "Status breakdown"),
+    "timeline": ("Thời hạn các nhiệm vụ chưa hoàn thành", "Deadlines of open tasks"),
+    "timeline_cap": (
+        "Biểu đồ hiện {n}/{total} nhiệm vụ có thời hạn sớm nhất; danh sách bên dưới có đủ.",
+        "The chart shows the {n} of {total} tasks due soonest; the list below has them all.",
+    ),
+    "timeline_none": (
+        "Không có nhiệm vụ chưa hoàn thành có thời hạn.",
+        "No open task with a deadline.",
+    ),
+    "as_of_line": ("Ngày số liệu", "As of"),
+    "deadline_axis": ("Thời hạn", "Deadline"),
+    "task_table": ("Danh sách nhiệm vụ", "Tasks"),
+    "f_status": ("Tình trạng", "Status"),
+    "f_source": ("Nguồn", "Source"),
+    "f_month": ("Tháng đến hạn", "Due month"),
+    "f_all": ("Tất cả", "All"),
+    "shown": ("{n}/{total} nhiệm vụ", "{n} of {total} tasks"),
+    "peer_title": ("Xếp hạng trong nhóm cùng loại", "Rank among peers"),
+    "peer_rank": ("Xếp hạng", "Rank"),
+    "peer_rate": ("Tỷ lệ hoàn thành (đến hạn)", "Completion rate (due)"),
+    "peer_group_central": ("bộ, ngành", "ministries and agencies"),
+    "peer_group_province": ("tỉnh, thành phố", "provinces"),
+    "peer_group_other": ("cơ quan cùng loại", "agencies of the same type"),
+    "peer_rule": (
+        "Xếp hạng theo tỷ lệ nhiệm vụ đã hoàn thành trong số nhiệm vụ đã đến hạn, chỉ so với các "
+        "{group} có ít nhất {n} nhiệm vụ đã đến hạn trong phạm vi đang xem ({ranked} cơ quan); "
+        "cùng tỷ lệ thì cùng hạng. Nhiệm vụ có nhiều cơ quan chủ trì được tính cho từng cơ quan.",
+        "Ranked by the share of due tasks completed, only against {group} with at least {n} due "
+        "tasks in the current view ({ranked} agencies); equal rates share a rank. A task with "
+        "several lead agencies counts for each of them.",
+    ),
+    "peer_not_ranked": (
+        "Chưa xếp hạng: cơ quan có {due} nhiệm vụ đã đến hạn, cần ít nhất {n}.",
+        "Not ranked: {due} due tasks, at least {n} are needed.",
+    ),
+    "peer_alone": (
+        "Chưa đủ cơ quan cùng loại trong phạm vi xem để xếp hạng.",
+        "Not enough agencies of the same type in your view to rank.",
+    ),
+    "peer_table": ("Bảng xếp hạng", "Ranking table"),
+    "col_rank": ("Hạng", "Rank"),
+    "col_due_completed": ("Đã hoàn thành (đến hạn)", "Completed (due)"),
+    "col_late": ("Chậm, muộn", "Late"),
+    "col_overdue": ("Quá hạn", "Overdue"),
+    "col_completed_late": ("Hoàn thành quá hạn", "Completed late"),
+    "col_total": ("Tổng số", "Total"),
+    "col_completed": ("Đã hoàn thành", "Completed"),
+    "col_on_time": ("Đúng hạn", "On time"),
+    "col_in_progress": ("Đang thực hiện", "In progress"),
+    "col_no_deadline": ("Không có thời hạn", "No deadline"),
+    "col_prev": ("{what} ({date})", "{what} ({date})"),
+    "no_deadline_month": ("Không có thời hạn", "No deadline"),
+}
+
+
+def tr(key: str, lang: str = "vi", **fmt) -> str:
+    """This module's labels, else the shared ones of analytics.i18n."""
+    pair = TEXT.get(key)
+    if pair is None:
+        return t(key, lang, **fmt)
+    text = pair[0 if lang == "vi" else 1]
+    return text.format(**fmt) if fmt else text
+
+
+def as_date(value) -> dt.date | None:
+    """A plain date from a date, a datetime or a pandas Timestamp (None for missing)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _deadlines(df: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(df["deadline"])
+
+
+# --------------------------------------------------------------------------- snapshot dates
+
+
+def snapshot_dates(snapshots: pd.DataFrame, sources: Sequence[str] = ()) -> list[dt.date]:
+    """The dates of active snapshots (of `sources` when given), oldest first."""
+    if snapshots is None or snapshots.empty:
+        return []
+    active = snapshots[snapshots["status"] == "active"]
+    if sources:
+        active = active[active["source"].isin(list(sources))]
+    return sorted({as_date(v) for v in active["as_of"].tolist() if as_date(v) is not None})
+
+
+def previous_date(
+    snapshots: pd.DataFrame, as_of: dt.date, sources: Sequence[str] = ()
+) -> dt.date | None:
+    """The latest snapshot date strictly before `as_of` (the state the change is measured from)."""
+    as_of = as_date(as_of)
+    earlier = [d for d in snapshot_dates(snapshots, sources) if d < as_of]
+    return earlier[-1] if earlier else None
+
+
+# --------------------------------------------------------------------------- headline cards
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    label: str
+    value: str
+    delta: str | None
+    delta_color: str
+    help: str | None = None
+
+
+CARD_KEYS = (  # two rows of four: the figures leaders quote first, then the split
+    ("total", "card_total", "off"),
+    ("completed", "card_completed", "normal"),
+    ("overdue", "card_overdue", "inverse"),
+    ("due_completion_rate", "card_rate", "normal"),
+    ("completed_on_time", "card_on_time", "normal"),
+    ("completed_late", "card_late", "inverse"),
+    ("in_progress", "card_in_progress", "off"),
+    ("no_deadline", "card_no_deadline", "off"),
+)
+CARDS_PER_ROW = 4
+
+
+def deltas(cur: dict, prev: dict | None) -> dict[str, float | int | None]:
+    """Current minus previous for every headline figure (None without a previous state)."""
+    out: dict[str, float | int | None] = {}
+    for key, _, _ in CARD_KEYS:
+        if prev is None:
+            out[key] = None
+        elif key == "due_completion_rate":
+            a, b = cur.get(key), prev.get(key)
+            out[key] = None if a is None or b is None else a - b
+        else:
+            out[key] = int(cur.get(key, 0)) - int(prev.get(key, 0))
+    return out
+
+
+def _fmt_delta_int(value: int, lang: str) -> str:
+    if value == 0:
+        return "0"
+    return ("+" if value > 0 else "-") + fmt_int(abs(value), lang)
+
+
+def _fmt_delta_pp(value: float, lang: str) -> str:
+    points = round(value * 100, 1)
+    if points == 0:
+        return "0"
+    text = f"{abs(points):.1f}"
+    if lang == "vi":
+        text = text.replace(".", ",")
+    return ("+" if points > 0 else "-") + text + " " + tr("pp", lang)
+
+
+def headline_cards(cur: dict, prev: dict | None, lang: str, as_of: dt.date) -> list[Card]:
+    """The cards of a headline (metrics.headline) with the change since `prev`."""
+    d = deltas(cur, prev)
+    cards = []
+    for key, label_key, color in CARD_KEYS:
+        if key == "due_completion_rate":
+            value = fmt_pct(cur.get(key), lang)
+            delta = None if d[key] is None else _fmt_delta_pp(d[key], lang)
+            help_text = tr(
+                "rate_help",
+                lang,
+                date=fmt_date(as_of, lang),
+                done=cur.get("due_completed", 0),
+                due=cur.get("due", 0),
+            )
+        else:
+            value = fmt_int(cur.get(key, 0), lang)
+            delta = None if d[key] is None else _fmt_delta_int(int(d[key]), lang)
+            help_text = None
+        cards.append(Card(key, tr(label_key, lang), value, delta, color, help_text))
+    return cards
+
+
+def source_headlines(df: pd.DataFrame, as_of: dt.date) -> dict[str, dict]:
+    """metrics.headline for each source of the frame."""
+    if df.empty:
+        return {}
+    return {
+        str(src): metrics.headline(part, as_of) for src, part in df.groupby("source", sort=True)
+    }
+
+
+def source_table(
+    cur: dict[str, dict], prev: dict[str, dict] | None, lang: str, prev_date: dt.date | None
+) -> pd.DataFrame:
+    """One row per source: the headline figures now and, when known, at the previous date."""
+    rows = []
+    keys = (
+        ("total", "col_total"),
+        ("completed", "col_completed"),
+        ("completed_on_time", "col_on_time"),
+        ("completed_late", "col_completed_late"),
+        ("overdue", "col_overdue"),
+        ("in_progress", "col_in_progress"),
+        ("no_deadline", "col_no_deadline"),
+    )
+    for source in sorted(set(cur) | set(prev or {})):
+        now = cur.get(source, {})
+        row = {tr("col_source", lang): source}
+        for key, label in keys:
+            row[tr(label, lang)] = int(now.get(key, 0))
+        rate = now.get("due_completion_rate")
+        row[tr("col_rate", lang)] = None if rate is None else round(rate * 100, 1)
+        if prev is not None and prev_date is not None:
+            before = prev.get(source, {})
+            when = fmt_date(prev_date, lang)
+            for key, label in keys[:5]:
+                row[tr("col_prev", lang, what=tr(label, lang), date=when)] = int(before.get(key, 0))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- changes
+
+
+CHANGE_KINDS = ("newly_overdue", "newly_completed", "new", "deadline_moved", "removed")
+
+
+def compare(before: pd.DataFrame, after: pd.DataFrame) -> changes.Changes:
+    """What changed between the previous state and the current one (matched by source, task)."""
+    return changes.compare(before, after)
+
+
+def change_list(ch: changes.Changes) -> pd.DataFrame:
+    """The changed tasks in one frame with a `change` column (a task may appear more than once)."""
+    parts = []
+    for kind in CHANGE_KINDS:
+        frame = getattr(ch, kind)
+        if len(frame):
+            part = frame.assign(change=kind)
+            if kind == "deadline_moved":
+                part = part.assign(deadline_before=pd.to_datetime(frame["deadline_before"]))
+            parts.append(part)
+    if not parts:
+        return pd.DataFrame(
+            columns=["change", "source", "task_id", "title", "lead_ids", "status", "deadline"]
+        )
+    out = pd.concat(parts, ignore_index=True)
+    if "deadline_before" not in out.columns:
+        out["deadline_before"] = pd.NaT
+    return out
+
+
+# --------------------------------------------------------------------------- lists
+
+
+def lead_mask(df: pd.DataFrame, agency_id: str) -> pd.Series:
+    """Tasks that `agency_id` leads (alone or with others)."""
+    return df["lead_ids"].map(lambda ids: ids is not None and agency_id in list(ids)).astype(bool)
+
+
+def late_tasks(df: pd.DataFrame, agency_id: str | None = None) -> pd.DataFrame:
+    """Overdue and completed-late tasks (of one lead agency), most days late first."""
+    out = df[df["status"].isin(LATE_STATUSES)]
+    if agency_id:
+        out = out[lead_mask(out, agency_id)]
+    days = out["days_overdue"].fillna(out["days_late"]).fillna(0)
+    return (
+        out.assign(_days=days)
+        .sort_values(["_days", "source", "task_id"], ascending=[False, True, True])
+        .drop(columns="_days")
+    )
+
+
+def at_risk(df: pd.DataFrame, as_of: dt.date, days: int = AT_RISK_DAYS) -> pd.DataFrame:
+    """Open tasks whose deadline falls within [as_of, as_of + days], soonest first."""
+    if df.empty:
+        return df
+    as_of = as_date(as_of)
+    deadline = _deadlines(df)
+    start = pd.Timestamp(as_of)
+    end = pd.Timestamp(as_of + dt.timedelta(days=days))
+    mask = (
+        ~df["completed"].astype(bool) & deadline.notna() & (deadline >= start) & (deadline <= end)
+    )
+    return df[mask].sort_values(["deadline", "source", "task_id"])
+
+
+def open_due_in_month(df: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Open tasks whose deadline falls in the calendar month of `as_of` (overdue ones included)."""
+    if df.empty:
+        return df
+    as_of = as_date(as_of)
+    deadline = _deadlines(df)
+    mask = (
+        ~df["completed"].astype(bool)
+        & deadline.notna()
+        & (deadline.dt.year == as_of.year)
+        & (deadline.dt.month == as_of.month)
+    )
+    return df[mask].sort_values(["deadline", "source", "task_id"])
+
+
+def overdue_list(df: pd.DataFrame) -> pd.DataFrame:
+    """Overdue tasks, most days overdue first."""
+    out = df[df["status"] == "overdue"]
+    return out.sort_values(["days_overdue", "source", "task_id"], ascending=[False, True, True])
+
+
+_STATUS_RANK = {
+    "overdue": 0,
+    "in_progress": 1,
+    "no_deadline": 2,
+    "completed_late": 3,
+    "completed_timing_unknown": 4,
+    "completed_on_time": 5,
+}
+
+
+def difficult_tasks(df: pd.DataFrame) -> pd.DataFrame:
+    """Tasks marked difficult: overdue first, then open ones by deadline, completed last."""
+    out = df[df["difficult"].astype(bool)]
+    rank = out["status"].map(_STATUS_RANK).fillna(9)
+    return (
+        out.assign(_rank=rank)
+        .sort_values(["_rank", "deadline", "source", "task_id"])
+        .drop(columns="_rank")
+    )
+
+
+def open_timeline(df: pd.DataFrame) -> pd.DataFrame:
+    """Open tasks with a deadline (overdue and in progress), soonest deadline first."""
+    out = df[df["status"].isin(("overdue", "in_progress")) & df["deadline"].notna()]
+    return out.sort_values(["deadline", "source", "task_id"])
+
+
+def task_months(df: pd.DataFrame) -> list[str]:
+    """Deadline months present ('YYYY-MM'), oldest first; '' stands for no deadline."""
+    if df.empty:
+        return []
+    deadline = _deadlines(df)
+    months = sorted(deadline.dropna().dt.strftime("%Y-%m").unique().tolist())
+    return months + ([""] if deadline.isna().any() else [])
+
+
+def filter_tasks(
+    df: pd.DataFrame,
+    statuses: Iterable[str] = (),
+    sources: Iterable[str] = (),
+    months: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Narrow a task frame by status, source and deadline month ('' = no deadline); empty = all."""
+    statuses, sources, months = list(statuses), list(sources), list(months)
+    mask = pd.Series(True, index=df.index)
+    if statuses:
+        mask &= df["status"].isin(statuses)
+    if sources:
+        mask &= df["source"].isin(sources)
+    if months:
+        month = _deadlines(df).dt.strftime("%Y-%m").fillna("")
+        mask &= month.isin(months)
+    return df[mask]
+
+
+# --------------------------------------------------------------------------- agencies
+
+
+def peer_group(agency_type: str) -> str:
+    """Ministries, ministerial-level and government agencies are one group; provinces another."""
+    if agency_type in CENTRAL_TYPES:
+        return "central"
+    if agency_type == "province":
+        return "province"
+    return str(agency_type or "other")
+
+
+def late_by_agency(
+    table: pd.DataFrame,
+    group: str,
+    agency_ids: Sequence[str] = (),
+    agency_types: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Agencies of one peer group with late tasks (overdue + completed late), most first.
+
+    `agency_ids` / `agency_types` narrow to the view's filters (by_agency lists co-leads too).
+    """
+    cols = [
+        "agency_id",
+        "name_vi",
+        "name_en",
+        "agency_type",
+        "overdue",
+        "completed_late",
+        "late",
+        "total",
+    ]
+    if table is None or table.empty:
+        return pd.DataFrame(columns=cols)
+    out = table[table["agency_type"].map(peer_group) == group]
+    if agency_ids:
+        out = out[out["agency_id"].isin(list(agency_ids))]
+    if agency_types:
+        out = out[out["agency_type"].isin(list(agency_types))]
+    out = out[out["late"] > 0]
+    return out.sort_values(["late", "overdue", "name_vi"], ascending=[False, False, True])[
+        cols
+    ].reset_index(drop=True)
+
+
+def peer_ranking(table: pd.DataFrame, min_due: int = PEER_MIN_DUE) -> pd.DataFrame:
+    """Each agency's rank among its peer group by completion rate among due tasks.
+
+    Only agencies with at least `min_due` due tasks are ranked (a rate of 1/1 says little);
+    equal rates share a rank (1, 2, 2, 4). Columns added: peer_group, eligible, rank, n_ranked.
+    """
+    cols = [
+        "agency_id",
+        "name_vi",
+        "name_en",
+        "agency_type",
+        "total",
+        "due",
+        "due_completed",
+        "due_completion_rate",
+        "late",
+        "peer_group",
+        "eligible",
+        "rank",
+        "n_ranked",
+    ]
+    if table is None or table.empty:
+        return pd.DataFrame(columns=cols)
+    out = table[
+        [
+            "agency_id",
+            "name_vi",
+            "name_en",
+            "agency_type",
+            "total",
+            "due",
+            "due_completed",
+            "due_completion_rate",
+            "late",
+        ]
+    ].copy()
+    out["due"] = out["due"].fillna(0).astype("int64")
+    out["due_completed"] = out["due_completed"].fillna(0).astype("int64")
+    out["peer_group"] = out["agency_type"].map(peer_group)
+    out["eligible"] = out["due"] >= min_due
+    rate = out["due_completion_rate"].where(out["eligible"])
+    out["rank"] = (
+        rate.groupby(out["peer_group"]).rank(method="min", ascending=False).astype("Int64")
+    )
+    out["n_ranked"] = out.groupby("peer_group")["eligible"].transform("sum").astype("int64")
+    out = out.sort_values(["peer_group", "rank", "name_vi"], na_position="last")
+    return out[cols].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PeerRank:
+    agency_id: str
+    group: str
+    rank: int | None  # None: not ranked (too few due tasks)
+    n_ranked: int
+    rate: float | None
+    due: int
+    due_completed: int
+    min_due: int
+
+    def label(self) -> str:
+        return "–" if self.rank is None else f"{self.rank}/{self.n_ranked}"
+
+
+def peer_rank(
+    ranking: pd.DataFrame, agency_id: str, min_due: int = PEER_MIN_DUE
+) -> PeerRank | None:
+    """The rank of one agency (None when it leads no task in the view)."""
+    row = ranking.loc[ranking["agency_id"] == agency_id]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    rank = None if pd.isna(r["rank"]) else int(r["rank"])
+    rate = None if pd.isna(r["due_completion_rate"]) else float(r["due_completion_rate"])
+    return PeerRank(
+        agency_id=agency_id,
+        group=str(r["peer_group"]),
+        rank=rank,
+        n_ranked=int(r["n_ranked"]),
+        rate=rate,
+        due=int(r["due"]),
+        due_completed=int(r["due_completed"]),
+        min_due=min_due,
+    )
+
+
+def peers_of(ranking: pd.DataFrame, group: str) -> pd.DataFrame:
+    """The ranked agencies of one peer group, best first."""
+    return ranking[(ranking["peer_group"] == group) & ranking["eligible"]].sort_values(
+        ["rank", "name_vi"]
+    )
+
+
+def agency_options(table: pd.DataFrame, agency_types: Sequence[str] = ()) -> list[str]:
+    """Agencies leading tasks in the view, ministries first then provinces, by name."""
+    if table is None or table.empty:
+        return []
+    out = table
+    if agency_types:
+        out = out[out["agency_type"].isin(list(agency_types))]
+    order = out["agency_type"].map(lambda a: {"central": 0, "province": 1}.get(peer_group(a), 2))
+    name = out["name_vi"].map(fold)  # "Đà Nẵng" next to "Da...", not after "Z"
+    return out.assign(_o=order, _n=name).sort_values(["_o", "_n"])["agency_id"].tolist()
+
+
+def ordered(frame: pd.DataFrame, columns: Sequence[str], lang: str) -> pd.DataFrame:
+    """A frame of exports.present_tasks with its columns in the order of `columns` (field names)."""
+    labels = dict(exports.TASK_COLUMNS)
+    wanted = [
+        t(labels[c], lang) for c in columns if c in labels and t(labels[c], lang) in frame.columns
+    ]
+    rest = [c for c in frame.columns if c not in wanted]
+    return frame[wanted + rest]
+
+
+# Display widths (pixels) of the long text columns of task tables, by field name.
+COLUMN_WIDTHS = {"title": 420, "lead": 200, "causes": 300, "support": 220, "source": 160}
+
+
+def column_widths(frame: pd.DataFrame, lang: str) -> dict[str, int]:
+    """Widths for the columns of a presented task table that have one."""
+    labels = dict(exports.TASK_COLUMNS)
+    out = {}
+    for field, width in COLUMN_WIDTHS.items():
+        label = t(labels[field], lang)
+        if label in frame.columns:
+            out[label] = width
+    return out
+
+
+def date_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns holding dates (for a dd/mm/yyyy display)."""
+    out = []
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out.append(col)
+        elif series.dtype == object:
+            sample = series.dropna()
+            if len(sample) and isinstance(sample.iloc[0], dt.date):
+                out.append(col)
+    return out

@@ -1,0 +1,124 @@
+-- The state at every snapshot date, judged at that date, counted by status: one row per date D
+-- on which an active snapshot (of the chosen sources) was taken. For each D and each source the
+-- snapshot in force is the latest active one dated on or before D, exactly as in tasks_at.sql;
+-- the status rules are tasks_at.sql's with $as_of replaced by D.
+--
+-- One pass over task_versions: the filters and the access scope are applied to the versions
+-- first (they do not depend on D), then each version is joined, per source, to the dates whose
+-- in-force sequence number lies in its validity range [from_seq, to_seq). Only the few columns
+-- the status needs are carried. Filters and scope are bound parameters; null means no limit.
+with
+
+dates as (
+    select distinct as_of as d
+    from snapshots
+    where status = 'active'
+      and ($sources is null or list_contains($sources, source))
+),
+
+in_force as (
+    select d.d, s.source, s.seq
+    from dates as d
+    inner join snapshots as s
+        on s.status = 'active'
+        and s.as_of <= d.d
+        and ($sources is null or list_contains($sources, s.source))
+    qualify row_number() over (
+        partition by d.d, s.source order by s.as_of desc, s.snapshot_id desc
+    ) = 1
+),
+
+agency_types as (
+    select agency_id, agency_type from agencies
+),
+
+versions as (
+    select v.source, v.from_seq, v.to_seq, v.deadline, v.status_class, v.completion_date
+    from task_versions as v
+    where ($sources is null or list_contains($sources, v.source))
+      and ($scope is null or len(list_intersect(v.lead_ids, $scope)) > 0)
+      and ($agencies is null or len(list_intersect(v.lead_ids, $agencies)) > 0)
+      and (not $difficult_only or v.difficult)
+      and (
+          $agency_types is null
+          or exists (
+              select 1 from agency_types as a
+              where list_contains(v.lead_ids, a.agency_id)
+                and list_contains($agency_types, a.agency_type)
+          )
+      )
+),
+
+pairs as (
+    select f.d, v.deadline, v.status_class, v.completion_date
+    from versions as v
+    inner join in_force as f
+        on v.source = f.source
+        and v.from_seq <= f.seq
+        and (v.to_seq is null or v.to_seq > f.seq)
+),
+
+judged as (
+    select
+        *,
+        case
+            when completion_date is not null then completion_date <= d
+            else status_class in ('done_on_time', 'done_late', 'done_unspecified')
+        end as completed
+    from pairs
+),
+
+classified as (
+    select
+        d,
+        case
+            when completed then
+                case
+                    when completion_date is not null and deadline is not null then
+                        case when completion_date <= deadline
+                            then 'completed_on_time' else 'completed_late' end
+                    when status_class = 'done_on_time' then 'completed_on_time'
+                    when status_class = 'done_late' then 'completed_late'
+                    when deadline is null then 'completed_on_time'
+                    else 'completed_timing_unknown'
+                end
+            when deadline is null then 'no_deadline'
+            when deadline < d then 'overdue'
+            else 'in_progress'
+        end as status
+    from judged
+),
+
+counted as (
+    select
+        d,
+        count(*) as total,
+        count(*) filter (where status = 'completed_on_time') as completed_on_time,
+        count(*) filter (where status = 'completed_late') as completed_late,
+        count(*) filter (where status = 'completed_timing_unknown') as completed_timing_unknown,
+        count(*) filter (where status = 'overdue') as overdue,
+        count(*) filter (where status = 'in_progress') as in_progress,
+        count(*) filter (where status = 'no_deadline') as no_deadline
+    from classified
+    group by d
+),
+
+final as (
+    select
+        dates.d as as_of,
+        coalesce(c.total, 0) as total,
+        coalesce(c.completed_on_time, 0)
+            + coalesce(c.completed_late, 0)
+            + coalesce(c.completed_timing_unknown, 0) as completed,
+        coalesce(c.completed_on_time, 0) as completed_on_time,
+        coalesce(c.completed_late, 0) as completed_late,
+        coalesce(c.completed_timing_unknown, 0) as completed_timing_unknown,
+        coalesce(c.overdue, 0) as overdue,
+        coalesce(c.in_progress, 0) as in_progress,
+        coalesce(c.no_deadline, 0) as no_deadline
+    from dates
+    left join counted as c on c.d = dates.d
+)
+
+select * from final
+order by as_of

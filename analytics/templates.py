@@ -1,0 +1,591 @@
+"""Workbooks the upload page hands out: a blank template, an agency's "my tasks" workbook to fill
+in and send back, and an annotated copy of an uploaded file with its problem cells explained.
+
+The template and "my tasks" share one layout: canonical columns headed in Vietnamese (the reader
+recognises every header), dropdowns (data validation) for the status and the lead agency whose
+lists sit on a hidden sheet, date-formatted deadline and completion cells, and an instructions
+sheet. Text from the store is always written as text (never a formula, whatever it starts with).
+
+`annotate` opens an uploaded workbook with openpyxl, so it must run in the sandbox child (see
+analytics/sandbox.py), where defusedxml is checked and memory and time are limited. Formulas are
+kept as they are and never evaluated. For csv/tsv/txt, .xls and .ods (which openpyxl cannot
+write back) it returns an .xlsx with the same cells at the same row and column positions.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from analytics.exports import is_formula_like
+
+# canonical field, Vietnamese header (recognised by analytics.reading), column width
+TEMPLATE_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("row_no", "STT", 6),
+    ("task_id", "Mã nhiệm vụ", 16),
+    ("group", "Nhóm nhiệm vụ", 24),
+    ("task", "Nội dung nhiệm vụ", 60),
+    ("lead_agency", "Cơ quan chủ trì", 30),
+    ("support_agencies", "Cơ quan phối hợp", 30),
+    ("product", "Sản phẩm", 24),
+    ("deadline", "Thời hạn", 14),
+    ("status", "Tình hình thực hiện", 26),
+    ("completion_date", "Ngày hoàn thành", 14),
+    ("result", "Kết quả đạt được", 30),
+    ("issues", "Khó khăn, vướng mắc", 30),
+    ("proposals", "Kiến nghị, đề xuất", 30),
+    ("difficulty", "Mức độ khó", 10),
+    ("notes", "Ghi chú", 24),
+    ("source_doc", "Văn bản giao nhiệm vụ", 30),
+)
+STATUS_CHOICES = (
+    "Đang thực hiện",
+    "Hoàn thành đúng hạn",
+    "Hoàn thành quá hạn",
+    "Đã hoàn thành",
+    "Quá hạn chưa hoàn thành",
+    "Chưa hoàn thành",
+    "Có nguy cơ chậm tiến độ",
+    "Thường xuyên",
+    "Tạm dừng",
+)
+DIFFICULTY_CHOICES = ("Khó",)
+DATA_SHEET = "Nhiệm vụ"
+LISTS_SHEET = "DanhMuc"
+HELP_SHEET = "Hướng dẫn"
+HEADER_ROW = 4  # rows 1-2: title; row 3: empty; row 4: headers
+BLANK_ROWS = 300
+DATE_FORMAT = "DD/MM/YYYY"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
+MAX_COMMENTS = 5_000
+COMMENT_AUTHOR = "Kiểm tra tệp / File check"
+
+_T: dict[str, tuple[str, str]] = {
+    "title_blank": (
+        "MẪU CẬP NHẬT TÌNH HÌNH THỰC HIỆN NHIỆM VỤ",
+        "TASK UPDATE TEMPLATE",
+    ),
+    "title_mine": (
+        "NHIỆM VỤ CỦA {agency} – {source}",
+        "TASKS OF {agency} – {source}",
+    ),
+    "subtitle_mine": (
+        "Tình hình thực hiện tính đến ngày {date}. Giữ nguyên cột 'Mã nhiệm vụ' để hệ thống "
+        "nhận ra từng nhiệm vụ khi tải lên lại.",
+        "Status as of {date}. Keep the 'Mã nhiệm vụ' (task id) column unchanged so that each "
+        "task is matched when the file is uploaded back.",
+    ),
+    "subtitle_blank": (
+        "Điền mỗi nhiệm vụ vào một dòng từ dòng {row}; xem trang 'Hướng dẫn'.",
+        "One task per row from row {row}; see the 'Hướng dẫn' (instructions) sheet.",
+    ),
+    "status_prompt": (
+        "Chọn trong danh sách hoặc ghi tình hình thực hiện.",
+        "Pick from the list or write the status.",
+    ),
+    "agency_prompt": (
+        "Chọn cơ quan trong danh sách. Nhiều cơ quan: ghi cách nhau bằng dấu chấm phẩy.",
+        "Pick the agency from the list. Several agencies: separate them with semicolons.",
+    ),
+    "date_prompt": (
+        "Nhập ngày dạng ngày/tháng/năm (ví dụ 30/09/2025), hoặc kỳ như 'Quý IV/2025'.",
+        "Enter a date as day/month/year (e.g. 30/09/2025), or a period such as 'Quý IV/2025'.",
+    ),
+    "done_prompt": (
+        "Ngày hoàn thành thực tế, dạng ngày/tháng/năm.",
+        "The actual completion date, day/month/year.",
+    ),
+    "problems_sheet": ("Kiểm tra tệp", "File check"),
+    "level_error": ("Lỗi", "Error"),
+    "level_warning": ("Cảnh báo", "Warning"),
+    "col_level": ("Mức độ", "Level"),
+    "col_row": ("Dòng", "Row"),
+    "col_column": ("Cột", "Column"),
+    "col_value": ("Giá trị", "Value"),
+    "col_message": ("Nội dung", "Message"),
+    "col_suggestions": ("Gợi ý", "Suggestions"),
+    "suggest": ("Có phải: {names}?", "Did you mean: {names}?"),
+    "more_comments": (
+        "Chỉ {n} ô đầu tiên có ghi chú; xem đủ danh sách ở trang '{sheet}'.",
+        "Only the first {n} cells carry a comment; the full list is on sheet '{sheet}'.",
+    ),
+    "summary_title": (
+        "Kết quả kiểm tra tệp '{name}': {errors} lỗi, {warnings} cảnh báo. Ô màu đỏ là lỗi (phải "
+        "sửa trước khi tải lên), ô màu vàng là cảnh báo; rê chuột lên ô để xem giải thích.",
+        "Check of '{name}': {errors} errors, {warnings} warnings. Red cells are errors (fix them "
+        "before uploading), yellow cells are warnings; hover over a cell for the explanation.",
+    ),
+}
+
+HELP_LINES: tuple[tuple[str, str], ...] = (
+    ("HƯỚNG DẪN ĐIỀN MẪU", "HOW TO FILL IN THE TEMPLATE"),
+    ("", ""),
+    (
+        "1. Mỗi nhiệm vụ một dòng trên trang 'Nhiệm vụ', bắt đầu ngay dưới dòng tiêu đề. Không đổi "
+        "tên, không xoá các cột tiêu đề.",
+        "1. One task per row on the 'Nhiệm vụ' sheet, starting right below the header row. Do not "
+        "rename or delete the header columns.",
+    ),
+    (
+        "2. Bắt buộc: 'Nội dung nhiệm vụ' và 'Cơ quan chủ trì'. Nên có 'Mã nhiệm vụ' để nhiệm vụ "
+        "được nhận ra giữa các lần cập nhật (tệp 'nhiệm vụ của tôi' đã điền sẵn mã).",
+        "2. Required: 'Nội dung nhiệm vụ' (task) and 'Cơ quan chủ trì' (lead agency). Keep a "
+        "'Mã nhiệm vụ' (task id) so a task is recognised between updates ('my tasks' files carry "
+        "the ids).",
+    ),
+    (
+        "3. 'Cơ quan chủ trì': chọn trong danh sách; nhiều cơ quan thì ghi cách nhau bằng dấu chấm "
+        "phẩy. Tên không có trong danh mục sẽ được cảnh báo kèm tên gần nhất.",
+        "3. 'Cơ quan chủ trì': pick from the list; several agencies separated by semicolons. A "
+        "name not in the reference list is flagged with the closest known names.",
+    ),
+    (
+        "4. 'Thời hạn' và 'Ngày hoàn thành': ghi ngày theo thứ tự ngày/tháng/năm (30/09/2025). "
+        "Thời hạn có thể ghi theo kỳ: 'Tháng 9/2025', 'Quý IV/2025', '6 tháng đầu năm 2025', "
+        "'Năm 2025' (tính đến ngày cuối kỳ).",
+        "4. 'Thời hạn' (deadline) and 'Ngày hoàn thành' (completion date): day/month/year "
+        "(30/09/2025). A deadline may name a period: 'Tháng 9/2025', 'Quý IV/2025', 'Năm 2025' "
+        "(counted to the last day of the period).",
+    ),
+    (
+        "5. 'Tình hình thực hiện': chọn trong danh sách. Nếu đã hoàn thành, ghi 'Ngày hoàn thành': "
+        "khi ngày và chữ mâu thuẫn, hệ thống tính theo ngày và báo cảnh báo.",
+        "5. 'Tình hình thực hiện' (status): pick from the list. When completed, give the "
+        "completion date: where dates and words disagree, the dates count and a warning says so.",
+    ),
+    (
+        "6. 'Mức độ khó': ghi 'Khó' cho nhiệm vụ khó, phức tạp; để trống nếu không.",
+        "6. 'Mức độ khó' (difficulty): 'Khó' for a difficult task; leave empty otherwise.",
+    ),
+    (
+        "7. Tải lên ở trang 'Cập nhật dữ liệu'. Hệ thống chỉ ra từng lỗi theo dòng, cột và giá "
+        "trị; không có gì được ghi nhận cho đến khi bạn xác nhận. Công thức không được tính: hãy "
+        "ghi giá trị.",
+        "7. Upload on the 'Cập nhật dữ liệu' (Upload) page. Every problem is shown by row, "
+        "column and value; nothing is stored until you confirm. Formulas are not calculated: "
+        "type values.",
+    ),
+    (
+        "8. Tệp chỉ gồm nhiệm vụ của một cơ quan chỉ cập nhật nhiệm vụ của cơ quan đó; nhiệm vụ "
+        "của các cơ quan khác giữ nguyên.",
+        "8. A file holding only one agency's tasks updates only that agency's tasks; everyone "
+        "else's stay as they were.",
+    ),
+)
+
+
+def _t(key: str, lang: str, **fmt) -> str:
+    pair = _T[key]
+    text = pair[0 if lang == "vi" else 1]
+    return text.format(**fmt) if fmt else text
+
+
+def _put_text(cell, value: str) -> None:
+    """A string cell that is never a formula."""
+    cell.value = value
+    cell.data_type = "s"
+    if is_formula_like(value):
+        cell.quotePrefix = True
+
+
+def _put(cell, value) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        _put_text(cell, value)
+    elif isinstance(value, dt.date):  # datetime included
+        cell.value = value
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, bool | int | float):
+        cell.value = value
+    else:
+        _put_text(cell, str(value))
+
+
+def _save(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _agency_names(agency_names: Iterable[str] | None) -> list[str]:
+    if agency_names is not None:
+        names = list(agency_names)
+    else:
+        from analytics.agencies import default_resolver
+
+        names = [a.name_vi for a in default_resolver().all()]
+    seen: set[str] = set()
+    return [n for n in names if n and not (n in seen or seen.add(n))]
+
+
+def _task_workbook(
+    rows: Sequence[dict],
+    *,
+    title: str,
+    subtitle: str,
+    lang: str,
+    agency_names: Iterable[str] | None = None,
+) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = DATA_SHEET
+    ws.cell(1, 1).font = Font(bold=True, size=13)
+    _put_text(ws.cell(1, 1), title)
+    _put_text(ws.cell(2, 1), subtitle)
+    ws.cell(2, 1).font = Font(italic=True)
+    col = {}
+    for j, (fld, header, width) in enumerate(TEMPLATE_COLUMNS, start=1):
+        cell = ws.cell(HEADER_ROW, j)
+        _put_text(cell, header)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(j)].width = width
+        col[fld] = j
+    first = HEADER_ROW + 1
+    for i, rec in enumerate(rows):
+        r = first + i
+        for fld, j in col.items():
+            _put(ws.cell(r, j), rec.get(fld))
+            if fld in ("task", "result", "issues", "proposals", "notes"):
+                ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="top")
+    last = first + len(rows) + BLANK_ROWS - 1
+    for fld in ("deadline", "completion_date"):
+        letter = get_column_letter(col[fld])
+        for r in range(first + len(rows), last + 1):
+            ws[f"{letter}{r}"].number_format = DATE_FORMAT
+
+    # lists for the dropdowns, on a hidden sheet
+    lists = wb.create_sheet(LISTS_SHEET)
+    names = _agency_names(agency_names)
+    for i, s in enumerate(STATUS_CHOICES, start=1):
+        _put_text(lists.cell(i, 1), s)
+    for i, n in enumerate(names, start=1):
+        _put_text(lists.cell(i, 2), n)
+    for i, s in enumerate(DIFFICULTY_CHOICES, start=1):
+        _put_text(lists.cell(i, 3), s)
+    lists.sheet_state = "hidden"
+
+    def listed(fld: str, column: str, n: int, prompt: str) -> None:
+        letter = get_column_letter(col[fld])
+        dv = DataValidation(
+            type="list",
+            formula1=f"{LISTS_SHEET}!${column}$1:${column}${max(n, 1)}",
+            allow_blank=True,
+            showDropDown=False,  # False shows the in-cell arrow (the OOXML flag is inverted)
+            showErrorMessage=True,
+            errorStyle="warning",  # other values are allowed after a warning
+            showInputMessage=True,
+            promptTitle=ws.cell(HEADER_ROW, col[fld]).value,
+            prompt=prompt,
+        )
+        dv.add(f"{letter}{first}:{letter}{last}")
+        ws.add_data_validation(dv)
+
+    listed("status", "A", len(STATUS_CHOICES), _t("status_prompt", lang))
+    listed("lead_agency", "B", len(names), _t("agency_prompt", lang))
+    listed("difficulty", "C", len(DIFFICULTY_CHOICES), "Khó")
+    for fld, key in (("deadline", "date_prompt"), ("completion_date", "done_prompt")):
+        letter = get_column_letter(col[fld])
+        dv = DataValidation(
+            type="date",
+            operator="greaterThan",
+            formula1="36526",  # 01/01/2000
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            showInputMessage=True,
+            promptTitle=ws.cell(HEADER_ROW, col[fld]).value,
+            prompt=_t(key, lang),
+        )
+        dv.add(f"{letter}{first}:{letter}{last}")
+        ws.add_data_validation(dv)
+    ws.freeze_panes = ws.cell(first, 1)
+
+    helpws = wb.create_sheet(HELP_SHEET)
+    helpws.column_dimensions["A"].width = 110
+    order = (0, 1) if lang == "vi" else (1, 0)
+    r = 1
+    for pair in HELP_LINES:
+        for k in order:
+            if pair[k]:
+                _put_text(helpws.cell(r, 1), pair[k])
+                helpws.cell(r, 1).alignment = Alignment(wrap_text=True)
+                if r == 1:
+                    helpws.cell(r, 1).font = Font(bold=True, size=13)
+                r += 1
+        r += 1 if pair[0] else 0
+    wb.active = 0
+    return _save(wb)
+
+
+def blank_template(lang: str = "vi", agency_names: Iterable[str] | None = None) -> bytes:
+    """An empty task sheet with the canonical Vietnamese headers, dropdowns and instructions."""
+    return _task_workbook(
+        [],
+        title=_t("title_blank", lang),
+        subtitle=_t("subtitle_blank", lang, row=HEADER_ROW + 1),
+        lang=lang,
+        agency_names=agency_names,
+    )
+
+
+def _date_or_none(value) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN / NaT
+            return None
+    except (TypeError, ValueError):
+        return None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _text_or_none(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    text = str(value)
+    return text if text else None
+
+
+def task_rows(frame, source: str | None = None) -> list[dict]:
+    """Template rows from a task frame (store.load_tasks columns), written so that reading them
+    back gives the same task: dates as date cells, periods as their text, texts as written."""
+    from analytics.deadlines import format_date
+
+    rows = []
+    for n, rec in enumerate(frame.to_dict("records"), start=1):
+        kind = rec.get("deadline_kind")
+        deadline = _date_or_none(rec.get("deadline"))
+        deadline_text = _text_or_none(rec.get("deadline_text"))
+        if (
+            kind == "date"
+            and deadline is not None
+            and deadline_text in (None, format_date(deadline))
+        ):
+            deadline_cell: object = deadline  # a date cell reads back as the same text
+        else:
+            deadline_cell = deadline_text  # as written ("21/5/2025", "Quý IV/2025")
+        rows.append(
+            {
+                "row_no": n,
+                "task_id": _text_or_none(rec.get("task_id")),
+                "group": _text_or_none(rec.get("grp")),
+                "task": _text_or_none(rec.get("title")),
+                "lead_agency": _text_or_none(rec.get("lead_text")),
+                "support_agencies": _text_or_none(rec.get("support_text")),
+                "product": _text_or_none(rec.get("product")),
+                "deadline": deadline_cell,
+                "status": _text_or_none(rec.get("status_text")),
+                "completion_date": _date_or_none(rec.get("completion_date")),
+                "result": _text_or_none(rec.get("result")),
+                "issues": _text_or_none(rec.get("causes")),
+                "proposals": _text_or_none(rec.get("proposals")),
+                "difficulty": _text_or_none(rec.get("priority")),
+                "notes": _text_or_none(rec.get("notes")),
+                "source_doc": source or _text_or_none(rec.get("source")),
+            }
+        )
+    return rows
+
+
+def my_tasks_workbook(
+    frame,
+    *,
+    agency_name: str,
+    source: str,
+    as_of: dt.date,
+    lang: str = "vi",
+    agency_names: Iterable[str] | None = None,
+) -> bytes:
+    """An agency's current tasks in one source, with their ids, to fill in and upload back."""
+    from analytics.i18n import fmt_date
+
+    return _task_workbook(
+        task_rows(frame, source),
+        title=_t("title_mine", lang, agency=agency_name, source=source),
+        subtitle=_t("subtitle_mine", lang, date=fmt_date(as_of, lang)),
+        lang=lang,
+        agency_names=agency_names,
+    )
+
+
+# --------------------------------------------------------------------------- annotated copy
+
+
+def _problem_text(p, lang: str) -> str:
+    text = p.message_vi if lang == "vi" else p.message
+    if p.suggestions:
+        text += " " + _t("suggest", lang, names=", ".join(p.suggestions))
+    return text
+
+
+def _column_index(p, table: dict) -> int | None:
+    """0-based column of a problem: its header as written, else its canonical field."""
+    if not p.column:
+        return None
+    headers = list(table.get("headers") or [])
+    if p.column in headers:
+        return headers.index(p.column)
+    mapping = table.get("mapping") or {}
+    if p.column in mapping:
+        return int(mapping[p.column])
+    return None
+
+
+def _grid_rows(data: bytes, table: dict) -> list[list]:
+    """The cells of the sheet that was read (text files: the records), for a rebuilt copy."""
+    fmt = table.get("file_format")
+    if fmt in ("csv", "tsv", "txt"):
+        from analytics.reading import decode_text
+
+        text, _enc = decode_text(data)
+        delim = table.get("delimiter") or "\x1f"
+        return [list(rec) for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    sheet = table.get("sheet")
+    if sheet not in wb.sheet_names:
+        sheet = wb.sheet_names[0]
+    return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def _rebuilt(data: bytes, table: dict, lang: str):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _safe_title(table.get("sheet") or DATA_SHEET)
+    for i, row in enumerate(_grid_rows(data, table), start=1):
+        for j, value in enumerate(row, start=1):
+            if value is None or value == "":
+                continue
+            _put(ws.cell(i, j), value)
+    return wb, ws
+
+
+def _safe_title(name: str) -> str:
+    bad = "[]:*?/\\"
+    clean = "".join("_" if ch in bad else ch for ch in str(name)).strip("'") or "Sheet"
+    return clean[:31]
+
+
+def _anchor(ws, row: int, col: int):
+    """The cell that can carry a comment: the top-left cell of a merged range."""
+    cell = ws.cell(row, col)
+    if isinstance(cell, MergedCell):
+        for rng in ws.merged_cells.ranges:
+            if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+                return ws.cell(rng.min_row, rng.min_col)
+    return cell
+
+
+def annotate(
+    data: bytes, file_name: str, table: dict, problems: Sequence, lang: str = "vi"
+) -> bytes:
+    """The uploaded workbook with problem cells filled (red error, yellow warning) and explained
+    in cell comments, plus a sheet listing every problem. Run only inside the sandbox child."""
+    fmt = table.get("file_format")
+    wb = ws = None
+    if fmt in ("xlsx", "xlsm"):
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+        except Exception:  # openpyxl refuses what calamine read: rebuild from the cells
+            wb = None
+        if wb is not None:
+            sheet = table.get("sheet")
+            ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+    if wb is None or ws is None:
+        wb, ws = _rebuilt(data, table, lang)
+
+    cells: dict[tuple[int, int], list] = {}
+    for p in problems:
+        if not p.row:
+            continue
+        c = _column_index(p, table)
+        cells.setdefault((int(p.row), (c if c is not None else 0) + 1), []).append(p)
+    n_comments = 0
+    for (r, c), found in sorted(cells.items()):
+        cell = _anchor(ws, r, c)
+        is_error = any(p.level == "error" for p in found)
+        cell.fill = ERROR_FILL if is_error else WARNING_FILL
+        if n_comments >= MAX_COMMENTS:
+            continue
+        lines = []
+        for p in found:
+            level = _t("level_error" if p.level == "error" else "level_warning", lang)
+            prefix = "" if _column_index(p, table) is not None or not p.column else f"[{p.column}] "
+            lines.append(f"{level}: {prefix}{_problem_text(p, lang)}")
+        text = "\n".join(lines)
+        if cell.comment is not None and cell.comment.text:
+            text = text + "\n---\n" + cell.comment.text
+        comment = Comment(text[:30_000], COMMENT_AUTHOR)
+        comment.width = 420
+        comment.height = min(60 + 40 * len(lines), 600)
+        cell.comment = comment
+        n_comments += 1
+
+    name = _t("problems_sheet", lang)
+    while name in wb.sheetnames:
+        name = name + "_"
+    ps = wb.create_sheet(name)
+    n_err = sum(1 for p in problems if p.level == "error")
+    n_warn = len(problems) - n_err
+    _put_text(
+        ps.cell(1, 1),
+        _t("summary_title", lang, name=file_name, errors=n_err, warnings=n_warn),
+    )
+    ps.cell(1, 1).font = Font(bold=True)
+    if len(cells) > MAX_COMMENTS:
+        _put_text(ps.cell(2, 1), _t("more_comments", lang, n=MAX_COMMENTS, sheet=name))
+    heads = ("col_level", "col_row", "col_column", "col_value", "col_message", "col_suggestions")
+    widths = (10, 8, 24, 30, 90, 40)
+    for j, (key, width) in enumerate(zip(heads, widths, strict=True), start=1):
+        cell = ps.cell(3, j)
+        _put_text(cell, _t(key, lang))
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        ps.column_dimensions[get_column_letter(j)].width = width
+    ordered = sorted(problems, key=lambda p: (p.level != "error", p.row or 0))
+    for i, p in enumerate(ordered, start=4):
+        level = _t("level_error" if p.level == "error" else "level_warning", lang)
+        _put_text(ps.cell(i, 1), level)
+        ps.cell(i, 1).fill = ERROR_FILL if p.level == "error" else WARNING_FILL
+        if p.row:
+            ps.cell(i, 2).value = int(p.row)
+        _put(ps.cell(i, 3), p.column)
+        _put(ps.cell(i, 4), p.value)
+        _put_text(ps.cell(i, 5), p.message_vi if lang == "vi" else p.message)
+        ps.cell(i, 5).alignment = Alignment(wrap_text=True, vertical="top")
+        if p.suggestions:
+            _put_text(ps.cell(i, 6), "; ".join(p.suggestions))
+    ps.freeze_panes = ps.cell(4, 1)
+    return _save(wb)
+
+
+def annotated_name(file_name: str) -> str:
+    """A download name derived from the upload's name (display only, never a path)."""
+    stem = file_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    keep = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:60] or "tep"
+    return f"{keep}_kiem_tra.xlsx"

@@ -1,0 +1,584 @@
+"""The upload flow's logic, kept out of the page: quarantine by hash, what an upload would change
+(before/after figures, new/removed/changed tasks, agency updates merged as the store merges them),
+who may commit it, the commit itself and its audit events.
+
+Everything here is pure or talks to the store through analytics.store; the file itself is read
+only in the sandbox child (analytics.sandbox). The file name a browser sends is never used as a
+path: uploads are kept as `<quarantine>/<sha256>`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analytics import metrics, store
+from analytics.changes import Changes, compare
+from analytics.problems import InputRejected, Problem, error
+from analytics.reading import MAX_BYTES
+from analytics.store import Filters, Scope
+
+log = logging.getLogger("dashboard.upload")
+
+ACCEPTED_TYPES = ("xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt")
+MAX_UPLOAD_BYTES = MAX_BYTES
+MAX_SIGHTINGS = 50
+_SHA = re.compile(r"[0-9a-f]{64}")
+_meta_lock = threading.Lock()
+
+# Fields whose change counts as an edit of a task (texts as written that only restate a value,
+# such as "21/5/2025" for a date, are left out).
+SEMANTIC_FIELDS = (
+    "title",
+    "lead_ids",
+    "support_ids",
+    "grp",
+    "product",
+    "deadline",
+    "deadline_kind",
+    "status_text",
+    "status_class",
+    "completion_date",
+    "difficult",
+    "causes",
+    "proposals",
+    "notes",
+    "result",
+)
+
+
+# --------------------------------------------------------------------------- quarantine
+
+
+def quarantine_dir() -> Path:
+    """`TASKS_UPLOADS`, else an `uploads` folder next to the database (data/uploads)."""
+    configured = os.environ.get("TASKS_UPLOADS")
+    return Path(configured) if configured else store.db_path().parent / "uploads"
+
+
+def display_name(file_name: object) -> str:
+    """The browser's file name as text to show and record (last component, printable, short)."""
+    text = str(file_name or "")
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(ch for ch in text if ch.isprintable())
+    return text.strip()[:200] or "upload"
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    sha256: str
+    size: int
+    seen_before: bool  # these exact bytes were uploaded before
+    first_name: str | None  # the name they were first uploaded under
+    first_at: str | None
+
+
+def _too_large(name: str, size: int) -> InputRejected:
+    return InputRejected(
+        [
+            error(
+                "file_too_large",
+                f"'{name}' is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB. "
+                "Nothing was kept.",
+                f"Tệp '{name}' nặng {size / 2**20:.1f} MB; giới hạn là "
+                f"{MAX_UPLOAD_BYTES // 2**20} MB. Tệp không được lưu lại.",
+                value=name,
+            )
+        ]
+    )
+
+
+def quarantine(data: bytes, file_name: str, user: str | None = None) -> Quarantined:
+    """Keep the uploaded bytes as `<quarantine>/<sha256>` before anything reads them.
+
+    A file over the size limit is refused and not kept. Writing is atomic (temporary file, then
+    rename); the same bytes are stored once and recognised when they come again."""
+    name = display_name(file_name)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise _too_large(name, len(data))
+    sha = hashlib.sha256(data).hexdigest()
+    folder = quarantine_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / sha
+    seen = path.is_file()
+    if not seen:
+        fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    meta_path = folder / f"{sha}.json"
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    with _meta_lock:
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {"sha256": sha, "size": len(data), "sightings": []}
+        first = (meta.get("sightings") or [None])[0]
+        if len(meta["sightings"]) < MAX_SIGHTINGS:
+            meta["sightings"].append({"name": name, "user": user, "at": now})
+        fd, tmp = tempfile.mkstemp(prefix=".meta-", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(meta, fh, ensure_ascii=False, indent=1)
+        os.replace(tmp, meta_path)
+    return Quarantined(
+        sha,
+        len(data),
+        seen,
+        first.get("name") if seen and first else None,
+        first.get("at") if seen and first else None,
+    )
+
+
+def quarantined_bytes(sha: str) -> bytes:
+    """The bytes kept under `sha` (checked against their hash)."""
+    if not _SHA.fullmatch(sha or ""):
+        raise ValueError("not a sha256")
+    data = (quarantine_dir() / sha).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise ValueError("quarantined file does not match its hash")
+    return data
+
+
+def snapshots_of_file(db, sha: str) -> pd.DataFrame:
+    """Snapshots already made from these exact bytes."""
+    snaps = store.list_snapshots(db)
+    return snaps[snaps["file_sha256"] == sha].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- agencies in a file
+
+
+def lead_sets(tasks) -> list[set[str]]:
+    return [set(t.lead_ids) for t in tasks]
+
+
+def common_and_all_leads(tasks) -> tuple[set[str], set[str]]:
+    """(agencies leading every task of the file, agencies leading any task of it)."""
+    sets = lead_sets(tasks)
+    if not sets:
+        return set(), set()
+    common = set.intersection(*sets)
+    union = set().union(*sets)
+    return common, union
+
+
+def apply_agency_choices(prepared, choices: dict[str, str]):
+    """Replace unknown agency names the user matched to a known agency (name -> agency id).
+
+    Returns a new Prepared; the warnings for the names resolved are dropped."""
+    from analytics.agencies import default_resolver
+    from analytics.text import fold_words
+
+    choices = {k: v for k, v in (choices or {}).items() if v}
+    if not choices:
+        return prepared
+    resolver = default_resolver()
+
+    def unknown_id(name: str) -> str:
+        slug = fold_words(name).replace(" ", "-")
+        return ("x-" + slug)[:60].rstrip("-") if slug else "x-unknown"
+
+    swap: dict[str, str] = {}
+    added = {}
+    for name, agency_id in choices.items():
+        agency = resolver.get(agency_id)
+        if agency is None:
+            continue
+        swap[unknown_id(name)] = agency.id
+        added[agency.id] = agency
+
+    def fix(ids: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for i in ids:
+            j = swap.get(i, i)
+            if j not in out:
+                out.append(j)
+        return tuple(out)
+
+    tasks = [
+        dataclasses.replace(t, lead_ids=fix(t.lead_ids), support_ids=fix(t.support_ids))
+        if (set(t.lead_ids) | set(t.support_ids)) & swap.keys()
+        else t
+        for t in prepared.tasks
+    ]
+    used = {i for t in tasks for i in (*t.lead_ids, *t.support_ids)}
+    agencies = {a.id: a for a in prepared.agencies if a.id in used}
+    for a in added.values():
+        if a.id in used:
+            agencies[a.id] = a
+    resolved_names = {n for n, v in choices.items() if resolver.get(v) is not None}
+    warnings = [
+        w
+        for w in prepared.warnings
+        if not (w.code == "unknown_agency" and w.value in resolved_names)
+    ]
+    return dataclasses.replace(
+        prepared, tasks=tasks, agencies=list(agencies.values()), warnings=warnings
+    )
+
+
+# --------------------------------------------------------------------------- the plan and preview
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How an upload is applied: the whole source, or only some agencies' tasks in it."""
+
+    source: str
+    as_of: dt.date
+    update_agencies: tuple[str, ...] = ()  # empty: the file replaces the whole source
+
+    @property
+    def is_agency_update(self) -> bool:
+        return bool(self.update_agencies)
+
+
+def default_update_agencies(user, tasks, before: pd.DataFrame) -> tuple[str, ...]:
+    """The agency update a file suggests: () for a full replacement.
+
+    Agency editors always update (only) their own agencies: those leading every task of the
+    file, else those leading any. Others: an agency update when every task of the file shares a
+    lead agency and the source also holds tasks of other agencies."""
+    common, union = common_and_all_leads(tasks)
+    if getattr(user, "role", None) == "agency_editor":
+        own = set(getattr(user, "agency_ids", ()) or ())
+        return tuple(sorted((common & own) or (union & own) or own))
+    if not common or before.empty:
+        return ()
+    others = before["lead_ids"].map(
+        lambda ids: bool(set(ids) - common) if ids is not None else True
+    )
+    return tuple(sorted(common)) if bool(others.any()) else ()
+
+
+def merged_after(
+    before: pd.DataFrame, incoming: pd.DataFrame, update_agencies
+) -> tuple[pd.DataFrame, int]:
+    """The source's state after the upload, as store.commit_snapshot builds it: a full upload
+    is the file; an agency update keeps the tasks led by none of `update_agencies` whose id is
+    not in the file. Returns (after, number of tasks kept)."""
+    if not update_agencies:
+        return incoming.reset_index(drop=True), 0
+    wanted = set(update_agencies)
+    file_ids = set(incoming["task_id"]) if len(incoming) else set()
+    if before.empty:
+        return incoming.reset_index(drop=True), 0
+    keep_mask = before["lead_ids"].map(
+        lambda ids: not (set(ids) & wanted) if ids is not None else True
+    ) & ~before["task_id"].isin(file_ids)
+    kept = before[keep_mask]
+    if incoming.empty:
+        return kept.reset_index(drop=True), len(kept)
+    after = pd.concat([kept, incoming], ignore_index=True)
+    return after.sort_values("task_id", kind="stable").reset_index(drop=True), len(kept)
+
+
+def _norm(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def changed_ids(before: pd.DataFrame, after: pd.DataFrame) -> set[str]:
+    """Ids present on both sides whose content (SEMANTIC_FIELDS) differs."""
+    if before.empty or after.empty:
+        return set()
+    b = before.drop_duplicates("task_id").set_index("task_id")
+    a = after.drop_duplicates("task_id").set_index("task_id")
+    both = b.index.intersection(a.index)
+    out = set()
+    fields = [f for f in SEMANTIC_FIELDS if f in b.columns and f in a.columns]
+    for tid in both:
+        rb, ra = b.loc[tid], a.loc[tid]
+        if any(_norm(rb[f]) != _norm(ra[f]) for f in fields):
+            out.add(str(tid))
+    return out
+
+
+@dataclass
+class Refusal:
+    """What an upload would change that the user may not change."""
+
+    agencies: tuple[str, ...]  # agencies whose tasks the upload would touch, not the user's
+    tasks: dict[str, list[str]]  # agency -> task ids touched
+    reason: str = "agencies"  # "agencies" | "not_allowed" | "full_by_editor"
+
+
+@dataclass
+class Preview:
+    plan: Plan
+    before: pd.DataFrame  # the source's tasks in force at as_of, judged at as_of
+    incoming: pd.DataFrame  # the file's tasks, judged at as_of by the store's SQL
+    after: pd.DataFrame  # the source after the commit (merged for an agency update)
+    kept: int  # tasks of other agencies carried over (agency update)
+    changes: Changes
+    changed: set[str]  # ids whose content changes
+    headline_before: dict
+    headline_after: dict
+    overall_before: dict
+    overall_after: dict
+    base_snapshots: tuple[int, ...]  # the snapshots in force when the preview was made
+    later: list[dt.date] = field(default_factory=list)  # later snapshots of the source
+    duplicate_of: int | None = None  # the same bytes already committed for source and date
+    refusal: Refusal | None = None
+
+    @property
+    def touched_ids(self) -> set[str]:
+        c = self.changes
+        return set(c.new["task_id"]) | set(c.removed["task_id"]) | self.changed
+
+
+def _leads_by_id(frame: pd.DataFrame) -> dict[str, set[str]]:
+    if frame.empty:
+        return {}
+    return {
+        str(tid): set(ids) if ids is not None else set()
+        for tid, ids in zip(frame["task_id"], frame["lead_ids"], strict=True)
+    }
+
+
+def check_permission(
+    user, before: pd.DataFrame, after: pd.DataFrame, changes: Changes, changed: set[str], plan: Plan
+) -> Refusal | None:
+    """None when `user` may make this change; else what is refused.
+
+    Every task the upload adds, removes or edits is touched; its agencies are its lead agencies
+    before and after. `user.may_update(those agencies)` decides (admins: all; agency editors:
+    only their own; everyone else: none). Agency editors may only send agency updates."""
+    if not getattr(user, "can_upload", False):
+        return Refusal((), {}, "not_allowed")
+    if getattr(user, "role", None) == "agency_editor":
+        own = set(getattr(user, "agency_ids", ()) or ())
+        if not plan.is_agency_update:
+            return Refusal((), {}, "full_by_editor")
+        outside = tuple(sorted(set(plan.update_agencies) - own))
+        if outside:
+            return Refusal(outside, {a: [] for a in outside}, "agencies")
+    lb, la = _leads_by_id(before), _leads_by_id(after)
+    touched = set(changes.new["task_id"]) | set(changes.removed["task_id"]) | set(changed)
+    per_agency: dict[str, list[str]] = {}
+    for tid in sorted(map(str, touched)):
+        for agency in lb.get(tid, set()) | la.get(tid, set()):
+            per_agency.setdefault(agency, []).append(tid)
+    if user.may_update(per_agency.keys()):
+        return None
+    refused = user.refused_agencies(per_agency.keys())
+    return Refusal(tuple(refused), {a: per_agency.get(a, []) for a in refused}, "agencies")
+
+
+def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.iloc[0:0].copy()
+
+
+def judge(prepared, source: str, as_of: dt.date) -> pd.DataFrame:
+    """The file's tasks judged at `as_of` with the store's own SQL."""
+    return store.judge_tasks(prepared.tasks, prepared.agencies, source, as_of)
+
+
+def build_preview(db, prepared, plan: Plan, user, sha: str | None = None) -> Preview:
+    """Before/after for the source and for all sources, the changes, and the permission check."""
+    src = (plan.source,)
+    everyone = Scope.everything()
+    base = store.snapshots_in_force(db, plan.as_of, src)
+    before = store.load_tasks(db, plan.as_of, Filters(sources=src), everyone)
+    incoming = judge(prepared, plan.source, plan.as_of)
+    if before.empty and not incoming.empty:
+        before = _empty_like(incoming)
+    if incoming.empty and not before.empty:
+        incoming = _empty_like(before)
+    after, kept = merged_after(before, incoming, plan.update_agencies)
+    changes = compare(before, after)
+    changed = changed_ids(before, after)
+    everything = store.load_tasks(db, plan.as_of, Filters(), everyone)
+    others = everything[everything["source"] != plan.source] if len(everything) else everything
+    overall_after = pd.concat([others, after], ignore_index=True) if len(others) else after
+    snaps = store.list_snapshots(db)
+    later: list[dt.date] = []
+    duplicate = None
+    if len(snaps):
+        dates = pd.to_datetime(snaps["as_of"]).dt.date
+        mine = (snaps["source"] == plan.source) & (snaps["status"] == "active")
+        later = sorted({d for d in dates[mine] if d > plan.as_of})
+        if sha:
+            same = snaps[
+                (snaps["file_sha256"] == sha)
+                & (snaps["source"] == plan.source)
+                & (dates == plan.as_of)
+            ]
+            duplicate = int(same["snapshot_id"].min()) if len(same) else None
+    refusal = check_permission(user, before, after, changes, changed, plan)
+    return Preview(
+        plan=plan,
+        before=before,
+        incoming=incoming,
+        after=after,
+        kept=kept,
+        changes=changes,
+        changed=changed,
+        headline_before=metrics.headline(before, plan.as_of),
+        headline_after=metrics.headline(after, plan.as_of),
+        overall_before=metrics.headline(everything, plan.as_of),
+        overall_after=metrics.headline(overall_after, plan.as_of),
+        base_snapshots=tuple(base),
+        later=later,
+        duplicate_of=duplicate,
+        refusal=refusal,
+    )
+
+
+# --------------------------------------------------------------------------- commit
+
+
+class StaleState(RuntimeError):
+    """The source changed (another commit) between the preview and the confirmation."""
+
+
+class Refused(PermissionError):
+    def __init__(self, refusal: Refusal):
+        self.refusal = refusal
+        super().__init__(f"refused: {refusal.reason} {refusal.agencies}")
+
+
+def commit(db, prepared, plan: Plan, data: bytes, file_name: str, user, preview: Preview):
+    """Commit one snapshot, all or nothing, after checking again that nothing changed since the
+    preview and that the user may make the change. Returns store.CommitResult."""
+    if prepared.errors:
+        raise InputRejected(prepared.errors, prepared.warnings)
+    fresh = build_preview(db, prepared, plan, user)
+    if fresh.base_snapshots != preview.base_snapshots:
+        raise StaleState("the source changed since the preview")
+    if fresh.refusal is not None:
+        raise Refused(fresh.refusal)
+    table = prepared.table
+    return store.commit_snapshot(
+        db,
+        source=plan.source,
+        as_of=plan.as_of,
+        tasks=prepared.tasks,
+        agencies=prepared.agencies,
+        file_bytes=data,
+        file_name=display_name(file_name),
+        sheet=table.sheet,
+        header_row=table.header_row,
+        user=getattr(user, "username", None),
+        warnings=prepared.warnings,
+        update_agencies=list(plan.update_agencies) or None,
+    )
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def audit(
+    db,
+    username: str | None,
+    action: str,
+    target: str | None = None,
+    details=None,
+    outcome: str = "ok",
+) -> bool:
+    """Record an event when analytics.auth.record exists; never fails the upload."""
+    try:
+        from analytics import auth as accounts
+    except ImportError:
+        return False
+    record = getattr(accounts, "record", None)
+    if record is None:
+        return False
+    try:
+        record(db, username, action, target, details, outcome)
+    except Exception:  # logged; the user's work goes on
+        log.exception("audit record failed: %s %s", action, target)
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- problems for display
+
+PROBLEM_GROUPS = ("unknown_agency", "free_text_deadline", "dates_vs_words", "other")
+
+
+def group_warnings(warnings: list[Problem]) -> dict[str, list[Problem]]:
+    out: dict[str, list[Problem]] = {g: [] for g in PROBLEM_GROUPS}
+    for w in warnings:
+        out[w.code if w.code in out else "other"].append(w)
+    return {k: v for k, v in out.items() if v}
+
+
+PROBLEM_COLUMNS = {
+    "row": ("Dòng", "Row"),
+    "column": ("Cột", "Column"),
+    "value": ("Giá trị", "Value"),
+    "message": ("Nội dung", "Message"),
+    "suggestions": ("Tên gần nhất", "Closest known names"),
+}
+
+
+def problems_frame(problems: list[Problem], lang: str = "vi") -> pd.DataFrame:
+    k = 0 if lang == "vi" else 1
+    rows = [
+        {
+            PROBLEM_COLUMNS["row"][k]: p.row,
+            PROBLEM_COLUMNS["column"][k]: p.column or "",
+            PROBLEM_COLUMNS["value"][k]: p.value or "",
+            PROBLEM_COLUMNS["message"][k]: p.message_vi if lang == "vi" else p.message,
+            PROBLEM_COLUMNS["suggestions"][k]: "; ".join(p.suggestions),
+        }
+        for p in problems
+    ]
+    frame = pd.DataFrame(rows, columns=[v[k] for v in PROBLEM_COLUMNS.values()])
+    frame[PROBLEM_COLUMNS["row"][k]] = frame[PROBLEM_COLUMNS["row"][k]].astype("Int64")
+    if not any(p.suggestions for p in problems):
+        frame = frame.drop(columns=[PROBLEM_COLUMNS["suggestions"][k]])
+    return frame
+
+
+def table_info(prepared) -> dict:
+    """What the annotated copy needs to know about the reading."""
+    t = prepared.table
+    return {
+        "file_format": t.file_format,
+        "sheet": t.sheet,
+        "header_row": t.header_row,
+        "headers": list(t.headers),
+        "mapping": dict(t.mapping),
+        "delimiter": t.delimiter,
+    }
+
+
+def column_label(index: int, header: str | None) -> str:
+    """'C – Cơ quan chủ trì' for column index 2."""
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(index + 1)
+    return f"{letter} – {header}" if header else letter

@@ -1,0 +1,406 @@
+"""The Workload, Trends and Data pages through Streamlit's AppTest, on a copy of the sample store.
+
+Runs start at the router (../app.py). AppTest treats every run as a fresh server's first, which
+with a pages/ folder runs a requested page without the router; `steady_server` makes every run go
+through app.py as a server does once st.navigation has run (the same approach as
+tests/test_auth_app.py). `test_deep_link_on_a_fresh_server` keeps AppTest's behaviour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import store
+from analytics.i18n import fmt_month, t
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2025-08-28"
+PAGES = {
+    "pages/workload.py": "page_workload",
+    "pages/trends.py": "page_trends",
+    "pages/data.py": "page_data",
+}
+PW = "correct horse battery staple"
+
+
+def cli(*args, db):
+    proc = subprocess.run(
+        [sys.executable, "-m", "analytics", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+
+@pytest.fixture(scope="module")
+def sample_template(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("sample") / "tasks.duckdb"
+    cli("sample", db=db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def module_db(sample_template, tmp_path_factory) -> Path:
+    """The module's copy of the sample (read-only tests share it)."""
+    db = tmp_path_factory.mktemp("pages") / "tasks.duckdb"
+    shutil.copy(sample_template, db)
+    return db
+
+
+@pytest.fixture
+def db(module_db, monkeypatch) -> Path:
+    monkeypatch.setenv("TASKS_DB", str(module_db))
+    return module_db
+
+
+@pytest.fixture
+def own_db(sample_template, tmp_path, monkeypatch) -> Path:
+    """A copy of its own for a test that writes (retract, restore, accounts)."""
+    db = tmp_path / "tasks.duckdb"
+    shutil.copy(sample_template, db)
+    monkeypatch.setenv("TASKS_DB", str(db))
+    return db
+
+
+@pytest.fixture(autouse=True)
+def clean_caches(monkeypatch):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    for name in ("TASKS_TRUSTED_HEADER", "TASKS_GUEST"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def fresh_server():
+    """Marker: keep AppTest's first-run-of-a-fresh-server behaviour."""
+
+
+@pytest.fixture(autouse=True)
+def steady_server(request, monkeypatch):
+    if "fresh_server" in request.fixturenames:
+        return
+    from streamlit.runtime.scriptrunner import script_runner
+
+    def run_main_script(main_script_path) -> None:
+        module = sys.modules["__main__"]
+        path = Path(main_script_path)
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
+
+    monkeypatch.setattr(script_runner, "_mpa_v1", run_main_script)
+
+
+def open_page(
+    page: str, lang: str = "vi", as_of: str | None = AS_OF, session=None, **query
+) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["lang"] = lang
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    if as_of:
+        at.query_params["as_of"] = as_of
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def frames(at: AppTest) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    found = [f for f in frames(at) if column in f.columns]
+    assert found, f"no table with a column {column!r}"
+    return found[0]
+
+
+def metrics_by_label(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+# --------------------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_runs_in_both_languages(db, page, lang):
+    at = open_page(page, lang)
+    assert_clean(at)
+    assert [x.value for x in at.title] == [t(PAGES[page], lang)]
+    other = "en" if lang == "vi" else "vi"
+    shown = " ".join(
+        [x.value for x in at.subheader]
+        + [x.value for x in at.caption]
+        + [m.label for m in at.metric]
+    )
+    assert shown  # the page drew something besides the title
+    if page != "pages/data.py":
+        assert at.get("plotly_chart"), "a chart is drawn"
+        for chart in at.get("plotly_chart"):
+            spec = json.loads(chart.proto.spec)
+            names = [tr.get("name") for tr in spec["data"] if tr.get("name")]
+            # trace names are in the page's language, never the other's
+            assert not set(names) & {t(k, other) for k in ("completed_on_time", "overdue", "total")}
+    assert ("28/08/2025" if lang == "vi" else "2025-08-28") in shown
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_empty_store_says_there_is_no_data(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("TASKS_DB", str(tmp_path / "empty.duckdb"))
+    at = open_page(page, "vi", as_of=None)
+    assert_clean(at)
+    assert t("no_data", "vi") in [x.value for x in at.info]
+    assert not at.dataframe and not at.get("plotly_chart")
+
+
+def test_deep_link_on_a_fresh_server(db, fresh_server):
+    for page, key in PAGES.items():
+        st.cache_resource.clear()
+        at = AppTest.from_file("../app.py", default_timeout=60)
+        at.switch_page(page)  # the first run of a fresh server, straight to the page
+        at.run()
+        assert_clean(at)
+        assert [x.value for x in at.title] == [t(key, "vi")], page
+        assert at.radio(key="lang") is not None  # the router ran: the filters are there
+
+
+# --------------------------------------------------------------------------- workload
+
+
+def test_workload_months_equal_the_command_line_summary(db):
+    at = open_page("pages/workload.py", "vi")
+    assert_clean(at)
+    assert at.selectbox(key="workload_year").value == 2025
+    table = frame_with(at, "Tháng").set_index("Tháng")
+    summary = cli("summary", "--as-of", AS_OF, db=db)
+    expected = {m["month"]: m for m in summary["by_month"] if m["month"].startswith("2025-")}
+    assert len(table) == 12
+    for month in (f"2025-{k:02d}" for k in range(1, 13)):
+        row = table.loc[fmt_month(month, "vi")]
+        want = expected.get(month, {"due": 0, "completed": 0, "remaining": 0})
+        got = (row["Đến hạn"], row["Đã hoàn thành"], row["Còn lại"])
+        assert got == (want["due"], want["completed"], want["remaining"]), month
+    assert table.loc["T8/2025", "Còn lại"] == 27
+    # carried into August: every task overdue on 28/08 (34, the meeting's figure) is from before it
+    assert table.loc["T8/2025", "Tồn đọng chuyển sang"] == summary["totals"]["overdue"] == 34
+    m = metrics_by_label(at)
+    open_2025 = sum(v["remaining"] for v in expected.values())
+    assert m["Còn phải hoàn thành"] == str(open_2025)
+    assert m["Cần hoàn thành mỗi tháng"] == f"{open_2025 / 5:.1f}".replace(".", ",")
+
+
+def test_workload_chart_and_agencies(db):
+    at = open_page("pages/workload.py", "en")
+    assert_clean(at)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    bars = charts[0]
+    overdue = next(tr for tr in bars["data"] if tr.get("name") == "Overdue")
+    assert overdue["marker"]["color"] == "#D55E00" and overdue["marker"]["pattern"]["shape"] == "x"
+    assert "Aug 2025" in bars["data"][0]["x"]
+    heat = next(c for c in charts if c["data"][0]["type"] == "heatmap")
+    assert len(heat["data"][0]["y"]) == 15
+    assert "Ministry of Science and Technology" in heat["data"][0]["y"]
+    table = frame_with(at, "Lead agency")
+    assert len(table) == 15
+    at.toggle(key="workload_all_agencies").set_value(True).run()
+    assert_clean(at)
+    assert len(frame_with(at, "Lead agency")) > 15
+
+
+def test_workload_other_year_and_month_list(db):
+    at = open_page("pages/workload.py", "vi")
+    at.selectbox(key="workload_year").set_value(2026).run()
+    assert_clean(at)
+    table = frame_with(at, "Tháng").set_index("Tháng")
+    assert table.loc["T12/2026", "Đến hạn"] == 6  # the summary's 2026-12
+    assert table["Thực tế lũy kế"].isna().all()  # nothing of 2026 is reported yet
+    at.selectbox(key="workload_year").set_value(2025).run()
+    at.selectbox(key="workload_month").set_value("2025-08").run()
+    tasks = frame_with(at, "Mã nhiệm vụ")
+    assert len(tasks) == 27  # the 27 August tasks at risk (28/08 meeting)
+
+
+# --------------------------------------------------------------------------- trends
+
+
+def test_trends_new_tasks_between_the_two_meetings(db):
+    at = open_page("pages/trends.py", "vi")
+    assert_clean(at)
+    assert at.selectbox(key="trends_from").value == "2025-07-31"
+    assert at.selectbox(key="trends_to").value == "2025-08-28"
+    counts = frame_with(at, "Ngày báo cáo")
+    assert len(counts) == 3
+    new = frame_with(at, "Mã nhiệm vụ")  # the first tab: new tasks
+    assert {"NQ71-329", "NQ71-330"} <= set(new["Mã nhiệm vụ"])
+    m = metrics_by_label(at)
+    assert m["Nhiệm vụ mới"] == str(len(new))
+    before = store.load_tasks(db, dt.date(2025, 7, 31), store.Filters(), store.Scope.everything())
+    after = store.load_tasks(db, dt.date(2025, 8, 28), store.Filters(), store.Scope.everything())
+    assert set(new["Mã nhiệm vụ"]) == set(after["task_id"]) - set(before["task_id"])
+    assert int(m["Điều chỉnh thời hạn"]) > 0
+    moved = [f for f in frames(at) if "Thời hạn cũ" in f.columns]
+    assert moved and (moved[0]["Thời hạn cũ"] != moved[0]["Thời hạn mới"]).all()
+
+
+def test_trends_dates_from_the_url(db):
+    at = open_page("pages/trends.py", "en", **{"from": "2025-08-28", "to": "2025-10-28"})
+    assert_clean(at)
+    assert at.selectbox(key="trends_from").value == "2025-08-28"
+    assert at.selectbox(key="trends_to").value == "2025-10-28"
+    assert at.query_params["to"] == "2025-10-28"  # a shareable link keeps the choice
+    m = metrics_by_label(at)
+    assert int(m["Newly completed"]) > 0
+    bad = open_page("pages/trends.py", "en", **{"from": "1999-01-01"})
+    assert_clean(bad)
+    assert bad.selectbox(key="trends_from").value == "2025-07-31"  # unknown dates are ignored
+
+
+# --------------------------------------------------------------------------- data
+
+
+def test_data_search_folds_diacritics(db):
+    at = open_page("pages/data.py", "vi")
+    assert_clean(at)
+    every = frame_with(at, "Mã nhiệm vụ")
+    at.text_input(key="data_search").input("bo tai chinh").run()
+    assert_clean(at)
+    found = frame_with(at, "Mã nhiệm vụ")
+    assert 0 < len(found) < len(every)
+    lead_or_support = found["Cơ quan chủ trì"] + " " + found["Cơ quan phối hợp"].fillna("")
+    assert lead_or_support.str.contains("Bộ Tài chính").all()
+    assert found["Cơ quan chủ trì"].str.contains("Bộ Tài chính").any()
+    # provenance: the file, sheet and row each task was read from
+    assert found["Tệp"].str.endswith(".xlsx").all() and found["Dòng"].notna().all()
+    at.text_input(key="data_search").input("NQ71-330").run()
+    assert list(frame_with(at, "Mã nhiệm vụ")["Mã nhiệm vụ"]) == ["NQ71-330"]
+
+
+def test_data_snapshots_warnings_and_original_file(db):
+    at = open_page("pages/data.py", "en")
+    assert_clean(at)
+    snaps = frame_with(at, "Snapshot")
+    assert len(snaps) == 6 and set(snaps["Status"]) == {"Active"}
+    assert at.selectbox(key="data_snapshot") is not None
+    at.selectbox(key="data_snapshot").set_value(3).run()
+    assert_clean(at)
+    button = at.get("download_button")
+    labels = [b.proto.label for b in button]
+    assert any("nq71_2025-08-28.xlsx" in label for label in labels)
+
+
+def test_guest_has_no_admin_actions(db):
+    at = open_page("pages/data.py", "vi")
+    keys = {b.key for b in at.button}
+    assert not keys & {"data_retract", "data_restore"}
+    assert not [s for s in at.selectbox if s.key == "data_action_snapshot"]
+
+
+# --------------------------------------------------------------------------- signed-in users
+
+
+def _signed_in(db: Path, username: str, role: str, agencies=()) -> dict:
+    accounts = pytest.importorskip("analytics.auth")
+    from ui import auth as ui_auth
+
+    if not hasattr(ui_auth, "SESSION_KEY") or not hasattr(accounts, "add_user"):
+        pytest.skip("ui.auth keeps no local session to seed")
+    accounts.add_user(db, username, role, password=PW, agency_ids=agencies)
+    session = {ui_auth.SESSION_KEY: username}
+    if hasattr(ui_auth, "SINCE_KEY"):
+        session[ui_auth.SINCE_KEY] = dt.datetime.now(dt.UTC)
+    return session
+
+
+def august(at: AppTest) -> tuple[int, int, int]:
+    row = frame_with(at, "Tháng").set_index("Tháng").loc["T8/2025"]
+    return int(row["Đến hạn"]), int(row["Đã hoàn thành"]), int(row["Còn lại"])
+
+
+def test_admin_retracts_and_restores_a_snapshot(own_db):
+    session = _signed_in(own_db, "root", "admin")
+    before = open_page("pages/workload.py", "vi", session=session)
+    assert_clean(before)
+    figures = august(before)
+    assert figures == (73, 46, 27)
+
+    at = open_page("pages/data.py", "vi", session=session)
+    assert_clean(at)
+    snaps = store.list_snapshots(own_db)
+    target = int(
+        snaps.loc[
+            (snaps["source"] == "Nghị quyết 71/NQ-CP") & (snaps["as_of"] == "2025-08-28"),
+            "snapshot_id",
+        ].item()
+    )
+    at.selectbox(key="data_action_snapshot").set_value(target).run()
+    at.button(key="data_retract").click().run()
+    assert_clean(at)
+    status = store.list_snapshots(own_db).set_index("snapshot_id")
+    assert status.loc[target, "status"] == "retracted"
+    assert status.loc[target, "status_changed_by"] == "root"
+    assert any(f"#{target}" in x.value for x in at.success)
+
+    at.switch_page("pages/workload.py").run()
+    assert_clean(at)
+    assert august(at) != figures  # the 28/08 NQ71 report no longer counts
+
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="data_action_snapshot").set_value(target).run()
+    at.button(key="data_restore").click().run()
+    assert_clean(at)
+    assert store.list_snapshots(own_db).set_index("snapshot_id").loc[target, "status"] == "active"
+    at.switch_page("pages/workload.py").run()
+    assert august(at) == figures
+
+    from analytics import auth as accounts
+
+    if hasattr(accounts, "read_audit"):
+        log = accounts.read_audit(own_db, actions=["retract", "restore"])
+        assert list(log["action"]) == ["restore", "retract"]  # newest first
+        assert set(log["target"]) == {str(target)} and set(log["username"]) == {"root"}
+
+
+def test_agency_viewer_sees_only_their_tasks_and_no_files(own_db):
+    session = _signed_in(own_db, "tc", "agency_viewer", ("mof",))
+    at = open_page("pages/data.py", "vi", session=session)
+    assert_clean(at)
+    assert not [s for s in at.selectbox if s.key in ("data_snapshot", "data_action_snapshot")]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert not any(label.startswith(("Tải tệp gốc",)) for label in labels)
+    assert t("page_data", "vi") in [x.value for x in at.title]
+    tasks = frame_with(at, "Mã nhiệm vụ")
+    everything = store.load_tasks(
+        own_db, dt.date(2025, 8, 28), store.Filters(), store.Scope.everything()
+    )
+    mof = everything[everything["lead_ids"].map(lambda ids: "mof" in list(ids))]
+    assert set(tasks["Mã nhiệm vụ"]) == set(mof["task_id"])
+    at.text_input(key="data_search").input("ha noi").run()
+    found = [f for f in frames(at) if "Mã nhiệm vụ" in f.columns]
+    assert not found or set(found[0]["Mã nhiệm vụ"]) <= set(mof["task_id"])
+
+    at.switch_page("pages/workload.py").run()
+    assert_clean(at)
+    agencies = frame_with(at, "Cơ quan chủ trì")
+    assert list(agencies["Cơ quan chủ trì"]) == ["Bộ Tài chính"]
