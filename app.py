@@ -29,11 +29,13 @@ pages = [
 
 
 def _home() -> None:
-    """"/" forwards to the briefing at its own address, keeping the link's parameters."""
+    """ "/" forwards to the briefing at its own address, keeping the link's parameters."""
     st.switch_page(pages[0], query_params={k: st.query_params.get_all(k) for k in st.query_params})
 
 
-home = st.Page(_home, title=t("page_briefing", lang), url_path="home", default=True, visibility="hidden")
+home = st.Page(
+    _home, title=t("page_briefing", lang), url_path="home", default=True, visibility="hidden"
+)
 nav = st.navigation([home, *pages])
 state.sidebar(user.scope)
 nav.run()

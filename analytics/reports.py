@@ -40,7 +40,7 @@ from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from analytics import exports, metrics, store
+from analytics import briefing, exports, metrics, store
 from analytics.agencies import CENTRAL_TYPES
 from analytics.changes import Changes, compare
 from analytics.i18n import LANGS, fmt_date, fmt_int, fmt_month, fmt_pct, t
@@ -337,17 +337,7 @@ def footnote(parts: dict, as_of: dt.date, lang: str = "vi") -> str:
     )
 
 
-def previous_date(
-    snapshots: pd.DataFrame, as_of: dt.date, sources: Sequence[str] = ()
-) -> dt.date | None:
-    """The latest active snapshot date before `as_of` (among `sources` when given)."""
-    if snapshots is None or snapshots.empty:
-        return None
-    snaps = snapshots[snapshots["status"] == "active"]
-    if sources:
-        snaps = snaps[snaps["source"].isin(list(sources))]
-    dates = [d for d in pd.to_datetime(snaps["as_of"]).dt.date if d < as_of]
-    return max(dates) if dates else None
+previous_date = briefing.previous_date
 
 
 @dataclass(frozen=True)

@@ -498,7 +498,7 @@ def load_tasks(db, as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFra
         "scope": None if scope.agency_ids is None else sorted(scope.agency_ids),
     }
     with connect(db) as con:
-        return con.execute(sql("tasks_at"), params).df()
+        return con.execute(sql("tasks_at"), params).fetch_arrow_table().to_pandas()
 
 
 def judge_tasks(
@@ -528,7 +528,7 @@ def judge_tasks(
             "difficult_only": False,
             "scope": None,
         }
-        return con.execute(sql("tasks_at"), params).df()
+        return con.execute(sql("tasks_at"), params).fetch_arrow_table().to_pandas()
     finally:
         con.close()
 

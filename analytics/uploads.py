@@ -405,13 +405,18 @@ def judge(prepared, source: str, as_of: dt.date) -> pd.DataFrame:
     return store.judge_tasks(prepared.tasks, prepared.agencies, source, as_of)
 
 
-def build_preview(db, prepared, plan: Plan, user, sha: str | None = None) -> Preview:
-    """Before/after for the source and for all sources, the changes, and the permission check."""
+def build_preview(
+    db, prepared, plan: Plan, user, sha: str | None = None, incoming: pd.DataFrame | None = None
+) -> Preview:
+    """Before/after for the source and for all sources, the changes, and the permission check.
+
+    `incoming`: the file's tasks already judged (`judge`) for this source and date, if at hand."""
     src = (plan.source,)
     everyone = Scope.everything()
     base = store.snapshots_in_force(db, plan.as_of, src)
     before = store.load_tasks(db, plan.as_of, Filters(sources=src), everyone)
-    incoming = judge(prepared, plan.source, plan.as_of)
+    if incoming is None:
+        incoming = judge(prepared, plan.source, plan.as_of)
     if before.empty and not incoming.empty:
         before = _empty_like(incoming)
     if incoming.empty and not before.empty:

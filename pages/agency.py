@@ -90,38 +90,6 @@ def _tr(view: View, key: str, **fmt) -> str:
     return B.tr(key, view.lang, **fmt)
 
 
-def _table(view: View, frame: pd.DataFrame, key: str, name: str) -> None:
-    if frame is None or frame.empty:
-        st.caption(_tr(view, "none"))
-        return
-    fmt = "DD/MM/YYYY" if view.lang == "vi" else "YYYY-MM-DD"
-    config = {
-        c: st.column_config.Column(width=w) for c, w in B.column_widths(frame, view.lang).items()
-    }
-    config.update({c: st.column_config.DateColumn(format=fmt) for c in B.date_columns(frame)})
-    st.dataframe(
-        frame, hide_index=True, width="stretch", column_config=config, key=key, placeholder=""
-    )
-    components.downloads(
-        view, frame, f"{name}_{B.as_date(view.as_of).isoformat()}", key=f"{key}_dl"
-    )
-
-
-def _cards(view: View, cur: dict, prev: dict | None) -> None:
-    cards = B.headline_cards(cur, prev, view.lang, view.as_of)
-    for start in range(0, len(cards), B.CARDS_PER_ROW):
-        row = cards[start : start + B.CARDS_PER_ROW]
-        for col, card in zip(st.columns(B.CARDS_PER_ROW), row, strict=False):
-            col.metric(
-                card.label,
-                card.value,
-                card.delta,
-                delta_color=card.delta_color,
-                help=card.help,
-                border=True,
-            )
-
-
 def _pick_agency(view: View, ranking: pd.DataFrame) -> str | None:
     """The sidebar's agency if set, else the page's own choice (None until one is made)."""
     agencies = data.agencies()
@@ -189,7 +157,7 @@ def _peer_section(view: View, ranking: pd.DataFrame, agency_id: str) -> None:
         }
     )
     with st.expander(_tr(view, "peer_table")):
-        _table(view, shown, "agency_peer_table", f"ranking_{rank.group}")
+        components.table(view, shown, "agency_peer_table", f"ranking_{rank.group}")
 
 
 def _task_section(view: View, tables: dict, agency_id: str) -> None:
@@ -222,7 +190,7 @@ def _task_section(view: View, tables: dict, agency_id: str) -> None:
         mask &= keys["month"].isin(months)
     frame = tables["table"][mask.to_numpy()].reset_index(drop=True)
     st.caption(_tr(view, "shown", n=len(frame), total=len(keys)))
-    _table(view, frame, "agency_task_table", f"tasks_{agency_id}")
+    components.table(view, frame, "agency_task_table", f"tasks_{agency_id}")
 
 
 def _main(view: View) -> None:
@@ -259,7 +227,7 @@ def _main(view: View) -> None:
         st.caption(_tr(view, "compared_with", date=fmt_date(prev_date, view.lang)))
     else:
         st.caption(_tr(view, "no_previous", date=fmt_date(view.as_of, view.lang)))
-    _cards(view, head, prev)
+    components.cards(view, head, prev)
     st.caption(
         _tr(
             view,
@@ -297,7 +265,6 @@ def _main(view: View) -> None:
             st.caption(_tr(view, "timeline_cap", n=TIMELINE_ROWS, total=len(timeline)))
 
     _task_section(view, tables, agency_id)
-
 
 
 view = state.current_view()

@@ -153,39 +153,6 @@ def _tr(view: View, key: str, **fmt) -> str:
     return B.tr(key, view.lang, **fmt)
 
 
-def _table(view: View, frame: pd.DataFrame, key: str, name: str) -> None:
-    """A read-only table (dates dd/mm/yyyy in Vietnamese) with its Excel and CSV buttons."""
-    if frame is None or frame.empty:
-        st.caption(_tr(view, "none"))
-        return
-    fmt = "DD/MM/YYYY" if view.lang == "vi" else "YYYY-MM-DD"
-    config = {
-        c: st.column_config.Column(width=w) for c, w in B.column_widths(frame, view.lang).items()
-    }
-    config.update({c: st.column_config.DateColumn(format=fmt) for c in B.date_columns(frame)})
-    st.dataframe(
-        frame, hide_index=True, width="stretch", column_config=config, key=key, placeholder=""
-    )
-    components.downloads(
-        view, frame, f"{name}_{B.as_date(view.as_of).isoformat()}", key=f"{key}_dl"
-    )
-
-
-def _cards(view: View, cur: dict, prev: dict | None) -> None:
-    cards = B.headline_cards(cur, prev, view.lang, view.as_of)
-    for start in range(0, len(cards), B.CARDS_PER_ROW):
-        row = cards[start : start + B.CARDS_PER_ROW]
-        for col, card in zip(st.columns(B.CARDS_PER_ROW), row, strict=False):
-            col.metric(
-                card.label,
-                card.value,
-                card.delta,
-                delta_color=card.delta_color,
-                help=card.help,
-                border=True,
-            )
-
-
 def _on_bar_select(chart_key: str, options: tuple[str, ...]) -> None:
     """A click on a bar picks that agency for the list below (the selectbox follows)."""
     picked = charts.selected_ids(st.session_state.get(chart_key))
@@ -258,7 +225,7 @@ def _late_section(view: View, d: dict, ids: tuple[int, ...]) -> None:
         if agency_id
         else _tr(view, "late_list_all", n=len(frame))
     )
-    _table(view, frame, "briefing_late_table", "late_tasks")
+    components.table(view, frame, "briefing_late_table", "late_tasks")
 
 
 def _main(view: View) -> None:
@@ -281,7 +248,7 @@ def _main(view: View) -> None:
     else:
         st.caption(_tr(view, "no_previous", date=fmt_date(view.as_of, view.lang)))
     head = d["headline"]
-    _cards(view, head, d["prev_headline"])
+    components.cards(view, head, d["prev_headline"])
     st.caption(
         _tr(
             view,
@@ -313,16 +280,16 @@ def _main(view: View) -> None:
                         _tr(view, f"chg_{kind}"), fmt_int(counts[kind], view.lang), border=True
                     )
             with st.expander(_tr(view, "chg_list")):
-                _table(view, p["changes"], "briefing_changes_table", "changes")
+                components.table(view, p["changes"], "briefing_changes_table", "changes")
 
     # By source
     st.subheader(_tr(view, "by_source"))
     for source, figures in d["sources"].items():
         st.markdown(f"**{esc(source)}**")
         prev = d["prev_sources"].get(source) if d["prev_sources"] is not None else None
-        _cards(view, figures, prev)
+        components.cards(view, figures, prev)
     with st.expander(_tr(view, "source_table")):
-        _table(view, p["sources"], "briefing_sources_table", "by_source")
+        components.table(view, p["sources"], "briefing_sources_table", "by_source")
 
     # Late by ministry / province, a click filters the list
     _late_section(view, d, ids)
@@ -343,11 +310,11 @@ def _main(view: View) -> None:
         help=_tr(view, "month_help"),
         border=True,
     )
-    _table(view, p["at_risk"], "briefing_at_risk_table", "at_risk")
+    components.table(view, p["at_risk"], "briefing_at_risk_table", "at_risk")
 
     # Overdue
     st.subheader(_tr(view, "overdue_title"))
-    _table(view, p["overdue"], "briefing_overdue_table", "overdue")
+    components.table(view, p["overdue"], "briefing_overdue_table", "overdue")
 
     # Difficult tasks, apart
     st.subheader(_tr(view, "difficult_title"))
@@ -361,8 +328,7 @@ def _main(view: View) -> None:
             overdue=int((diff["status"] == "overdue").sum()),
         )
     )
-    _table(view, p["difficult"], "briefing_difficult_table", "difficult_tasks")
-
+    components.table(view, p["difficult"], "briefing_difficult_table", "difficult_tasks")
 
 
 view = state.current_view()

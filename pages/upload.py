@@ -271,6 +271,9 @@ def field_label(f: str) -> str:
     return pair[0 if lg == "vi" else 1]
 
 
+# current_view() first: on a fresh server a deep link runs this file without app.py, and
+# current_view() then reruns through app.py (which decides the user and the pages offered).
+view = state.current_view()
 me = _me()
 lg = state.lang()
 if getattr(me, "can_upload", False) is not True:
@@ -286,7 +289,6 @@ if getattr(me, "can_upload", False) is not True:
         )
     st.error(s("denied"))
     st.stop()
-view = state.current_view()
 db = data.db()
 
 
@@ -368,9 +370,14 @@ def keep(file) -> tuple[uploads.Quarantined, bytes] | None:
     data_bytes = file.getvalue()
     name = uploads.display_name(file.name)
     cur = st.session_state.get(STATE)
-    if isinstance(cur, dict) and cur.get("q") is not None and len(data_bytes) == cur["size"]:
-        if store.sha256(data_bytes) == cur["sha"]:
-            return cur["q"], data_bytes
+    same = (
+        isinstance(cur, dict)
+        and cur.get("q") is not None
+        and len(data_bytes) == cur["size"]
+        and store.sha256(data_bytes) == cur["sha"]
+    )
+    if same:
+        return cur["q"], data_bytes
     try:
         q = uploads.quarantine(data_bytes, name, me.username)
     except InputRejected as exc:
@@ -616,10 +623,15 @@ def reading_form(cur: dict, result: sandbox.ReadResult) -> None:
                 overrides.pop(f, None)
             else:
                 overrides[f] = int(c)
-    new = {"header_row": int(chosen_row)}
-    if sheet is not None and sheet != (p.table.sheet if p is not None else head.sheet):
-        new["sheet"] = sheet
-    elif params.get("sheet"):
+    new: dict = {"header_row": int(chosen_row)}
+    if sheet is not None and sheet != head.sheet:
+        # another sheet: its header row and columns are found afresh unless chosen too
+        new = {"sheet": sheet}
+        if int(chosen_row) != header_row:
+            new["header_row"] = int(chosen_row)
+        cur["params"] = new
+        st.rerun()
+    if params.get("sheet"):
         new["sheet"] = params["sheet"]
     if overrides:
         new["mapping"] = overrides
@@ -762,7 +774,13 @@ def figures(title: str, before: dict, after: dict) -> None:
             else ("inverse" if k == "overdue" else "normal"),
         )
     rb, ra = before.get("due_completion_rate"), after.get("due_completion_rate")
-    cols[-1].metric(s("rate"), fmt_pct(ra, lg), delta=None if rb == ra else f"{fmt_pct(rb, lg)} →")
+    cols[-1].metric(
+        s("rate"),
+        fmt_pct(ra, lg),
+        delta=None if rb == ra else f"{s('before')}: {fmt_pct(rb, lg)}",
+        delta_color="off",
+        delta_arrow="off",
+    )
 
 
 def changes_section(preview: uploads.Preview, agencies: pd.DataFrame) -> None:
@@ -771,11 +789,8 @@ def changes_section(preview: uploads.Preview, agencies: pd.DataFrame) -> None:
     if not any(counts.values()):
         st.info(s("no_changes"))
         return
-    st.dataframe(
-        pd.DataFrame([{s(f"c_{k}"): fmt_int(counts[k], lg) for k in CHANGE_KEYS}]),
-        hide_index=True,
-        key="up_change_counts",
-    )
+    for col, k in zip(st.columns(len(CHANGE_KEYS)), CHANGE_KEYS, strict=True):
+        col.metric(s(f"c_{k}"), fmt_int(counts[k], lg))
     base_cols = ["task_id", "title", "lead", "status_label", "deadline"]
     for k in CHANGE_KEYS:
         frame = getattr(ch, k)
@@ -807,14 +822,14 @@ def refusal_message(refusal: uploads.Refusal, agencies: pd.DataFrame) -> str:
     return s("refused_agencies", items=esc("; ".join(items)))
 
 
-def changes_and_confirm(cur: dict, prepared, data_bytes: bytes) -> None:
+def changes_and_confirm(cur: dict, prepared, data_bytes: bytes, incoming: pd.DataFrame) -> None:
     st.subheader(s("step_changes"))
     agencies = agency_frame(prepared.agencies)
     before_src = store.load_tasks(
         db, prepared.as_of, Filters(sources=(prepared.source,)), Scope.everything()
     )
     plan = plan_widgets(prepared, before_src, agencies)
-    preview = uploads.build_preview(db, prepared, plan, me, cur["sha"])
+    preview = uploads.build_preview(db, prepared, plan, me, cur["sha"], incoming=incoming)
     if preview.before.empty:
         st.caption(s("new_source", source=esc(plan.source)))
     if plan.is_agency_update:
@@ -1004,6 +1019,16 @@ def templates_tab() -> None:
 # --------------------------------------------------------------------------- the page
 
 
+def judged(cur: dict, prepared, choices: dict) -> pd.DataFrame:
+    """The file's tasks judged by the store's SQL, kept for this reading and agency choices."""
+    token = (cur["key"], json.dumps(choices, sort_keys=True))
+    found = cur.get("judged")
+    if not (isinstance(found, tuple) and found[0] == token):
+        found = (token, uploads.judge(prepared, prepared.source, prepared.as_of))
+        cur["judged"] = found
+    return found[1]
+
+
 def upload_tab() -> None:
     done = st.session_state.pop("up_done", None)
     if isinstance(done, dict):
@@ -1043,12 +1068,13 @@ def upload_tab() -> None:
     if not result.ok:
         return
     prepared = result.prepared
+    preview_box = st.container()  # step 2 above step 3, filled once agencies are matched
     choices = problems_section(cur, prepared, data_bytes)
     prepared = uploads.apply_agency_choices(prepared, choices)
-    st.subheader(s("step_preview"))
+    preview_box.subheader(s("step_preview"))
     agencies = agency_frame(prepared.agencies)
-    incoming = uploads.judge(prepared, prepared.source, prepared.as_of)
-    st.dataframe(
+    incoming = judged(cur, prepared, choices)
+    preview_box.dataframe(
         present(
             incoming,
             agencies,
@@ -1070,7 +1096,7 @@ def upload_tab() -> None:
     if prepared.errors:
         st.error(s("errors", n=fmt_int(len(prepared.errors), lg)))
         return
-    changes_and_confirm(cur, prepared, data_bytes)
+    changes_and_confirm(cur, prepared, data_bytes, incoming)
 
 
 with components.guard(view.lang):

@@ -134,6 +134,23 @@ def _figures(
     }
 
 
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def _month_tasks(
+    path: str,
+    snap_ids: tuple,
+    as_of: dt.date,
+    filters: Filters,
+    scope: Scope,
+    month: str,
+    lang: str,
+) -> tuple[int, pd.DataFrame]:
+    """The open tasks due in `month`, as shown (shared, read-only)."""
+    due = workload.due_in_month(data.tasks(as_of, filters, scope), month)
+    if due.empty:
+        return 0, due
+    return len(due), exports.present_tasks(due, data.agencies(), lang, columns=MONTH_TASK_COLUMNS)
+
+
 def figures(view: state.View, year: int) -> dict:
     ids = data.snapshot_ids(view.as_of, view.filters.sources)
     return _figures(data.db(), ids, view.as_of, view.filters, view.scope, year)
@@ -272,18 +289,14 @@ def month_tasks_section(view: state.View, year: int, fig: dict) -> None:
         key="workload_month",
         format_func=lambda m: fmt_month(m, view.lang),
     )
-    df = data.tasks(view.as_of, view.filters, view.scope)
-    due = workload.due_in_month(df, month)
-    n, label = fmt_int(len(due), view.lang), fmt_month(month, view.lang)
-    st.caption(s(view, "month_tasks_note", n=n, month=label))
-    if due.empty:
-        return
-    shown = exports.present_tasks(
-        due,
-        data.agencies(),
-        view.lang,
-        columns=MONTH_TASK_COLUMNS,
+    ids = data.snapshot_ids(view.as_of, view.filters.sources)
+    count, shown = _month_tasks(
+        data.db(), ids, view.as_of, view.filters, view.scope, month, view.lang
     )
+    n, label = fmt_int(count, view.lang), fmt_month(month, view.lang)
+    st.caption(s(view, "month_tasks_note", n=n, month=label))
+    if not count:
+        return
     charts_time.show_table(shown, view.lang, key="workload_tasks_table")
     name = ("nhiem_vu_" if view.lang == "vi" else "tasks_") + month
     components.downloads(view, shown, name, key="workload_dl_tasks")

@@ -31,14 +31,26 @@ PW = "correct horse battery"
 AS_OF = dt.date(2025, 8, 28)
 XLSX = templates.XLSX_MIME
 AGENCIES = [
-    SimpleNamespace(id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"),
     SimpleNamespace(
-        id="most", name_vi="Bộ Khoa học và Công nghệ", name_en="Ministry of Science", type="ministry"
+        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
+    ),
+    SimpleNamespace(
+        id="most",
+        name_vi="Bộ Khoa học và Công nghệ",
+        name_en="Ministry of Science",
+        type="ministry",
     ),
     SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
 ]
 NAMES = {a.id: a.name_vi for a in AGENCIES}
-LEADS = {"t1": ("mof",), "t2": ("mof",), "t3": ("p01",), "t4": ("p01",), "t5": ("most",), "t6": ("mof", "p01")}
+LEADS = {
+    "t1": ("mof",),
+    "t2": ("mof",),
+    "t3": ("p01",),
+    "t4": ("p01",),
+    "t5": ("most",),
+    "t6": ("mof", "p01"),
+}
 USERS = {"root": ("admin", ()), "ed": ("agency_editor", ("mof",)), "boss": ("leader", ())}
 
 
@@ -52,7 +64,21 @@ def clean(monkeypatch):
         accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
     monkeypatch.setattr(accounts, "_dummy_hash", None)
-    # every run goes through app.py, as on a server that has run st.navigation once
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def fresh_server():
+    """Marker: keep AppTest's first-run-of-a-fresh-server behaviour (pages/ auto-discovery)."""
+
+
+@pytest.fixture(autouse=True)
+def steady_server(request, monkeypatch):
+    """Every run goes through app.py, as on a server that has run st.navigation once."""
+    if "fresh_server" in request.fixturenames:
+        return
     from streamlit.runtime.scriptrunner import script_runner
 
     def run_main_script(main_script_path) -> None:
@@ -61,9 +87,6 @@ def clean(monkeypatch):
         exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
 
     monkeypatch.setattr(script_runner, "_mpa_v1", run_main_script)
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -87,8 +110,16 @@ def db(tmp_path, monkeypatch):
         )
         for i, (tid, leads) in enumerate(LEADS.items())
     ]
-    store.commit_snapshot(path, source=SOURCE_NQ71, as_of=AS_OF, tasks=tasks, agencies=AGENCIES,
-                          file_bytes=b"tiny store", file_name="tiny.xlsx", user="tester")
+    store.commit_snapshot(
+        path,
+        source=SOURCE_NQ71,
+        as_of=AS_OF,
+        tasks=tasks,
+        agencies=AGENCIES,
+        file_bytes=b"tiny store",
+        file_name="tiny.xlsx",
+        user="tester",
+    )
     for name, (role, agencies) in USERS.items():
         accounts.add_user(path, name, role, password=PW, agency_ids=agencies)
     return path
@@ -135,6 +166,19 @@ def frame(at: AppTest, column: str, contains: object | None = None):
         if column in v.columns and (contains is None or contains in set(v[column])):
             return v
     raise AssertionError(f"no table with {column!r} holding {contains!r}")
+
+
+def counts(at: AppTest) -> dict[str, str]:
+    """The change counts shown as metrics (label -> value)."""
+    keys = (
+        "Nhiệm vụ mới",
+        "Nhiệm vụ không còn trong danh mục",
+        "Mới hoàn thành",
+        "Mới quá hạn",
+        "Đổi tình trạng",
+        "Đổi thời hạn",
+    )
+    return {m.label: m.value for m in at.metric if m.label in keys}
 
 
 def xlsx(wb) -> bytes:
@@ -231,7 +275,10 @@ def test_messy_appendix_through_mapping_preview_diff_and_commit_then_the_layout_
     free = frame(at, "Giá trị", "Sớm nhất có thể")
     assert list(free["Dòng"]) == [12]
     contradictions = frame(at, "Giá trị", "Chưa hoàn thành")
-    assert "mâu thuẫn" in contradictions.iloc[0]["Nội dung"] or "ngày hoàn thành" in contradictions.iloc[0]["Nội dung"]
+    assert (
+        "mâu thuẫn" in contradictions.iloc[0]["Nội dung"]
+        or "ngày hoàn thành" in contradictions.iloc[0]["Nội dung"]
+    )
     at.selectbox(key="up_fix_0").set_value("mof")
     at.run()
     assert not at.exception
@@ -240,8 +287,7 @@ def test_messy_appendix_through_mapping_preview_diff_and_commit_then_the_layout_
     at.run()
     assert [d.label for d in at.download_button if d.key == "up_annotated_dl"]
     # the preview: every task of an empty source is new; figures before → after
-    counts = frame(at, "Nhiệm vụ mới").iloc[0]
-    assert counts["Nhiệm vụ mới"] == "4"
+    assert counts(at)["Nhiệm vụ mới"] == "4"
     totals = [(m.value, m.delta) for m in at.metric if m.label == "Tổng số nhiệm vụ"]
     assert totals == [("4", "4"), ("10", "4")]  # the source 0 → 4, all sources 6 → 10
     assert any("Nguồn 'Thông báo" in c and "chưa có số liệu" in c for c in texts(at, "caption"))
@@ -266,8 +312,8 @@ def test_messy_appendix_through_mapping_preview_diff_and_commit_then_the_layout_
     at.run()
     assert not at.exception
     assert any("đang được dùng" in c for c in texts(at, "caption"))
-    counts = frame(at, "Nhiệm vụ mới").iloc[0]
-    assert counts["Mới hoàn thành"] == "1" and counts["Nhiệm vụ không còn trong danh mục"] == "1"
+    changed = counts(at)
+    assert changed["Mới hoàn thành"] == "1" and changed["Nhiệm vụ không còn trong danh mục"] == "1"
     button(at, "up_commit").click()
     at.run()
     assert any("Đã ghi nhận bản số liệu #3" in x for x in texts(at, "success"))
@@ -281,8 +327,12 @@ def test_messy_appendix_through_mapping_preview_diff_and_commit_then_the_layout_
 
 
 def my_tasks(db, agency: str) -> openpyxl.Workbook:
-    frame = store.load_tasks(db, AS_OF, Filters(sources=(SOURCE_NQ71,), agency_ids=(agency,)), Scope.everything())
-    data = templates.my_tasks_workbook(frame, agency_name=NAMES[agency], source=SOURCE_NQ71, as_of=AS_OF)
+    frame = store.load_tasks(
+        db, AS_OF, Filters(sources=(SOURCE_NQ71,), agency_ids=(agency,)), Scope.everything()
+    )
+    data = templates.my_tasks_workbook(
+        frame, agency_name=NAMES[agency], source=SOURCE_NQ71, as_of=AS_OF
+    )
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
@@ -309,12 +359,15 @@ def test_agency_editor_update_changes_only_that_agencys_tasks(db):
     at.file_uploader(key="up_file").upload("nhiem_vu_mof.xlsx", xlsx(wb), XLSX).run()
     assert not at.exception, at.exception
     info = " ".join(texts(at, "info"))
-    assert "Cập nhật riêng cho: Bộ Tài chính" in info and "3 nhiệm vụ của các cơ quan khác giữ nguyên" in info
+    assert (
+        "Cập nhật riêng cho: Bộ Tài chính" in info
+        and "3 nhiệm vụ của các cơ quan khác giữ nguyên" in info
+    )
     assert at.multiselect(key="up_agencies").value == ["mof"]
     assert not [r for r in at.radio if r.key == "up_mode"]  # editors cannot replace a source
-    counts = frame(at, "Nhiệm vụ mới").iloc[0]
-    assert counts["Mới hoàn thành"] == "1" and counts["Nhiệm vụ mới"] == "0"
-    assert counts["Nhiệm vụ không còn trong danh mục"] == "0"
+    changed = counts(at)
+    assert changed["Mới hoàn thành"] == "1" and changed["Nhiệm vụ mới"] == "0"
+    assert changed["Nhiệm vụ không còn trong danh mục"] == "0"
     button(at, "up_commit").click()
     at.run()
     assert any("Đã ghi nhận bản số liệu #2" in x for x in texts(at, "success"))
@@ -322,7 +375,10 @@ def test_agency_editor_update_changes_only_that_agencys_tasks(db):
     assert len(after) == 6
     assert after.set_index("task_id").loc["t1", "status"] == "completed_on_time"
     kept = after[after["task_id"].isin(others_before["task_id"])][["task_id", "content_hash"]]
-    assert kept.sort_values("task_id").values.tolist() == others_before.sort_values("task_id").values.tolist()
+    assert (
+        kept.sort_values("task_id").values.tolist()
+        == others_before.sort_values("task_id").values.tolist()
+    )
     snap = store.list_snapshots(db).iloc[-1]
     assert snap["kind"] == "agency_update" and list(snap["update_agencies"]) == ["mof"]
     assert snap["uploaded_by"] == "ed"
@@ -331,8 +387,15 @@ def test_agency_editor_update_changes_only_that_agencys_tasks(db):
 def test_agency_editor_file_touching_other_agencies_is_refused_naming_them(db):
     wb = my_tasks(db, "mof")
     ws = wb[templates.DATA_SHEET]
-    set_row(ws, "t3", task="Nhiệm vụ t3", lead_agency="Hà Nội", deadline=dt.date(2025, 12, 31),
-            status="Đang thực hiện", source_doc=SOURCE_NQ71)
+    set_row(
+        ws,
+        "t3",
+        task="Nhiệm vụ t3",
+        lead_agency="Hà Nội",
+        deadline=dt.date(2025, 12, 31),
+        status="Đang thực hiện",
+        source_doc=SOURCE_NQ71,
+    )
     at = upload_page("ed")
     at.file_uploader(key="up_file").upload("sua_ca_ha_noi.xlsx", xlsx(wb), XLSX).run()
     assert not at.exception
@@ -346,7 +409,9 @@ def test_agency_editor_file_touching_other_agencies_is_refused_naming_them(db):
 
 def test_a_corrupt_file_gets_a_clear_message_and_nothing_is_stored(db):
     at = upload_page("root", source=SOURCE_NQ71)
-    at.file_uploader(key="up_file").upload("bao_cao.xlsx", b"PK\x03\x04 this is not a workbook", XLSX).run()
+    at.file_uploader(key="up_file").upload(
+        "bao_cao.xlsx", b"PK\x03\x04 this is not a workbook", XLSX
+    ).run()
     assert not at.exception
     errors = " ".join(texts(at, "error"))
     assert "Không đọc được tệp" in errors
@@ -363,7 +428,10 @@ def test_english_labels_and_the_templates_tab(db):
     assert not at.exception
     assert at.title[0].value == "Upload"
     labels = [d.label for d in at.download_button]
-    assert "Download the blank template (.xlsx)" in labels and "Download the agency's tasks (.xlsx)" in labels
+    assert (
+        "Download the blank template (.xlsx)" in labels
+        and "Download the agency's tasks (.xlsx)" in labels
+    )
     assert at.selectbox(key="up_mine_source").options == [SOURCE_NQ71]
 
 
@@ -371,3 +439,24 @@ def test_leaders_do_not_get_the_upload_page(db):
     at = signed_in("boss")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/upload.py")
+
+
+def test_a_guest_deep_link_on_a_fresh_server_shows_no_upload(db, fresh_server):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.switch_page("pages/upload.py")
+    at.run()
+    assert not at.exception
+    assert not [u for u in at.get("file_uploader")]
+    assert "Cập nhật dữ liệu" not in [t.value for t in at.title]
+
+
+def test_an_uploaders_deep_link_on_a_fresh_server_opens_the_page(db, fresh_server):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["auth_user"] = "root"  # signed in earlier in this browser session
+    at.session_state["auth_since"] = dt.datetime.now(dt.UTC)
+    at.switch_page("pages/upload.py")
+    at.run()
+    assert not at.exception
+    assert "Cập nhật dữ liệu" in [t.value for t in at.title]
+    assert not [e for e in texts(at, "error") if "không có quyền" in e]
+    assert at.file_uploader(key="up_file") is not None

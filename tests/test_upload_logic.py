@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import os
 import stat
+import threading
 from types import SimpleNamespace
 
 import openpyxl
@@ -707,3 +708,88 @@ def test_quarantine_folder_defaults_next_to_the_database(tmp_path, monkeypatch):
     monkeypatch.setenv("TASKS_DB", str(tmp_path / "data" / "tasks.duckdb"))
     assert uploads.quarantine_dir() == tmp_path / "data" / "uploads"
     assert os.path.basename(uploads.quarantine_dir()) == "uploads"
+
+
+def test_two_agency_updates_committed_at_once_both_end_correctly(db):
+    mof = prepared_of(
+        [
+            [
+                1,
+                "t1",
+                "Nhiệm vụ t1",
+                "Bộ Tài chính",
+                dt.date(2025, 9, 30),
+                "Đã hoàn thành",
+                dt.date(2025, 8, 2),
+            ],
+            [2, "t2", "Nhiệm vụ t2", "Bộ Tài chính", dt.date(2025, 9, 30), "Đang thực hiện", None],
+            [
+                3,
+                "t6",
+                "Nhiệm vụ t6",
+                "Bộ Tài chính; Hà Nội",
+                dt.date(2025, 9, 30),
+                "Đang thực hiện",
+                None,
+            ],
+        ]
+    )
+    hn = prepared_of(
+        [
+            [
+                1,
+                "t3",
+                "Nhiệm vụ t3",
+                "Hà Nội",
+                dt.date(2025, 9, 30),
+                "Đã hoàn thành",
+                dt.date(2025, 8, 3),
+            ],
+            [2, "t4", "Nhiệm vụ t4", "Hà Nội", dt.date(2025, 9, 30), "Đang thực hiện", None],
+        ]
+    )
+    plans = {"mof": uploads.Plan(SRC, AS_OF, ("mof",)), "p01": uploads.Plan(SRC, AS_OF, ("p01",))}
+    files = {"mof": mof, "p01": hn}
+    previews = {k: uploads.build_preview(db, files[k], plans[k], ADMIN) for k in files}
+    outcome: dict[str, object] = {}
+    barrier = threading.Barrier(2)
+
+    def run(k: str) -> None:
+        barrier.wait()
+        try:
+            outcome[k] = uploads.commit(
+                db, files[k], plans[k], k.encode(), f"{k}.xlsx", ADMIN, previews[k]
+            )
+        except uploads.StaleState as exc:
+            outcome[k] = exc
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert set(outcome) == {"mof", "p01"}
+    done = [k for k, v in outcome.items() if not isinstance(v, Exception)]
+    assert done  # at least one went through; a stale one was refused cleanly, nothing half-done
+    for k in set(files) - set(done):
+        fresh = uploads.build_preview(db, files[k], plans[k], ADMIN)
+        uploads.commit(db, files[k], plans[k], k.encode(), f"{k}.xlsx", ADMIN, fresh)
+    final = state_of(db).set_index("task_id")
+    assert final.loc["t1", "status"] == "completed_on_time"  # no lost update either way
+    assert final.loc["t3", "status"] == "completed_on_time"
+    assert sorted(final.index) == ["t1", "t2", "t3", "t4", "t5", "t6"]
+    assert len(store.list_snapshots(db)) == 3
+
+
+def test_the_annotated_copy_is_made_in_the_sandbox():
+    data = sheet_bytes(
+        HEADER,
+        [[1, "A-1", "Xây dựng Nghị định", "Bộ Tài chánh", "31/02/2025", "Đang thực hiện", None]],
+    )
+    p = prepare(data, "f.xlsx", as_of=AS_OF, source=SRC)
+    problems = [*p.errors, *p.warnings]
+    assert {x.code for x in problems} >= {"bad_deadline", "unknown_agency"}
+    out = sandbox.annotate_file(data, "f.xlsx", uploads.table_info(p), problems, "vi")
+    ws = openpyxl.load_workbook(io.BytesIO(out))["Sheet1"]
+    assert "Dòng 2" in ws["E2"].comment.text and ws["E2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert "Có phải" in ws["D2"].comment.text

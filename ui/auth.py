@@ -445,11 +445,6 @@ def audit_export(
     )
 
 
-def downloads(view: state.View, frame: pd.DataFrame, name: str, key: str, what: str | None = None):
-    """Drop-in for ui.components.downloads whose downloads are recorded in the audit log."""
-    audit_export(view, what or name, frame, name=name, key=key)
-
-
 def audit_panel(view: state.View, key: str = "audit") -> None:
     """The audit log for administrators: filters, the table, recorded downloads."""
     u = user()

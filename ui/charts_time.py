@@ -280,6 +280,13 @@ def date_columns(frame: pd.DataFrame, lang: str) -> dict:
 
 
 def show_table(frame: pd.DataFrame, lang: str, key: str, height: int | str = "auto") -> None:
+    """A table in the page: at most MAX_ROWS_ON_SCREEN rows go to the browser (the downloads
+    next to it hold every row)."""
+    from ui.components import MAX_ROWS_ON_SCREEN, SHOWN
+
+    if len(frame) > MAX_ROWS_ON_SCREEN:
+        st.caption(SHOWN[0 if lang == "vi" else 1].format(n=MAX_ROWS_ON_SCREEN, total=len(frame)))
+        frame = frame.head(MAX_ROWS_ON_SCREEN)
     st.dataframe(
         frame,
         hide_index=True,

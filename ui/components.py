@@ -8,21 +8,15 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from analytics import exports, store
+from analytics import briefing as B
+from analytics import store
 from analytics.i18n import fmt_date, t
 from analytics.style import STATUS_COLORS, STATUS_ORDER
 from ui import data
+from ui.auth import audit_export, esc
 from ui.state import View
 
 log = logging.getLogger("dashboard")
-
-
-_MD_SPECIAL = "\\`*_{}[]()<>#+-.!|~$"
-
-
-def md_escape(text: object) -> str:
-    """Data as inert markdown text: every markdown/HTML special character backslash-escaped."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
 
 
 def page_header(view: View, title_key: str) -> tuple[int, ...]:
@@ -32,7 +26,7 @@ def page_header(view: View, title_key: str) -> tuple[int, ...]:
     snaps = data.snapshots()
     used = snaps[snaps["snapshot_id"].isin(ids)]
     items = ", ".join(
-        f"{md_escape(row.source)} – {fmt_date(row.as_of, view.lang)} (#{row.snapshot_id})"
+        f"{esc(row.source)} – {fmt_date(row.as_of, view.lang)} (#{row.snapshot_id})"
         for row in used.itertuples()
     )
     st.caption(
@@ -57,24 +51,9 @@ def legend(view: View, statuses=STATUS_ORDER) -> None:
 
 
 def downloads(view: View, frame: pd.DataFrame, name: str, key: str) -> None:
-    """Excel and CSV buttons for one table (formula-like text neutralised)."""
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(
-        view.t("download_xlsx"),
-        data=lambda: exports.to_xlsx({name: frame}, view.lang),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx",
-        on_click="ignore",
-    )
-    c2.download_button(
-        view.t("download_csv"),
-        data=lambda: exports.to_csv(frame),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-    )
+    """Excel and CSV buttons for one table (formula-like text neutralised); every download is
+    recorded in the audit log, with the view it was taken from."""
+    audit_export(view, name, frame, name=name, key=key)
 
 
 @contextmanager
@@ -91,3 +70,48 @@ def guard(view_lang: str = "vi"):
 
 def no_data(view: View) -> None:
     st.info(view.t("no_data"))
+
+
+MAX_ROWS_ON_SCREEN = 500
+SHOWN = (
+    "Đang hiển thị {n}/{total} dòng; tải Excel hoặc CSV để có đủ.",
+    "Showing {n} of {total} rows; download Excel or CSV for all of them.",
+)
+
+
+def table(view: View, frame: pd.DataFrame, key: str, name: str) -> None:
+    """A read-only table (dates dd/mm/yyyy in Vietnamese) with its Excel and CSV buttons.
+
+    At most MAX_ROWS_ON_SCREEN rows are sent to the browser; the downloads hold every row."""
+    if frame is None or frame.empty:
+        st.caption(B.tr("none", view.lang))
+        return
+    full = frame
+    if len(frame) > MAX_ROWS_ON_SCREEN:
+        frame = frame.head(MAX_ROWS_ON_SCREEN)
+        st.caption(SHOWN[0 if view.lang == "vi" else 1].format(n=len(frame), total=len(full)))
+    fmt = "DD/MM/YYYY" if view.lang == "vi" else "YYYY-MM-DD"
+    config = {
+        c: st.column_config.Column(width=w) for c, w in B.column_widths(frame, view.lang).items()
+    }
+    config.update({c: st.column_config.DateColumn(format=fmt) for c in B.date_columns(frame)})
+    st.dataframe(
+        frame, hide_index=True, width="stretch", column_config=config, key=key, placeholder=""
+    )
+    downloads(view, full, f"{name}_{B.as_date(view.as_of).isoformat()}", key=f"{key}_dl")
+
+
+def cards(view: View, cur: dict, prev: dict | None) -> None:
+    """Headline metric cards with the change since the previous snapshot date."""
+    all_cards = B.headline_cards(cur, prev, view.lang, view.as_of)
+    for start in range(0, len(all_cards), B.CARDS_PER_ROW):
+        row = all_cards[start : start + B.CARDS_PER_ROW]
+        for col, card in zip(st.columns(B.CARDS_PER_ROW), row, strict=False):
+            col.metric(
+                card.label,
+                card.value,
+                card.delta,
+                delta_color=card.delta_color,
+                help=card.help,
+                border=True,
+            )

@@ -73,7 +73,9 @@ def _catalog(path: str, tok: tuple) -> dict:
         "snapshots": snaps,
         "agencies": store.list_agencies(path),
         "sources": sorted(snaps["source"].unique().tolist()) if len(snaps) else [],
-        "dates": sorted({pd.Timestamp(d).date() for d in snaps.loc[snaps["status"] == "active", "as_of"]}),
+        "dates": sorted(
+            {pd.Timestamp(d).date() for d in snaps.loc[snaps["status"] == "active", "as_of"]}
+        ),
     }
 
 

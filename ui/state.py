@@ -108,6 +108,21 @@ def agency_label(agencies, agency_id: str, lang: str) -> str:
     return name if isinstance(name, str) and name else row.iloc[0]["name_vi"]
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _agency_labels_cached(ids: tuple, vi: tuple, en: tuple, lang: str) -> dict[str, str]:
+    names = vi if lang == "vi" else en
+    return {
+        i: (n if isinstance(n, str) and n else v) for i, n, v in zip(ids, names, vi, strict=True)
+    }
+
+
+def _agency_labels(agencies, lang: str) -> dict[str, str]:
+    """agency id → name in `lang` (Vietnamese when there is no English name)."""
+    return _agency_labels_cached(
+        tuple(agencies["agency_id"]), tuple(agencies["name_vi"]), tuple(agencies["name_en"]), lang
+    )
+
+
 def sidebar(scope: Scope) -> View:
     """Draw the shared filters; return the view. Keys are stable for tests and links."""
     cat = data.catalog()
@@ -155,13 +170,14 @@ def sidebar(scope: Scope) -> View:
     elif agency_type == "province":
         visible = visible[visible["agency_type"] == "province"]
     options = [""] + visible["agency_id"].tolist()
+    labels = _agency_labels(cat["agencies"], lg)
     if st.session_state.get("agency") not in options:
         st.session_state["agency"] = ""
     agency_id = sb.selectbox(
         t("agency", lg),
         options,
         key="agency",
-        format_func=lambda a: t("all_agencies", lg) if not a else agency_label(agencies, a, lg),
+        format_func=lambda a: t("all_agencies", lg) if not a else labels.get(a, a),
     )
     difficult = sb.toggle(t("difficult_only", lg), key="difficult")
     types: tuple[str, ...] = ()
