@@ -33,14 +33,18 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
 from analytics import briefing, exports, metrics, store
+
+if TYPE_CHECKING:  # fpdf is imported only when a PDF is made (it costs 0.6 s at start-up)
+    from fpdf import FPDF
 from analytics.agencies import CENTRAL_TYPES
 from analytics.changes import Changes, compare
 from analytics.i18n import LANGS, fmt_date, fmt_int, fmt_month, fmt_pct, t
@@ -524,40 +528,50 @@ def _s(value) -> str:
     return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
 
 
-class _Doc(FPDF):
-    def __init__(self, lang: str, running: str, generated: str):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.report_lang = lang
-        self.running = running
-        self.generated = generated
-        self.set_margins(15, 14, 15)
-        self.set_auto_page_break(True, margin=15)
-        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        self.set_font(FONT, size=10)
-        self.set_lang("vi-VN" if lang == "vi" else "en")
+@cache
+def _doc_class():
+    """The A4 document class (built on first use so that fpdf loads only for PDFs)."""
+    from fpdf import FPDF
 
-    def header(self):
-        if self.page_no() == 1:
-            return
-        self.set_font(FONT, "", 7.5)
-        self.set_text_color(*GREY)
-        self.cell(0, 4, self.running, new_x="LMARGIN", new_y="NEXT")
-        self.set_draw_color(170, 170, 170)
-        self.set_line_width(0.2)
-        self.line(self.l_margin, self.get_y() + 0.5, self.w - self.r_margin, self.get_y() + 0.5)
-        self.ln(3)
-        self.set_text_color(0, 0, 0)
+    class _Doc(FPDF):
+        def __init__(self, lang: str, running: str, generated: str):
+            super().__init__(orientation="P", unit="mm", format="A4")
+            self.report_lang = lang
+            self.running = running
+            self.generated = generated
+            self.set_margins(15, 14, 15)
+            self.set_auto_page_break(True, margin=15)
+            self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+            self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+            self.set_font(FONT, size=10)
+            self.set_lang("vi-VN" if lang == "vi" else "en")
 
-    def footer(self):
-        self.set_y(-11)
-        self.set_font(FONT, "", 7.5)
-        self.set_text_color(*GREY)
-        self.cell(self.epw / 2, 4, self.generated, align="L")
-        self.cell(
-            self.epw / 2, 4, tr("page", self.report_lang, n=self.page_no(), nb="{nb}"), align="R"
-        )
-        self.set_text_color(0, 0, 0)
+        def header(self):
+            if self.page_no() == 1:
+                return
+            self.set_font(FONT, "", 7.5)
+            self.set_text_color(*GREY)
+            self.cell(0, 4, self.running, new_x="LMARGIN", new_y="NEXT")
+            self.set_draw_color(170, 170, 170)
+            self.set_line_width(0.2)
+            self.line(self.l_margin, self.get_y() + 0.5, self.w - self.r_margin, self.get_y() + 0.5)
+            self.ln(3)
+            self.set_text_color(0, 0, 0)
+
+        def footer(self):
+            self.set_y(-11)
+            self.set_font(FONT, "", 7.5)
+            self.set_text_color(*GREY)
+            self.cell(self.epw / 2, 4, self.generated, align="L")
+            self.cell(
+                self.epw / 2,
+                4,
+                tr("page", self.report_lang, n=self.page_no(), nb="{nb}"),
+                align="R",
+            )
+            self.set_text_color(0, 0, 0)
+
+    return _Doc
 
 
 def _para(
@@ -883,7 +897,7 @@ def render_pdf(data: BriefingData, lang: str | None = None) -> tuple[bytes, int]
     now = data.generated_at
     generated = tr("generated", lang, time=now.strftime("%H:%M"), date=fmt_date(now.date(), lang))
     running = f"{tr('title_short', lang)} · {tr('cutoff', lang, date=date)}"
-    pdf = _Doc(lang, running, generated)
+    pdf = _doc_class()(lang, running, generated)
     pdf.set_title(f"{tr('title_short', lang)} – {date}")
     pdf.set_author(t("app_title", lang))
     pdf.set_creator("analytics.reports")
