@@ -36,6 +36,11 @@ class StoreBusy(RuntimeError):
     """Another process holds the database for longer than we are willing to wait."""
 
 
+class StaleBase(RuntimeError):
+    """The state a change was prepared against is no longer the one in force (another commit
+    landed in between); nothing was written."""
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which lead agencies a user may see. `agency_ids=None` means every agency."""
@@ -220,6 +225,7 @@ def commit_snapshot(
     user: str | None = None,
     warnings: Sequence[Problem] = (),
     update_agencies: Sequence[str] | None = None,
+    expected_base: tuple[int, ...] | None = None,
     timeout: float = 30.0,
     _crash_after_stage: bool = False,
 ) -> CommitResult:
@@ -227,6 +233,9 @@ def commit_snapshot(
 
     `update_agencies`: the file holds only these agencies' tasks; everyone else's tasks in the
     source are carried over from the state in force at `as_of`.
+    `expected_base`: the snapshot ids of `source` in force at `as_of` when the change was
+    prepared (an upload's preview); checked inside the write, so a commit that landed in between
+    raises StaleBase instead of being silently overwritten.
     """
     file_sha = sha256(file_bytes)
     kind = "agency_update" if update_agencies else "full"
@@ -239,6 +248,13 @@ def commit_snapshot(
             return CommitResult(dup, source, as_of, n, duplicate=True, kind=kind)
         con.execute("begin transaction")
         try:
+            if expected_base is not None:
+                current = _in_force(con, as_of, (source,))
+                if tuple(current) != tuple(expected_base):
+                    raise StaleBase(
+                        f"{source}: the snapshots in force changed from {tuple(expected_base)} "
+                        f"to {tuple(current)} since the change was prepared"
+                    )
             result = _write(
                 con,
                 source=source,
@@ -353,7 +369,9 @@ def _write(
 
 
 def _carry_over_others(con, source: str, as_of: dt.date, update_agencies: list[str]) -> None:
-    """Add to stage the tasks in force for `source` at `as_of` that the update does not cover."""
+    """Add to stage the tasks in force for `source` at `as_of` that the update does not cover:
+    those not in the file, unless every lead agency of the task is one of the update's (a task
+    shared with another agency is never dropped by one agency's file)."""
     con.execute(
         """
         insert into stage by name
@@ -367,7 +385,7 @@ def _carry_over_others(con, source: str, as_of: dt.date, update_agencies: list[s
         from task_versions as v, in_force as f
         where v.source = $source
           and v.from_seq <= f.seq and (v.to_seq is null or v.to_seq > f.seq)
-          and len(list_intersect(v.lead_ids, $agencies)) = 0
+          and not list_has_all($agencies, v.lead_ids)
           and v.task_id not in (select task_id from stage)
         """,
         {"source": source, "as_of": as_of, "agencies": update_agencies},
@@ -536,16 +554,20 @@ def judge_tasks(
 def snapshots_in_force(db, as_of: dt.date, sources: Sequence[str] = ()) -> tuple[int, ...]:
     """The snapshot ids whose tasks make up the state at `as_of` (a cache key)."""
     with connect(db) as con:
-        rows = con.execute(
-            """
-            select snapshot_id from snapshots
-            where status = 'active' and as_of <= $as_of
-              and ($sources is null or list_contains($sources, source))
-            qualify row_number() over (partition by source order by as_of desc, snapshot_id desc) = 1
-            order by snapshot_id
-            """,
-            {"as_of": as_of, "sources": _list_param(sources)},
-        ).fetchall()
+        return _in_force(con, as_of, sources)
+
+
+def _in_force(con, as_of: dt.date, sources: Sequence[str] = ()) -> tuple[int, ...]:
+    rows = con.execute(
+        """
+        select snapshot_id from snapshots
+        where status = 'active' and as_of <= $as_of
+          and ($sources is null or list_contains($sources, source))
+        qualify row_number() over (partition by source order by as_of desc, snapshot_id desc) = 1
+        order by snapshot_id
+        """,
+        {"as_of": as_of, "sources": _list_param(sources)},
+    ).fetchall()
     return tuple(r[0] for r in rows)
 
 

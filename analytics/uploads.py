@@ -273,8 +273,9 @@ def merged_after(
     before: pd.DataFrame, incoming: pd.DataFrame, update_agencies
 ) -> tuple[pd.DataFrame, int]:
     """The source's state after the upload, as store.commit_snapshot builds it: a full upload
-    is the file; an agency update keeps the tasks led by none of `update_agencies` whose id is
-    not in the file. Returns (after, number of tasks kept)."""
+    is the file; an agency update keeps every task not in the file unless all its lead agencies
+    are among `update_agencies` (a task shared with another agency is never dropped by one
+    agency's file). Returns (after, number of tasks kept)."""
     if not update_agencies:
         return incoming.reset_index(drop=True), 0
     wanted = set(update_agencies)
@@ -282,7 +283,7 @@ def merged_after(
     if before.empty:
         return incoming.reset_index(drop=True), 0
     keep_mask = before["lead_ids"].map(
-        lambda ids: not (set(ids) & wanted) if ids is not None else True
+        lambda ids: not set(ids) <= wanted if ids is not None and len(ids) else True
     ) & ~before["task_id"].isin(file_ids)
     kept = before[keep_mask]
     if incoming.empty:
@@ -485,20 +486,24 @@ def commit(db, prepared, plan: Plan, data: bytes, file_name: str, user, preview:
     if fresh.refusal is not None:
         raise Refused(fresh.refusal)
     table = prepared.table
-    return store.commit_snapshot(
-        db,
-        source=plan.source,
-        as_of=plan.as_of,
-        tasks=prepared.tasks,
-        agencies=prepared.agencies,
-        file_bytes=data,
-        file_name=display_name(file_name),
-        sheet=table.sheet,
-        header_row=table.header_row,
-        user=getattr(user, "username", None),
-        warnings=prepared.warnings,
-        update_agencies=list(plan.update_agencies) or None,
-    )
+    try:
+        return store.commit_snapshot(
+            db,
+            source=plan.source,
+            as_of=plan.as_of,
+            tasks=prepared.tasks,
+            agencies=prepared.agencies,
+            file_bytes=data,
+            file_name=display_name(file_name),
+            sheet=table.sheet,
+            header_row=table.header_row,
+            user=getattr(user, "username", None),
+            warnings=prepared.warnings,
+            update_agencies=list(plan.update_agencies) or None,
+            expected_base=tuple(preview.base_snapshots),
+        )
+    except store.StaleBase as exc:  # another commit landed between the check above and the write
+        raise StaleState(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- audit

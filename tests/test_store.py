@@ -290,3 +290,27 @@ def test_connection_is_released_after_use(db):
     )
     assert con.stdout.strip() == "ok", con.stderr
     assert isinstance(duckdb.__version__, str) and duckdb.__version__.startswith("1.5")
+
+
+def test_agency_update_never_drops_a_task_shared_with_another_agency(db):
+    shared = Task(
+        task_id="s", title="Nhiệm vụ chung", lead_ids=("mof", "p01"), lead_text="BTC; Hà Nội"
+    )
+    commit(db, [task("a", lead="mof"), shared, task("c", lead="mof")], D(2025, 7, 31))
+    commit(db, [task("a", lead="mof", done=D(2025, 8, 1))], D(2025, 8, 28), update_agencies=["mof"])
+    # "c" (led by the ministry alone) left its list; "s" (shared with Hà Nội) is kept as it was
+    assert set(state(db, D(2025, 8, 28))) == {"a", "s"}
+
+
+def test_a_commit_prepared_against_an_older_state_is_refused(db):
+    commit(db, [task("a")], D(2025, 7, 31))
+    base = store.snapshots_in_force(db, D(2025, 8, 28), ("S",))
+    commit(db, [task("a"), task("b")], D(2025, 8, 20))  # lands while the other is being prepared
+    with pytest.raises(store.StaleBase):
+        commit(db, [task("a", done=D(2025, 8, 2))], D(2025, 8, 28), expected_base=base)
+    assert store.storage_counts(db)["snapshots"] == 2
+    fresh = store.snapshots_in_force(db, D(2025, 8, 28), ("S",))
+    assert (
+        commit(db, [task("a", done=D(2025, 8, 2))], D(2025, 8, 28), expected_base=fresh).snapshot_id
+        == 3
+    )
