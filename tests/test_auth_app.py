@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,6 +30,8 @@ from analytics.access import User
 from analytics.model import Task
 from analytics.store import Filters, Scope
 from ui import auth as ui_auth
+
+pytestmark = pytest.mark.usefixtures("steady_server")
 
 ROOT = Path(__file__).resolve().parent.parent
 PW = "correct horse battery"
@@ -99,25 +100,6 @@ def clean_env(monkeypatch):
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-@pytest.fixture
-def fresh_server():
-    """Marker: keep AppTest's first-run-of-a-fresh-server behaviour."""
-
-
-@pytest.fixture(autouse=True)
-def steady_server(request, monkeypatch):
-    if "fresh_server" in request.fixturenames:
-        return
-    from streamlit.runtime.scriptrunner import script_runner
-
-    def run_main_script(main_script_path) -> None:
-        module = sys.modules["__main__"]  # the runner's fresh module, __file__ set
-        path = Path(main_script_path)
-        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
-
-    monkeypatch.setattr(script_runner, "_mpa_v1", run_main_script)
 
 
 @pytest.fixture

@@ -40,6 +40,8 @@ CARDS = (
     "no_deadline",
 )
 
+pytestmark = pytest.mark.usefixtures("steady_server")
+
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory) -> Path:
@@ -75,26 +77,6 @@ def clean(monkeypatch):
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-@pytest.fixture
-def fresh_server():
-    """Marker: keep AppTest's behaviour of a fresh server (a page run straight from pages/)."""
-
-
-@pytest.fixture(autouse=True)
-def steady_server(request, monkeypatch):
-    """Every run goes through app.py, as on a server where st.navigation has run once."""
-    if "fresh_server" in request.fixturenames:
-        return
-    from streamlit.runtime.scriptrunner import script_runner
-
-    def run_main_script(main_script_path) -> None:
-        module = sys.modules["__main__"]
-        path = Path(main_script_path)
-        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
-
-    monkeypatch.setattr(script_runner, "_mpa_v1", run_main_script)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -53,6 +52,8 @@ LEADS = {
 }
 USERS = {"root": ("admin", ()), "ed": ("agency_editor", ("mof",)), "boss": ("leader", ())}
 
+pytestmark = pytest.mark.usefixtures("steady_server")
+
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch):
@@ -67,26 +68,6 @@ def clean(monkeypatch):
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-@pytest.fixture
-def fresh_server():
-    """Marker: keep AppTest's first-run-of-a-fresh-server behaviour (pages/ auto-discovery)."""
-
-
-@pytest.fixture(autouse=True)
-def steady_server(request, monkeypatch):
-    """Every run goes through app.py, as on a server that has run st.navigation once."""
-    if "fresh_server" in request.fixturenames:
-        return
-    from streamlit.runtime.scriptrunner import script_runner
-
-    def run_main_script(main_script_path) -> None:
-        module = sys.modules["__main__"]
-        path = Path(main_script_path)
-        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
-
-    monkeypatch.setattr(script_runner, "_mpa_v1", run_main_script)
 
 
 @pytest.fixture

@@ -32,6 +32,8 @@ PAGES = {
 }
 PW = "correct horse battery staple"
 
+pytestmark = pytest.mark.usefixtures("steady_server")
+
 
 def cli(*args, db):
     proc = subprocess.run(
@@ -84,25 +86,6 @@ def clean_caches(monkeypatch):
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-@pytest.fixture
-def fresh_server():
-    """Marker: keep AppTest's first-run-of-a-fresh-server behaviour."""
-
-
-@pytest.fixture(autouse=True)
-def steady_server(request, monkeypatch):
-    if "fresh_server" in request.fixturenames:
-        return
-    from streamlit.runtime.scriptrunner import script_runner
-
-    def run_main_script(main_script_path) -> None:
-        module = sys.modules["__main__"]
-        path = Path(main_script_path)
-        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
-
-    monkeypatch.setattr(script_runner, "_mpa_v1", run_main_script)
 
 
 def open_page(
