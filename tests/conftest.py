@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -37,3 +39,48 @@ def steady_server(request, monkeypatch):
         exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
 
     monkeypatch.setattr(script_runner, "_mpa_v1", run_main_script)
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """The bundled sample loaded once per test session through the command line (read only:
+    tests that write use `sample_copy`)."""
+    db = tmp_path_factory.mktemp("sample-session") / "tasks.duckdb"
+    subprocess.run(
+        [sys.executable, "-m", "analytics", "sample", "--db", str(db)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return db
+
+
+@pytest.fixture
+def sample_copy(sample_db, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the sample per test, as the app's database (sign-ins write to it)."""
+    path = tmp_path / "tasks.duckdb"
+    shutil.copy(sample_db, path)
+    monkeypatch.setenv("TASKS_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def app_clean(monkeypatch):
+    """AppTest: empty Streamlit caches, fast password hashing, no identity settings."""
+    import streamlit as st
+    from argon2 import PasswordHasher
+
+    from analytics import auth as accounts
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+    monkeypatch.setattr(accounts, "_dummy_hash", None)
+    for name in ("TASKS_TRUSTED_HEADER", "TASKS_GUEST"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

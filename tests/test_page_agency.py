@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth as accounts
@@ -40,43 +37,12 @@ CARDS = (
     "no_deadline",
 )
 
-pytestmark = pytest.mark.usefixtures("steady_server")
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("page-agency") / "tasks.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "analytics", "sample", "--db", str(db)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return db
+pytestmark = pytest.mark.usefixtures("steady_server", "app_clean")
 
 
 @pytest.fixture
-def db(sample_db, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "tasks.duckdb"
-    shutil.copy(sample_db, path)
-    monkeypatch.setenv("TASKS_DB", str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
-def clean(monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
-    for name in ("TASKS_TRUSTED_HEADER", "TASKS_GUEST"):
-        monkeypatch.delenv(name, raising=False)
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def db(sample_copy) -> Path:
+    return sample_copy
 
 
 @pytest.fixture(scope="module")
