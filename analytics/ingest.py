@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics import store
 from analytics.agencies import Agency, default_resolver
 from analytics.deadlines import DateError, format_date, parse_date, parse_deadline
-from analytics.model import DONE_CLASSES, Task
+from analytics.model import DONE_CLASSES, Task, TaskBatch
 from analytics.problems import InputRejected, Problem, error, warning
 from analytics.reading import RawTable, read_table
 from analytics.statuses import classify_status, is_difficult
@@ -35,7 +35,7 @@ class Prepared:
     table: RawTable
     source: str
     as_of: dt.date
-    tasks: list[Task]
+    tasks: Sequence[Task]  # a TaskBatch from resolve_rows
     agencies: list[Agency]
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -97,17 +97,43 @@ def _derived_id(title: str, lead: str) -> str:
     return f"auto-{digest}"
 
 
+def _text_column(values: list) -> list:
+    """_text over a column: cell text passes through (the reader cleaned it); other cells are
+    converted once per distinct (type, value), so True and 1 never share a result."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return [v or None for v in values] if "" in values else list(values)
+    table = {(v.__class__, v): _text(v) for v in set(zip(map(type, values), values, strict=True))}
+    return [table[(v.__class__, v)] for v in values]
+
+
+def _distinct(values: list, fn) -> tuple[list, dict]:
+    """fn over each distinct (type, value) of a column: (keys per row, key -> result)."""
+    keys = list(zip(map(type, values), values, strict=True))
+    return keys, {k: fn(k[1]) for k in set(keys)}
+
+
 def resolve_rows(
     table: RawTable, as_of: dt.date
-) -> tuple[list[Task], list[Agency], list[Problem], list[Problem]]:
-    """Canonical tasks from a raw table, with the errors and warnings found on the way."""
+) -> tuple[TaskBatch, list[Agency], list[Problem], list[Problem]]:
+    """Canonical tasks from a raw table, with the errors and warnings found on the way.
+
+    Column by column: every lookup (agency cell, deadline, completion date, status words) runs
+    once per distinct value, and only the rows that pass every check become tasks. A row's
+    problems come out in the order its checks run, rows in sheet order."""
     resolver = default_resolver()
-    resolve_cell = functools.lru_cache(maxsize=65536)(resolver.resolve_cell)
     errors: list[Problem] = [p for p in table.warnings if p.level == "error"]
     warns: list[Problem] = [p for p in table.warnings if p.level != "error"]
-    tasks: list[Task] = []
-    agencies: dict[str, Agency] = {}
-    seen_ids: dict[str, int] = {}
+    row_errors: list[tuple[int, int, Problem]] = []  # (position, check, problem)
+    row_warns: list[tuple[int, int, int, Problem]] = []  # (position, check, k, problem)
+    n = table.n_rows
+    rows = table.row_numbers
+    cols = table.columns
+    blank = [None] * n
+
+    def col(name: str) -> list:
+        return cols.get(name, blank)
+
     has_id_column = "task_id" in table.mapping
     h_task, h_lead = _header(table, "task"), _header(table, "lead_agency")
     h_deadline, h_done = _header(table, "deadline"), _header(table, "completion_date")
@@ -121,199 +147,309 @@ def resolve_rows(
                 "Tệp không có cột mã nhiệm vụ; mã được tạo từ nội dung nhiệm vụ và cơ quan chủ trì.",
             )
         )
-    for raw in table.rows:
-        v = raw.values
-        row = raw.row
-        title = _text(v.get("task"))
-        lead_text = _text(v.get("lead_agency"))
-        if not title:
-            errors.append(
-                error(
-                    "missing_title",
-                    f"Row {row}: the task title ({h_task}) is empty.",
-                    f"Dòng {row}: nội dung nhiệm vụ ({h_task}) để trống.",
-                    row=row,
-                    column=h_task,
-                    value="",
-                )
-            )
-            continue
-        if not lead_text:
-            errors.append(
-                error(
-                    "missing_lead",
-                    f"Row {row}: the lead agency ({h_lead}) is empty.",
-                    f"Dòng {row}: cơ quan chủ trì ({h_lead}) để trống.",
-                    row=row,
-                    column=h_lead,
-                    value="",
-                )
-            )
-            continue
-        leads, unknown = resolve_cell(lead_text)
-        for name in unknown:
-            sugg = tuple(a.name_vi for a in resolver.suggestions(name))
-            hint = f" Did you mean: {', '.join(sugg)}?" if sugg else ""
-            hint_vi = f" Có phải: {', '.join(sugg)}?" if sugg else ""
-            warns.append(
-                warning(
-                    "unknown_agency",
-                    f"Row {row}: unknown agency '{name}' kept as written.{hint}",
-                    f"Dòng {row}: không nhận ra cơ quan '{name}', giữ nguyên như đã ghi.{hint_vi}",
-                    row=row,
-                    column=h_lead,
-                    value=name,
-                    suggestions=sugg,
-                )
-            )
-        support_text = _text(v.get("support_agencies"))
-        supports: list[Agency] = []
-        if support_text:
-            supports, _ = resolve_cell(support_text)
-        for a in (*leads, *supports):
-            agencies.setdefault(a.id, a)
 
-        task_id = _task_id(v.get("task_id")) if has_id_column else None
-        id_derived = False
-        if not task_id:
-            if has_id_column:
-                warns.append(
-                    warning(
-                        "missing_task_id",
-                        f"Row {row}: no task id ({h_id}); one was derived from the title.",
-                        f"Dòng {row}: thiếu mã nhiệm vụ ({h_id}); mã được tạo từ nội dung.",
+    # 1. title and lead agency are required
+    titles = _text_column(col("task"))
+    lead_texts = _text_column(col("lead_agency"))
+    alive: list[int] = []
+    for k in range(n):
+        if not titles[k]:
+            row = rows[k]
+            row_errors.append(
+                (
+                    k,
+                    0,
+                    error(
+                        "missing_title",
+                        f"Row {row}: the task title ({h_task}) is empty.",
+                        f"Dòng {row}: nội dung nhiệm vụ ({h_task}) để trống.",
                         row=row,
-                        column=h_id,
+                        column=h_task,
                         value="",
+                    ),
+                )
+            )
+        elif not lead_texts[k]:
+            row = rows[k]
+            row_errors.append(
+                (
+                    k,
+                    0,
+                    error(
+                        "missing_lead",
+                        f"Row {row}: the lead agency ({h_lead}) is empty.",
+                        f"Dòng {row}: cơ quan chủ trì ({h_lead}) để trống.",
+                        row=row,
+                        column=h_lead,
+                        value="",
+                    ),
+                )
+            )
+        else:
+            alive.append(k)
+
+    # 2. agencies, once per distinct cell
+    support_texts = _text_column(col("support_agencies"))
+    lead_of = {t: resolver.resolve_cell(t) for t in {lead_texts[k] for k in alive}}
+    support_of = {t: resolver.resolve_cell(t)[0] for t in {support_texts[k] for k in alive} if t}
+    agencies: dict[str, Agency] = {}
+    for lt, st in dict.fromkeys((lead_texts[k], support_texts[k]) for k in alive):
+        for a in (*lead_of[lt][0], *support_of.get(st, ())):
+            agencies.setdefault(a.id, a)
+    hints: dict[str, tuple[str, ...]] = {}
+    for _leads, unknown in lead_of.values():
+        for name in unknown:
+            if name not in hints:
+                hints[name] = tuple(a.name_vi for a in resolver.suggestions(name))
+    if hints:
+        for k in alive:
+            for j, name in enumerate(lead_of[lead_texts[k]][1]):
+                row, sugg = rows[k], hints[name]
+                hint = f" Did you mean: {', '.join(sugg)}?" if sugg else ""
+                hint_vi = f" Có phải: {', '.join(sugg)}?" if sugg else ""
+                row_warns.append(
+                    (
+                        k,
+                        1,
+                        j,
+                        warning(
+                            "unknown_agency",
+                            f"Row {row}: unknown agency '{name}' kept as written.{hint}",
+                            f"Dòng {row}: không nhận ra cơ quan '{name}', giữ nguyên như đã ghi.{hint_vi}",
+                            row=row,
+                            column=h_lead,
+                            value=name,
+                            suggestions=sugg,
+                        ),
                     )
                 )
-            task_id = _derived_id(title, lead_text)
-            id_derived = True
-            base, n = task_id, 2
+
+    # 3. task ids, in sheet order (a duplicate names both rows)
+    raw_ids = col("task_id")
+    task_ids: list[str | None] = [None] * n
+    derived = [False] * n
+    seen_ids: dict[str, int] = {}
+    passed: list[int] = []
+    for k in alive:
+        row = rows[k]
+        task_id = _task_id(raw_ids[k]) if has_id_column else None
+        if not task_id:
+            if has_id_column:
+                row_warns.append(
+                    (
+                        k,
+                        2,
+                        0,
+                        warning(
+                            "missing_task_id",
+                            f"Row {row}: no task id ({h_id}); one was derived from the title.",
+                            f"Dòng {row}: thiếu mã nhiệm vụ ({h_id}); mã được tạo từ nội dung.",
+                            row=row,
+                            column=h_id,
+                            value="",
+                        ),
+                    )
+                )
+            task_id = _derived_id(titles[k], lead_texts[k])
+            derived[k] = True
+            base, m = task_id, 2
             while task_id in seen_ids:
-                task_id = f"{base}-{n}"
-                n += 1
+                task_id = f"{base}-{m}"
+                m += 1
         elif task_id in seen_ids:
             first = seen_ids[task_id]
-            errors.append(
-                error(
-                    "duplicate_task_id",
-                    f"Task id '{task_id}' appears on rows {first} and {row}.",
-                    f"Mã nhiệm vụ '{task_id}' bị trùng ở dòng {first} và dòng {row}.",
-                    row=row,
-                    column=h_id,
-                    value=task_id,
+            row_errors.append(
+                (
+                    k,
+                    3,
+                    error(
+                        "duplicate_task_id",
+                        f"Task id '{task_id}' appears on rows {first} and {row}.",
+                        f"Mã nhiệm vụ '{task_id}' bị trùng ở dòng {first} và dòng {row}.",
+                        row=row,
+                        column=h_id,
+                        value=task_id,
+                    ),
                 )
             )
             continue
         seen_ids[task_id] = row
+        task_ids[k] = task_id
+        passed.append(k)
+    alive = passed
 
-        raw_deadline = v.get("deadline")
+    # 4. deadlines and completion dates, once per distinct cell
+    epoch = table.epoch_1904
+
+    def deadline_of(value):
         try:
-            deadline = parse_deadline(
-                raw_deadline, default_year=as_of.year, epoch_1904=table.epoch_1904
-            )
+            return parse_deadline(value, default_year=as_of.year, epoch_1904=epoch)
         except DateError as exc:
-            errors.append(
-                error(
-                    "bad_deadline",
-                    f"Row {row}: {exc}",
-                    f"Dòng {row}: {getattr(exc, 'message_vi', None) or exc}",
-                    row=row,
-                    column=h_deadline,
-                    value=_text(raw_deadline),
+            return exc
+
+    def completion_of(value):
+        try:
+            return parse_date(value, epoch_1904=epoch)
+        except DateError as exc:
+            return exc
+
+    raw_deadlines, raw_done = col("deadline"), col("completion_date")
+    dl_keys, dl_table = _distinct([raw_deadlines[k] for k in alive], deadline_of)
+    done_keys, done_table = _distinct([raw_done[k] for k in alive], completion_of)
+    deadlines: list = [None] * n
+    completions: list = [None] * n
+    passed = []
+    for k, dkey, ckey in zip(alive, dl_keys, done_keys, strict=True):
+        row = rows[k]
+        deadline = dl_table[dkey]
+        if isinstance(deadline, DateError):
+            row_errors.append(
+                (
+                    k,
+                    4,
+                    error(
+                        "bad_deadline",
+                        f"Row {row}: {deadline}",
+                        f"Dòng {row}: {getattr(deadline, 'message_vi', None) or deadline}",
+                        row=row,
+                        column=h_deadline,
+                        value=_text(dkey[1]),
+                    ),
                 )
             )
             continue
         if deadline.kind == "free_text":
-            warns.append(
-                warning(
-                    "free_text_deadline",
-                    f"Row {row}: deadline '{deadline.text}' is not a date or period; the task has no deadline.",
-                    f"Dòng {row}: thời hạn '{deadline.text}' không phải ngày hoặc kỳ; coi như không có thời hạn.",
-                    row=row,
-                    column=h_deadline,
-                    value=deadline.text,
+            row_warns.append(
+                (
+                    k,
+                    5,
+                    0,
+                    warning(
+                        "free_text_deadline",
+                        f"Row {row}: deadline '{deadline.text}' is not a date or period; the task has no deadline.",
+                        f"Dòng {row}: thời hạn '{deadline.text}' không phải ngày hoặc kỳ; coi như không có thời hạn.",
+                        row=row,
+                        column=h_deadline,
+                        value=deadline.text,
+                    ),
                 )
             )
-        raw_done = v.get("completion_date")
-        try:
-            completion = parse_date(raw_done, epoch_1904=table.epoch_1904)
-        except DateError:
-            errors.append(
-                error(
-                    "bad_completion_date",
-                    f"Row {row}: the completion date '{_text(raw_done)}' is not a valid date.",
-                    f"Dòng {row}: ngày hoàn thành '{_text(raw_done)}' không phải ngày hợp lệ.",
-                    row=row,
-                    column=h_done,
-                    value=_text(raw_done),
+        completion = done_table[ckey]
+        if isinstance(completion, DateError):
+            shown = _text(ckey[1])
+            row_errors.append(
+                (
+                    k,
+                    6,
+                    error(
+                        "bad_completion_date",
+                        f"Row {row}: the completion date '{shown}' is not a valid date.",
+                        f"Dòng {row}: ngày hoàn thành '{shown}' không phải ngày hợp lệ.",
+                        row=row,
+                        column=h_done,
+                        value=shown,
+                    ),
                 )
             )
             continue
-        status_text = _text(v.get("status"))
-        status_class = classify_status(status_text)
-        if status_class == "unknown":
-            pct = v.get("progress_pct")
+        deadlines[k] = deadline
+        completions[k] = completion
+        passed.append(k)
+    alive = passed
+
+    # 5. status words (a 100 % progress cell completes an unknown status), and where dates and
+    # words disagree
+    status_texts = _text_column(col("status"))
+    class_of = {t: classify_status(t) for t in {status_texts[k] for k in alive}}
+    pcts = col("progress_pct")
+    status_classes: list = [None] * n
+    said: dict[tuple, list[tuple[str, str]]] = {}
+    for k in alive:
+        cls = class_of[status_texts[k]]
+        if cls == "unknown":
+            pct = pcts[k]
             if (
                 isinstance(pct, int | float)
                 and pct >= 100
                 or (isinstance(pct, str) and pct.strip() in ("100", "100%"))
             ):
-                status_class = "done_unspecified"
-        warns.extend(
-            _contradictions(
-                row, status_text, status_class, deadline.date, completion, as_of, h_status
+                cls = "done_unspecified"
+        status_classes[k] = cls
+        key = (cls, deadlines[k].date, completions[k])
+        found = said.get(key)
+        if found is None:
+            found = said[key] = _disagreements(cls, key[1], key[2], as_of)
+        for j, (en, vi) in enumerate(found):
+            row = rows[k]
+            row_warns.append(
+                (
+                    k,
+                    7,
+                    j,
+                    warning(
+                        "dates_vs_words",
+                        f"Row {row}: {en}",
+                        f"Dòng {row}: {vi}",
+                        row=row,
+                        column=h_status,
+                        value=status_texts[k],
+                    ),
+                )
             )
-        )
-        difficulty_raw = _text(v.get("difficulty"))
-        tasks.append(
-            Task(
-                task_id=task_id,
-                title=title,
-                lead_ids=tuple(a.id for a in leads),
-                lead_text=lead_text,
-                group=_text(v.get("group")) or raw.group,
-                support_ids=tuple(a.id for a in supports),
-                support_text=support_text,
-                product=_text(v.get("product")),
-                deadline=deadline.date,
-                deadline_text=deadline.text or None,
-                deadline_kind=deadline.kind,
-                status_text=status_text,
-                status_class=status_class,
-                completion_date=completion,
-                difficult=is_difficult(difficulty_raw),
-                priority=difficulty_raw,
-                causes=_text(v.get("issues")),
-                proposals=_text(v.get("proposals")),
-                notes=_text(v.get("notes")),
-                result=_text(v.get("result")),
-                id_derived=id_derived,
-                sheet=table.sheet,
-                row=row,
-            )
-        )
-    return tasks, list(agencies.values()), errors, warns
+
+    row_errors.sort(key=lambda e: (e[0], e[1]))
+    errors.extend(p for *_key, p in row_errors)
+    row_warns.sort(key=lambda w: (w[0], w[1], w[2]))
+    warns.extend(p for *_key, p in row_warns)
+
+    # 6. the tasks: every row that passed, as columns
+    def pick(values: list) -> list:
+        return [values[k] for k in alive]
+
+    difficulty = _text_column(pick(col("difficulty")))
+    difficult_of = {d: is_difficult(d) for d in set(difficulty)}
+    own_groups = _text_column(pick(col("group")))
+    leads = [lead_of[lead_texts[k]][0] for k in alive]
+    supports = [support_of.get(support_texts[k], ()) for k in alive]
+    picked_deadlines = pick(deadlines)
+    batch = TaskBatch(
+        {
+            "task_id": pick(task_ids),
+            "title": pick(titles),
+            "lead_ids": [tuple(a.id for a in ls) for ls in leads],
+            "lead_text": pick(lead_texts),
+            "group": [g or table.groups[k] for g, k in zip(own_groups, alive, strict=True)],
+            "support_ids": [tuple(a.id for a in ss) for ss in supports],
+            "support_text": pick(support_texts),
+            "product": _text_column(pick(col("product"))),
+            "deadline": [d.date for d in picked_deadlines],
+            "deadline_text": [d.text or None for d in picked_deadlines],
+            "deadline_kind": [d.kind for d in picked_deadlines],
+            "status_text": pick(status_texts),
+            "status_class": pick(status_classes),
+            "completion_date": pick(completions),
+            "difficult": [difficult_of[d] for d in difficulty],
+            "priority": difficulty,
+            "causes": _text_column(pick(col("issues"))),
+            "proposals": _text_column(pick(col("proposals"))),
+            "notes": _text_column(pick(col("notes"))),
+            "result": _text_column(pick(col("result"))),
+            "id_derived": pick(derived),
+            "sheet": [table.sheet] * len(alive),
+            "row": pick(rows),
+        }
+    )
+    return batch, list(agencies.values()), errors, warns
 
 
-def _contradictions(
-    row, status_text, status_class, deadline, completion, as_of, column
-) -> list[Problem]:
-    """Where dates and status words disagree, dates win; say so."""
-    out = []
+def _disagreements(
+    status_class: str, deadline: dt.date | None, completion: dt.date | None, as_of: dt.date
+) -> list[tuple[str, str]]:
+    """Where dates and status words disagree (dates win): (English, Vietnamese) per finding."""
+    out: list[tuple[str, str]] = []
 
     def warn(en: str, vi: str) -> None:
-        out.append(
-            warning(
-                "dates_vs_words",
-                f"Row {row}: {en}",
-                f"Dòng {row}: {vi}",
-                row=row,
-                column=column,
-                value=status_text,
-            )
-        )
+        out.append((en, vi))
 
     done_word = status_class in DONE_CLASSES
     if (

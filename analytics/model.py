@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 # Canonical fields a task sheet may carry (see data/reference/header_variants.csv).
@@ -84,3 +85,50 @@ class Task:
     sheet: str | None = None
     row: int | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+TASK_FIELDS = tuple(f for f in Task.__dataclass_fields__ if f != "extra")
+
+
+class TaskBatch(Sequence):
+    """Resolved tasks held column by column: what a 100,000-row file becomes without building
+    100,000 objects on the ingest path. It reads as a list of `Task` (built on first use)."""
+
+    __slots__ = ("_n", "_tasks", "columns")
+
+    def __init__(self, columns: dict[str, list]):
+        missing = set(TASK_FIELDS) - set(columns)
+        if missing:
+            raise ValueError(f"task columns missing: {sorted(missing)}")
+        lengths = {len(columns[f]) for f in TASK_FIELDS}
+        if len(lengths) > 1:
+            raise ValueError("task columns of unequal length")
+        self.columns = {f: columns[f] for f in TASK_FIELDS}
+        self._n = lengths.pop() if lengths else 0
+        self._tasks: list[Task] | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def tasks(self) -> list[Task]:
+        if self._tasks is None:
+            cols = [self.columns[f] for f in TASK_FIELDS]
+            self._tasks = [Task(*vals) for vals in zip(*cols, strict=True)]
+        return self._tasks
+
+    def __getitem__(self, i):
+        return self.tasks[i]
+
+    def __iter__(self):
+        return iter(self.tasks)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, TaskBatch | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TaskBatch({self._n} tasks)"

@@ -43,7 +43,7 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import defusedxml.ElementTree as DET
@@ -213,7 +213,11 @@ class RawTable:
     header_row: int  # 1-based (top row when the header spans two rows)
     headers: list[str]  # header text per column ("Thời hạn / Thực tế" for two-row headers)
     mapping: dict[str, int]  # canonical field -> 0-based column index
-    rows: list[RawRow]
+    # The task rows, column by column (fast to resolve): the spreadsheet's own 1-based row
+    # numbers, the section heading above each row, and one list of cell values per mapped field.
+    row_numbers: list[int]
+    groups: list[str | None]
+    columns: dict[str, list]
     warnings: list[Problem]  # row problems: level "error" blocks an ingest, "warning" does not
     epoch_1904: bool = False
     encoding: str | None = None  # for text files
@@ -223,6 +227,20 @@ class RawTable:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.warnings if p.level == "error"]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_numbers)
+
+    @cached_property
+    def rows(self) -> list[RawRow]:
+        """The same rows one by one (built on first use; the ingest path reads `columns`)."""
+        names = list(self.columns)
+        cols = [self.columns[n] for n in names]
+        return [
+            RawRow(rn, dict(zip(names, vals, strict=True)), grp)
+            for rn, grp, *vals in zip(self.row_numbers, self.groups, *cols, strict=True)
+        ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1376,8 +1394,8 @@ def read_table(
             column=None,
             value=names,
         )
-    out_rows, problems = _emit_rows(grid, head, fmap, headers)
-    if not out_rows:
+    row_numbers, groups, columns, problems = _emit_rows(grid, head, fmap, headers)
+    if not row_numbers:
         raise _reject(
             "no_rows",
             f"No task rows found below the header on row {head.top + 1}.",
@@ -1392,7 +1410,9 @@ def read_table(
         header_row=head.top + 1,
         headers=headers,
         mapping=dict(sorted(fmap.items(), key=lambda fc: fc[1])),
-        rows=out_rows,
+        row_numbers=row_numbers,
+        groups=groups,
+        columns=columns,
         warnings=problems,
         epoch_1904=epoch,
         encoding=encoding,
@@ -1430,9 +1450,10 @@ def _mark_ragged(grid: _Grid, head: _Header, width: int) -> None:
 
 def _emit_rows(
     grid: _Grid, head: _Header, fmap: dict[str, int], headers: list[str]
-) -> tuple[list[RawRow], list[Problem]]:
+) -> tuple[list[int], list[str | None], dict[str, list], list[Problem]]:
     """Classify the rows below the header, then convert the mapped columns column by column
-    (one conversion per distinct value: fast on 100,000-row sheets)."""
+    (one conversion per distinct value: fast on 100,000-row sheets). Returns the task rows'
+    1-based numbers, their section headings, the converted columns and the row problems."""
     rows = grid.rows
     idx, groups, problems = _classify_rows(grid, head, fmap, len(headers))
     if len(idx) > MAX_ROWS:
@@ -1444,8 +1465,8 @@ def _emit_rows(
     flagged: set[int] = set()  # positions (in idx) of rows with a problem
     row_problems: list[tuple[int, int, Problem]] = []
     columns = []
-    for _fld, c in fields:
-        vals = [rows[i][c] for i in idx]
+    col_idx = [c for _f, c in fields]
+    for c, vals in zip(col_idx, _select_columns(rows, idx, col_idx), strict=True):
         conv, bad = _convert_column(vals, c == task_id_col)
         if bad:
             for k, v in enumerate(vals):
@@ -1474,13 +1495,22 @@ def _emit_rows(
     problems.extend(p for _r, _c, p in row_problems)
     problems.sort(key=lambda p: p.row or 0)
 
+    # Drop the rows with only blanks in the mapped columns (unless a problem names them).
     names = [f for f, _c in fields]
     width = len(names)
-    out: list[RawRow] = []
-    for k, vals_t in enumerate(zip(*columns, strict=True)):
-        if vals_t.count(None) == width and k not in flagged:
-            continue  # only blanks in the mapped columns
-        out.append(RawRow(idx[k] + 1, dict(zip(names, vals_t, strict=True)), groups[k]))
+    maybe_blank = set(range(len(idx)))
+    for conv in columns:
+        maybe_blank = {k for k in maybe_blank if conv[k] is None}
+        if not maybe_blank:
+            break
+    drop = maybe_blank - flagged if width else set()
+    row_numbers = [i + 1 for i in idx]
+    if drop:
+        keep = [k for k in range(len(idx)) if k not in drop]
+        row_numbers = [row_numbers[k] for k in keep]
+        groups = [groups[k] for k in keep]
+        columns = [[conv[k] for k in keep] for conv in columns]
+    out = dict(zip(names, columns, strict=True))
 
     for rownum, c in uncached_hits[:MAX_FORMULA_WARNINGS]:
         problems.append(
@@ -1505,7 +1535,19 @@ def _emit_rows(
                 value=str(extra),
             )
         )
-    return out, problems
+    return row_numbers, groups, out, problems
+
+
+def _select_columns(rows: list[list], idx: list[int], cols: list[int]) -> list[list]:
+    """The cells of rows `idx` in columns `cols`, one list per column (one transpose in C)."""
+    if not idx or not cols:
+        return [[] for _ in cols]
+    picked = [rows[i] for i in idx]
+    need = max(cols) + 1
+    if min(map(len, picked)) < need:  # a short row (text files are padded; be safe anyway)
+        return [[r[c] if c < len(r) else "" for r in picked] for c in cols]
+    transposed = list(zip(*picked, strict=False))  # rows of unequal length were handled above
+    return [list(transposed[c]) for c in cols]
 
 
 def _convert_column(vals: list, task_id: bool) -> tuple[list, dict[str, tuple[str, str]]]:

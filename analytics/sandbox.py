@@ -230,7 +230,7 @@ def _encode_prepared(p) -> dict:
             "epoch_1904": bool(t.epoch_1904),
             "encoding": t.encoding,
             "delimiter": t.delimiter,
-            "n_rows": len(t.rows),
+            "n_rows": t.n_rows,
         },
         "source": p.source,
         "as_of": p.as_of.isoformat(),
@@ -255,13 +255,14 @@ def _decode_prepared(doc: dict):
         header_row=int(t["header_row"]),
         headers=[str(h) for h in t["headers"]],
         mapping={str(k): int(v) for k, v in t["mapping"].items()},
-        rows=[],  # the rows stay in the child; the tasks below are what they became
+        row_numbers=[],  # the rows stay in the child; the tasks below are what they became
+        groups=[],
+        columns={},
         warnings=[],
         epoch_1904=bool(t["epoch_1904"]),
         encoding=t["encoding"],
         delimiter=t["delimiter"],
     )
-    table.n_rows = int(t.get("n_rows") or 0)  # type: ignore[attr-defined]
     return Prepared(
         table=table,
         source=str(doc["source"]),

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics.model import Task
+from analytics.model import TASK_FIELDS, Task, TaskBatch
 from analytics.problems import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,18 +184,21 @@ _ATTR = {"grp": "group", "origin_sheet": "sheet", "origin_row": "row"}
 
 
 def tasks_to_arrow(tasks: Sequence[Task], snapshot_id: int) -> pa.Table:
-    """Tasks as an Arrow table, built column by column (one pass per field)."""
-    cols: dict[str, list] = {}
+    """Tasks as an Arrow table, built column by column (a TaskBatch hands over its columns)."""
+    n = len(tasks)
+    if isinstance(tasks, TaskBatch):
+        columns = tasks.columns
+    else:
+        columns = {f: [getattr(t, f) for t in tasks] for f in TASK_FIELDS}
+    cols: dict[str, object] = {}
     for name in _TASK_SCHEMA.names:
         attr = _ATTR.get(name, name)
         if name == "origin_snapshot":
-            cols[name] = [snapshot_id] * len(tasks)
-        elif name in ("lead_ids", "support_ids"):
-            cols[name] = [list(getattr(t, attr)) for t in tasks]
+            cols[name] = pa.repeat(pa.scalar(snapshot_id, pa.int32()), n)
         elif name in ("difficult", "id_derived"):
-            cols[name] = [bool(getattr(t, attr)) for t in tasks]
+            cols[name] = [bool(v) for v in columns[attr]]
         else:
-            cols[name] = [getattr(t, attr) for t in tasks]
+            cols[name] = columns[attr]
     return pa.table(cols, schema=_TASK_SCHEMA)
 
 
