@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from analytics import metrics, store
+from analytics import store
 from analytics.problems import InputRejected
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
@@ -109,6 +109,8 @@ def cmd_summary(args) -> int:
     filters = store.Filters(sources=tuple(args.source or ()), agency_ids=agency_ids)
     scope = store.Scope.everything()
     df = store.load_tasks(args.db, as_of, filters, scope)
+    from analytics import metrics  # pandas: loaded only for the commands that need it
+
     doc = metrics.summary_dict(
         df, store.list_agencies(args.db), as_of, scope_ids=set(agency_ids) or None
     )

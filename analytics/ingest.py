@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -104,6 +105,16 @@ def _text_column(values: list) -> list:
     if kinds <= {str, type(None)}:
         return [v or None for v in values] if "" in values else list(values)
     table = {(v.__class__, v): _text(v) for v in set(zip(map(type, values), values, strict=True))}
+    return [table[(v.__class__, v)] for v in values]
+
+
+def _id_column(values: list) -> list:
+    """_task_id over a column (text cells are stripped; numbers once per distinct value)."""
+    if set(map(type, values)) <= {str, type(None)}:
+        return [v.strip() or None if v else None for v in values]
+    table = {
+        (v.__class__, v): _task_id(v) for v in set(zip(map(type, values), values, strict=True))
+    }
     return [table[(v.__class__, v)] for v in values]
 
 
@@ -225,14 +236,14 @@ def resolve_rows(
                 )
 
     # 3. task ids, in sheet order (a duplicate names both rows)
-    raw_ids = col("task_id")
+    raw_ids = _id_column(col("task_id")) if has_id_column else blank
     task_ids: list[str | None] = [None] * n
     derived = [False] * n
     seen_ids: dict[str, int] = {}
     passed: list[int] = []
     for k in alive:
         row = rows[k]
-        task_id = _task_id(raw_ids[k]) if has_id_column else None
+        task_id = raw_ids[k]
         if not task_id:
             if has_id_column:
                 row_warns.append(
@@ -403,23 +414,27 @@ def resolve_rows(
     warns.extend(p for *_key, p in row_warns)
 
     # 6. the tasks: every row that passed, as columns
+    take = operator.itemgetter(*alive) if len(alive) > 1 else None
+
     def pick(values: list) -> list:
-        return [values[k] for k in alive]
+        if take is None:
+            return [values[k] for k in alive]
+        return list(take(values))
 
     difficulty = _text_column(pick(col("difficulty")))
     difficult_of = {d: is_difficult(d) for d in set(difficulty)}
     own_groups = _text_column(pick(col("group")))
-    leads = [lead_of[lead_texts[k]][0] for k in alive]
-    supports = [support_of.get(support_texts[k], ()) for k in alive]
+    lead_ids_of = {t: tuple(a.id for a in r[0]) for t, r in lead_of.items()}
+    support_ids_of = {t: tuple(a.id for a in r) for t, r in support_of.items()}
     picked_deadlines = pick(deadlines)
     batch = TaskBatch(
         {
             "task_id": pick(task_ids),
             "title": pick(titles),
-            "lead_ids": [tuple(a.id for a in ls) for ls in leads],
+            "lead_ids": [lead_ids_of[t] for t in pick(lead_texts)],
             "lead_text": pick(lead_texts),
             "group": [g or table.groups[k] for g, k in zip(own_groups, alive, strict=True)],
-            "support_ids": [tuple(a.id for a in ss) for ss in supports],
+            "support_ids": [support_ids_of.get(t, ()) for t in pick(support_texts)],
             "support_text": pick(support_texts),
             "product": _text_column(pick(col("product"))),
             "deadline": [d.date for d in picked_deadlines],

@@ -11,11 +11,7 @@ incoming_tasks as (
 final as (
     select
         task_id,
-        md5(to_json(struct_pack(
-            grp, title, lead_ids, lead_text, support_ids, support_text, product, deadline,
-            deadline_text, deadline_kind, status_text, status_class, completion_date, difficult,
-            priority, causes, proposals, notes, result, id_derived
-        ))) as content_hash,
+        {content_hash} as content_hash,
         grp, title, lead_ids, lead_text, support_ids, support_text, product, deadline,
         deadline_text, deadline_kind, status_text, status_class, completion_date, difficult,
         priority, causes, proposals, notes, result, id_derived,
