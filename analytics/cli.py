@@ -189,7 +189,15 @@ def cmd_bootstrap(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The commands defined in this module; the user, audit and report commands come from modules
+# that load pandas and openpyxl, so they are registered only when the command is not one of these
+# (a daily `ingest` starts in a third of a second).
+CORE_COMMANDS = frozenset(
+    {"ingest", "summary", "snapshots", "retract", "restore", "sample", "bootstrap"}
+)
+
+
+def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -235,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bootstrap", help="load the sample into an empty database (make run)")
     add_db(p)
     p.set_defaults(func=cmd_bootstrap)
+    if not extras:
+        return parser
     from analytics import auth
 
     auth.register_cli(sub)
@@ -246,7 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(extras=command not in CORE_COMMANDS)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

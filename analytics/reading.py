@@ -1646,7 +1646,10 @@ def _select_columns(rows: list[list], idx: list[int], cols: list[int]) -> list[l
     """The cells of rows `idx` in columns `cols`, one list per column (one transpose in C)."""
     if not idx or not cols:
         return [[] for _ in cols]
-    picked = [rows[i] for i in idx]
+    if idx[-1] - idx[0] + 1 == len(idx):  # one run of rows (the usual case): a slice
+        picked = rows[idx[0] : idx[-1] + 1]
+    else:
+        picked = [rows[i] for i in idx]
     need = max(cols) + 1
     if min(map(len, picked)) < need:  # a short row (text files are padded; be safe anyway)
         return [[r[c] if c < len(r) else "" for r in picked] for c in cols]
