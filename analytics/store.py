@@ -361,22 +361,72 @@ def _write(
             "insert into blobs values (?, ?, ?, ?)", [file_sha, len(file_bytes), file_bytes, now]
         )
     _ensure_content_hashes(con)
-    incoming = tasks_to_arrow(tasks, snapshot_id)
-    con.register("incoming", incoming)
-    try:
-        con.execute(sql("stage_tasks"))
-    finally:
-        con.unregister("incoming")
-    if update_agencies:
-        _carry_over_others(con, source, as_of, list(update_agencies))
-    n_tasks = con.execute("select count(*) from stage").fetchone()[0]
-
     last = con.execute(
         "select max(seq), max(as_of) from snapshots where source = ?", [source]
     ).fetchone()
     later = con.execute(
         "select count(*) from snapshots where source = ? and as_of > ?", [source, as_of]
     ).fetchone()[0]
+    open_versions = con.execute(
+        "select count(*) from task_versions where source = ? and to_seq is null", [source]
+    ).fetchone()[0]
+    # Every task is new when the file is a whole list, the source's latest, and nothing of the
+    # source is open: the tasks go straight from Arrow into task_versions (no staged copy).
+    all_new = not update_agencies and later == 0 and open_versions == 0
+    con.register("incoming", tasks_to_arrow(tasks, snapshot_id))
+    try:
+        return _write_versions(
+            con,
+            source=source,
+            as_of=as_of,
+            snapshot_id=snapshot_id,
+            n_incoming=len(tasks),
+            all_new=all_new,
+            last_seq=last[0],
+            later=later,
+            now=now,
+            agencies=agencies,
+            file_name=file_name,
+            file_sha=file_sha,
+            sheet=sheet,
+            header_row=header_row,
+            user=user,
+            warnings=warnings,
+            update_agencies=update_agencies,
+            kind=kind,
+            crash=crash,
+        )
+    finally:
+        con.unregister("incoming")
+
+
+def _write_versions(
+    con,
+    *,
+    source,
+    as_of,
+    snapshot_id,
+    n_incoming,
+    all_new,
+    last_seq,
+    later,
+    now,
+    agencies,
+    file_name,
+    file_sha,
+    sheet,
+    header_row,
+    user,
+    warnings,
+    update_agencies,
+    kind,
+    crash,
+) -> CommitResult:
+    relation = "view" if all_new else "table"  # from this allow-list only
+    con.execute(f"create or replace temp {relation} stage as {sql('staged_tasks')}")
+    if update_agencies:
+        _carry_over_others(con, source, as_of, list(update_agencies))
+    n_tasks = n_incoming if all_new else con.execute("select count(*) from stage").fetchone()[0]
     con.execute(
         "insert into snapshots values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', null, null)",
         [
@@ -396,9 +446,9 @@ def _write(
         ],
     )
     if later == 0:
-        new_seq = (last[0] or 0) + 1
+        new_seq = (last_seq or 0) + 1
         con.execute("update snapshots set seq = ? where snapshot_id = ?", [new_seq, snapshot_id])
-        _append_versions(con, source, new_seq)
+        _append_versions(con, source, new_seq, all_new=all_new)
     else:
         params = {"source": source, "snapshot_id": snapshot_id}
         con.execute(sql("rebuild_versions"), params)
@@ -447,12 +497,9 @@ def _carry_over_others(con, source: str, as_of: dt.date, update_agencies: list[s
     )
 
 
-def _append_versions(con, source: str, new_seq: int) -> None:
+def _append_versions(con, source: str, new_seq: int, *, all_new: bool) -> None:
     """Fast path: the new snapshot is the source's latest, so only open versions can continue."""
-    has_open = con.execute(
-        "select count(*) from task_versions where source = ? and to_seq is null", [source]
-    ).fetchone()[0]
-    if not has_open:  # the source's first snapshot (or all its tasks closed): every task is new
+    if all_new:  # nothing of the source is open (its first snapshot): every task is new
         con.execute(
             "insert into task_versions by name "
             "select $source as source, s.*, $seq as from_seq, null::integer as to_seq from stage as s",
@@ -592,7 +639,7 @@ def judge_tasks(
     try:
         con.execute(sql("schema"))
         con.register("incoming", tasks_to_arrow(tasks, 0))
-        con.execute(sql("stage_tasks"))
+        con.execute(f"create temp table stage as {sql('staged_tasks')}")
         con.execute(
             "insert into snapshots (snapshot_id, source, as_of, seq, uploaded_at, kind, n_tasks, n_warnings, status, file_name) "
             "values (0, ?, ?, 1, now(), 'preview', ?, 0, 'active', 'preview')",

@@ -1,7 +1,6 @@
 -- The new snapshot's tasks, with the content hash that decides whether a version is new.
--- Reads the registered arrow table incoming; provenance is left out of the hash.
-create or replace temp table stage as
-
+-- Reads the registered arrow table incoming; provenance is left out of the hash. The store
+-- keeps it as the temp table stage, or as a view when every task is new (nothing to compare).
 with
 
 incoming_tasks as (
