@@ -11,8 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from analytics import store
-from analytics.problems import InputRejected
+from analytics.problems import InputRejected, StoreBusy
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 
@@ -96,6 +95,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_summary(args) -> int:
+    from analytics import store
     from analytics.agencies import default_resolver
 
     as_of = args.as_of or store.latest_as_of(args.db) or dt.date.today()
@@ -119,6 +119,8 @@ def cmd_summary(args) -> int:
 
 
 def cmd_snapshots(args) -> int:
+    from analytics import store
+
     frame = store.list_snapshots(args.db)
     _print(
         {
@@ -131,6 +133,8 @@ def cmd_snapshots(args) -> int:
 
 
 def cmd_status(args, status: str) -> int:
+    from analytics import store
+
     if not store.set_snapshot_status(args.db, args.snapshot_id, status, user=args.user):
         return _fail(f"No snapshot {args.snapshot_id}", 2)
     _print({"snapshot_id": args.snapshot_id, "status": status})
@@ -160,6 +164,8 @@ def cmd_sample(args) -> int:
 
 
 def cmd_bootstrap(args) -> int:
+    from analytics import store
+
     """What `make run` does first: load the sample into an empty database."""
     loaded = []
     if store.is_empty(args.db):
@@ -265,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if exc.code else 0
     try:
         return args.func(args)
-    except store.StoreBusy as exc:
+    except StoreBusy as exc:
         return _fail(str(exc), 1)
     except InputRejected as exc:
         _print(

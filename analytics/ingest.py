@@ -7,12 +7,13 @@ import gc
 import hashlib
 import operator
 import re
+import threading
 from collections.abc import Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from analytics import store
 from analytics.agencies import Agency, default_resolver
 from analytics.deadlines import DateError, format_date, parse_date, parse_deadline
 from analytics.model import DONE_CLASSES, Task, TaskBatch
@@ -20,6 +21,9 @@ from analytics.problems import InputRejected, Problem, error, warning
 from analytics.reading import RawTable, read_table
 from analytics.statuses import classify_status, is_difficult
 from analytics.text import fold, nfc
+
+if TYPE_CHECKING:
+    from analytics import store
 
 SOURCE_NQ71 = "Nghị quyết 71/NQ-CP"
 SOURCE_TBKL = "Thông báo kết luận của Ban Chỉ đạo Trung ương"
@@ -106,7 +110,7 @@ def _text_column(values: list) -> list:
     kinds = set(map(type, values))
     if kinds <= {str, type(None)}:
         return [v or None for v in values] if "" in values else list(values)
-    table = {(v.__class__, v): _text(v) for v in set(zip(map(type, values), values, strict=True))}
+    table = {k: _text(k[1]) for k in set(zip(map(type, values), values, strict=True))}
     return [table[(v.__class__, v)] for v in values]
 
 
@@ -114,9 +118,7 @@ def _id_column(values: list) -> list:
     """_task_id over a column (text cells are stripped; numbers once per distinct value)."""
     if set(map(type, values)) <= {str, type(None)}:
         return [v.strip() or None if v else None for v in values]
-    table = {
-        (v.__class__, v): _task_id(v) for v in set(zip(map(type, values), values, strict=True))
-    }
+    table = {k: _task_id(k[1]) for k in set(zip(map(type, values), values, strict=True))}
     return [table[(v.__class__, v)] for v in values]
 
 
@@ -523,6 +525,32 @@ def _disagreements(
     return out
 
 
+_warm_started = threading.Event()
+
+
+def _warm_up() -> None:
+    """Load, in a thread, what storing needs and a fresh process lacks: duckdb and pyarrow, the
+    pandas check pyarrow makes on its first conversion, the agency tables (0.6 s in all). A
+    command-line ingest does it while calamine parses the workbook and the main thread waits."""
+    if _warm_started.is_set():
+        return
+    _warm_started.set()
+
+    def load() -> None:
+        try:
+            import pyarrow as pa
+
+            from analytics import store  # noqa: F401
+
+            pa.array([""])
+            default_resolver()
+        except Exception:  # the main thread's own import or call says what went wrong
+            pass
+
+    with suppress(RuntimeError):  # no thread to be had: the main thread loads them
+        threading.Thread(target=load, name="ingest-warm-up", daemon=True).start()
+
+
 @contextmanager
 def _bulk():
     """Pause the cyclic garbage collector while a file becomes tasks. Reading 100,000 rows makes
@@ -589,7 +617,7 @@ def ingest(
     _crash_after_stage: bool = False,
 ) -> tuple[store.CommitResult, Prepared]:
     """Read, validate and store one file as one snapshot; InputRejected stores nothing."""
-    store.warm_up_arrow()  # in a thread, while the workbook is parsed
+    _warm_up()  # in a thread, while the workbook is parsed
     prepared = prepare(
         data,
         file_name,
@@ -601,6 +629,8 @@ def ingest(
     )
     if prepared.errors:
         raise InputRejected(prepared.errors, prepared.warnings)
+    from analytics import store  # loaded by _warm_up meanwhile
+
     with _bulk():
         result = store.commit_snapshot(
             db,

@@ -47,3 +47,7 @@ class InputRejected(Exception):
         self.errors = list(errors)
         self.warnings = list(warnings or [])
         super().__init__("; ".join(p.message for p in self.errors[:5]))
+
+
+class StoreBusy(RuntimeError):
+    """Another process holds the database for longer than we are willing to wait."""

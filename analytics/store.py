@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics.model import TASK_FIELDS, Task, TaskBatch
-from analytics.problems import Problem
+from analytics.problems import Problem, StoreBusy
 
 if TYPE_CHECKING:  # pandas loads only where a frame is made (keeps `ingest` quick to start)
     import pandas as pd
@@ -33,10 +33,6 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 SCHEMA_VERSION = "1"
 
 _write_lock = threading.Lock()  # one writer per process; DuckDB locks across processes
-
-
-class StoreBusy(RuntimeError):
-    """Another process holds the database for longer than we are willing to wait."""
 
 
 class StaleBase(RuntimeError):
@@ -207,24 +203,6 @@ _TASK_SCHEMA = pa.schema(
 
 
 _ATTR = {"grp": "group", "origin_sheet": "sheet", "origin_row": "row"}
-
-
-_warmed = threading.Event()
-
-
-def warm_up_arrow() -> None:
-    """Start loading, in a thread, what pyarrow loads on its first conversion of Python values
-    (it imports pandas to check for pandas types: about 0.4 s of a fresh process). A command-line
-    ingest does it while calamine parses the workbook, when the main thread only waits."""
-    if _warmed.is_set():
-        return
-    _warmed.set()
-
-    def load() -> None:
-        pa.array([""])
-
-    with suppress(RuntimeError):  # no thread to be had: the first conversion pays instead
-        threading.Thread(target=load, name="arrow-warm-up", daemon=True).start()
 
 
 def tasks_to_arrow(tasks: Sequence[Task], snapshot_id: int) -> pa.Table:

@@ -1,0 +1,238 @@
+"""The fast paths of an ingest give the same answers as the plain ones they replace.
+
+benchmarks/ingest.py measures the speed; these tests pin the behaviour: one-pass text cleaning,
+column-wise resolution (problems still in sheet order), the task batch, the content hash kept
+comparable across DuckDB versions, the thread-less fallback, the paused garbage collector and the
+command line that loads only what `ingest` needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import io
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from analytics import reading, store
+from analytics.ingest import _bulk, _id_column, _text_column, ingest, prepare
+from analytics.model import TASK_FIELDS, Task, TaskBatch
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2025, 8, 28)
+
+
+def test_cleaning_many_cells_at_once_equals_cleaning_each():
+    pieces = [
+        "",
+        " a ",
+        "Bộ Tài chính",
+        "Bo\u0301 ",  # decomposed: NFC composes it
+        "\u0301x",  # a combining mark at the start must not join the previous cell
+        "a  b",
+        "x\u00a0y",
+        "l1\r\nl2 ",
+        "\t",
+        "#N/A",
+        "E",
+        "a\x00b",  # NUL: the joined pass cannot be used
+        "line\n\nline2",
+        "\u3000wide\u2003space",
+    ]
+    rng = random.Random(7)
+    for _ in range(3000):
+        cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(5)]
+        assert reading._clean_strs(cells) == [reading._clean_str(c) for c in cells], cells
+
+
+def test_odd_space_class_is_exactly_pythons_whitespace_but_the_space():
+    odd = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != " "}
+    matched = {c for c in map(chr, range(sys.maxunicode + 1)) if reading._ODD_CHAR.fullmatch(c)}
+    assert matched == odd
+
+
+def test_text_and_id_columns_never_confuse_true_with_one():
+    assert _text_column([True, 1, 1.0, "x", None, ""]) == ["True", "1", "1", "x", None, None]
+    assert _id_column([7.0, 7, " A-1 ", None, 2.5]) == ["7", "7", "A-1", None, "2.5"]
+
+
+def test_number_and_date_cells_in_text_columns_are_read_as_text():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Mã nhiệm vụ", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Sản phẩm", "Ghi chú"])
+    ws.append([101, "Việc một", "Bộ Tài chính", 2025, dt.date(2025, 9, 1)])
+    ws.append(["A-2", "Việc hai", "Bộ Công an", "Nghị định", True])
+    buf = io.BytesIO()
+    wb.save(buf)
+    p = prepare(buf.getvalue(), "nq71.xlsx", as_of=AS_OF)
+    assert not p.errors
+    assert [(t.task_id, t.product, t.notes) for t in p.tasks] == [
+        ("101", "2025", "01/09/2025"),
+        ("A-2", "Nghị định", "True"),
+    ]
+
+
+def test_task_batch_reads_as_a_list_of_tasks():
+    columns = {f: [] for f in TASK_FIELDS}
+    one = Task(task_id="a", title="T", lead_ids=("mof",), lead_text="Bộ Tài chính", row=7)
+    for f in TASK_FIELDS:
+        columns[f].append(getattr(one, f))
+    batch = TaskBatch(columns)
+    assert len(batch) == 1 and batch[0] == one and list(batch) == [one] and batch == [one]
+    with pytest.raises(ValueError, match="missing"):
+        TaskBatch({"task_id": ["a"]})
+    columns["title"] = ["T", "U"]
+    with pytest.raises(ValueError, match="unequal"):
+        TaskBatch(columns)
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    head = "STT;Mã nhiệm vụ;Nội dung nhiệm vụ;Cơ quan chủ trì;Thời hạn;Tình hình thực hiện;Ngày hoàn thành"
+    return ("\n".join([head, *(";".join(r) for r in rows)]) + "\n").encode()
+
+
+def test_problems_come_out_row_by_row_in_the_order_the_checks_run():
+    data = _csv(
+        [
+            ["1", "A1", "Việc một", "Bộ Không Có Thật", "Sớm nhất có thể", "Đang thực hiện", ""],
+            ["2", "A2", "", "Bộ Tài chính", "31/12/2025", "", ""],
+            ["3", "A1", "Việc ba", "Bộ Tài chính", "31/12/2025", "", ""],
+            ["4", "A4", "Việc bốn", "Bộ Tài chính", "31/02/2025", "", ""],
+            ["5", "A5", "Việc năm", "Bộ Tài chính", "30/06/2025", "Đã hoàn thành", "99/99/2025"],
+            ["6", "A6", "Việc sáu", "Bộ Tài chính", "30/06/2025", "Đang thực hiện trong hạn", ""],
+            ["7", "", "Việc bảy", "Bộ Ngoại giao", "Quý III/2025", "", ""],
+        ]
+    )
+    p = prepare(data, "nq71.csv", as_of=AS_OF)
+    assert [(e.row, e.code) for e in p.errors] == [
+        (3, "missing_title"),
+        (4, "duplicate_task_id"),
+        (5, "bad_deadline"),
+        (6, "bad_completion_date"),
+    ]
+    assert [(w.row, w.code) for w in p.warnings if w.row] == [
+        (2, "unknown_agency"),
+        (2, "free_text_deadline"),
+        (7, "dates_vs_words"),
+        (8, "missing_task_id"),
+    ]
+    assert [t.task_id for t in p.tasks] == ["A1", "A6", p.tasks[2].task_id]
+    assert p.tasks[2].id_derived and p.tasks[2].task_id.startswith("auto-")
+    assert p.tasks[1].status_class == "in_progress_on_time"
+
+
+def _rows(db: Path) -> int:
+    return store.storage_counts(db)["task_versions"]
+
+
+def test_stored_hashes_are_recomputed_when_the_hash_function_changed(tmp_path):
+    db = tmp_path / "h.duckdb"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["STT", "Mã nhiệm vụ", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời hạn"])
+    for i in range(1, 21):
+        ws.append([i, f"T{i}", f"Việc {i}", "Bộ Tài chính", "31/12/2025"])
+    first = io.BytesIO()
+    wb.save(first)
+    ingest(db, first.getvalue(), "nq71.xlsx", as_of=dt.date(2025, 7, 31))
+    assert _rows(db) == 20
+    # as if written by another DuckDB version: every stored hash differs from today's function
+    with store.connect(db) as con:
+        con.execute("update task_versions set content_hash = 'old:' || content_hash")
+        con.execute("update meta set value = 'md5 of json' where key = 'content_hash'")
+    ws.append([21, "T21", "Việc 21", "Bộ Tài chính", "31/12/2025"])
+    second = io.BytesIO()
+    wb.save(second)
+    ingest(db, second.getvalue(), "nq71.xlsx", as_of=AS_OF)
+    assert _rows(db) == 21  # the 20 unchanged tasks continue; only T21 is new
+    with store.connect(db) as con:
+        engine = con.execute("select value from meta where key = 'content_hash'").fetchone()[0]
+    assert engine == store.CONTENT_HASH_ENGINE
+
+
+def test_the_collector_pause_is_undone_whatever_happens():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _bulk():
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _bulk():
+            pass
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()
+
+
+def _book() -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Danh mục nhiệm vụ"])
+    ws.append(["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời hạn"])
+    ws.append(["I", "Thể chế"])
+    ws.append([1, "Việc một", "Bộ Tài chính", dt.date(2025, 9, 30)])
+    ws.append([2, "Việc hai", "BCA", "Quý III/2025"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_reading_works_where_no_thread_can_be_started(monkeypatch):
+    data = _book()
+    expected = reading.read_table(data, "a.xlsx")
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    table = reading.read_table(data, "a.xlsx")
+    assert (table.row_numbers, table.groups, table.columns) == (
+        expected.row_numbers,
+        expected.groups,
+        expected.columns,
+    )
+    assert table.columns["deadline"] == [dt.date(2025, 9, 30), "Quý III/2025"]
+
+
+def test_a_first_snapshot_and_a_staged_one_store_the_same_content(tmp_path):
+    data = _book()
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    ingest(one, data, "nq71.xlsx", as_of=AS_OF, source="S")  # every task new: straight from Arrow
+    other = openpyxl.Workbook()
+    other.active.append(["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời hạn"])
+    other.active.append([9, "Việc khác", "Bộ Y tế", "31/12/2025"])
+    buf = io.BytesIO()
+    other.save(buf)
+    ingest(two, buf.getvalue(), "nq71.xlsx", as_of=AS_OF - dt.timedelta(days=1), source="S")
+    ingest(two, data, "nq71.xlsx", as_of=AS_OF, source="S")  # open versions: the staged table
+    cols = "task_id, content_hash, title, lead_ids, deadline, deadline_kind, grp, origin_row"
+    query = f"select {cols} from task_versions where title like 'Việc %' and title != 'Việc khác'"
+    with store.connect(one) as con:
+        a = con.execute(query + " order by task_id").fetchall()
+    with store.connect(two) as con:
+        b = con.execute(query + " order by task_id").fetchall()
+    assert a == b and len(a) == 2
+
+
+def test_the_ingest_command_loads_neither_reports_nor_users():
+    code = (
+        "import sys, io, contextlib\n"
+        "from analytics.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    rc = main(['ingest', {str(ROOT / 'data/sample/nq71_2025-07-31.xlsx')!r}, "
+        "'--db', sys.argv[1], '--as-of', '2025-07-31'])\n"
+        "print(rc, 'analytics.reports' in sys.modules, 'analytics.auth' in sys.modules)\n"
+    )
+    db = Path(tempfile.mkdtemp()) / "c.duckdb"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(db)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["0", "False", "False"]
