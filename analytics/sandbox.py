@@ -673,6 +673,7 @@ def main() -> int:
     os.dup2(2, 1)
     # Import the whole pipeline before the limits (imports are our code, not the input).
     import analytics.ingest
+    import analytics.store  # ingest loads it lazily (a quick CLI start); the child wants it now
     import analytics.templates  # noqa: F401
 
     _limit_self()
@@ -692,6 +693,9 @@ def main() -> int:
         data = stdin.read(size) if size else b""
         if len(data) != size:
             raise ValueError("short request")
+    except MemoryError:  # the file alone does not fit under the memory limit
+        reply({"ok": False, "limit": "memory"})
+        return 0
     except Exception as exc:
         reply({"ok": False, "limit": "crash", "detail": f"bad request: {type(exc).__name__}"})
         return 2
