@@ -57,10 +57,8 @@ def detect_source(table: RawTable | None, file_name: str) -> str | None:
     texts = []
     if table is not None:
         texts.extend(getattr(table, "title_lines", []) or [])
-        for raw in table.rows[:50]:
-            doc = raw.values.get("source_doc")
-            if doc:
-                texts.append(str(doc))
+        # the first rows' document column (read from the columns: no row objects are built)
+        texts.extend(str(doc) for doc in table.columns.get("source_doc", [])[:50] if doc)
     texts.append(Path(file_name).stem.replace("_", " "))
     for text in texts:
         folded = fold(text)
@@ -206,7 +204,12 @@ def resolve_rows(
     lead_of = {t: resolver.resolve_cell(t) for t in {lead_texts[k] for k in alive}}
     support_of = {t: resolver.resolve_cell(t)[0] for t in {support_texts[k] for k in alive} if t}
     agencies: dict[str, Agency] = {}
-    for lt, st in dict.fromkeys((lead_texts[k], support_texts[k]) for k in alive):
+    pairs = (
+        zip(lead_texts, support_texts, strict=True)
+        if len(alive) == n
+        else ((lead_texts[k], support_texts[k]) for k in alive)
+    )
+    for lt, st in dict.fromkeys(pairs):
         for a in (*lead_of[lt][0], *support_of.get(st, ())):
             agencies.setdefault(a.id, a)
     hints: dict[str, tuple[str, ...]] = {}
