@@ -166,38 +166,27 @@ def resolve_rows(
     lead_texts = _text_column(col("lead_agency"))
     alive = [k for k, (t, lt) in enumerate(zip(titles, lead_texts, strict=True)) if t and lt]
     for k in range(n) if len(alive) < n else ():
+        if titles[k] and lead_texts[k]:
+            continue
+        row = rows[k]
         if not titles[k]:
-            row = rows[k]
-            row_errors.append(
-                (
-                    k,
-                    0,
-                    error(
-                        "missing_title",
-                        f"Row {row}: the task title ({h_task}) is empty.",
-                        f"Dòng {row}: nội dung nhiệm vụ ({h_task}) để trống.",
-                        row=row,
-                        column=h_task,
-                        value="",
-                    ),
-                )
+            code, column, en, vi = "missing_title", h_task, "the task title", "nội dung nhiệm vụ"
+        else:
+            code, column, en, vi = "missing_lead", h_lead, "the lead agency", "cơ quan chủ trì"
+        row_errors.append(
+            (
+                k,
+                0,
+                error(
+                    code,
+                    f"Row {row}: {en} ({column}) is empty.",
+                    f"Dòng {row}: {vi} ({column}) để trống.",
+                    row=row,
+                    column=column,
+                    value="",
+                ),
             )
-        elif not lead_texts[k]:
-            row = rows[k]
-            row_errors.append(
-                (
-                    k,
-                    0,
-                    error(
-                        "missing_lead",
-                        f"Row {row}: the lead agency ({h_lead}) is empty.",
-                        f"Dòng {row}: cơ quan chủ trì ({h_lead}) để trống.",
-                        row=row,
-                        column=h_lead,
-                        value="",
-                    ),
-                )
-            )
+        )
 
     # 2. agencies, once per distinct cell
     support_texts = _text_column(col("support_agencies"))

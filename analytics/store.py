@@ -351,104 +351,68 @@ def _write(
     # Every task is new when the file is a whole list, the source's latest, and nothing of the
     # source is open: the tasks go straight from Arrow into task_versions (no staged copy).
     all_new = not update_agencies and later == 0 and open_versions == 0
-    con.register("incoming", tasks_to_arrow(tasks, snapshot_id))
-    try:
-        return _write_versions(
-            con,
-            source=source,
-            as_of=as_of,
-            snapshot_id=snapshot_id,
-            n_incoming=len(tasks),
-            all_new=all_new,
-            last_seq=last[0],
-            later=later,
-            now=now,
-            agencies=agencies,
-            file_name=file_name,
-            file_sha=file_sha,
-            sheet=sheet,
-            header_row=header_row,
-            user=user,
-            warnings=warnings,
-            update_agencies=update_agencies,
-            kind=kind,
-            crash=crash,
-        )
-    finally:
-        con.unregister("incoming")
-
-
-def _write_versions(
-    con,
-    *,
-    source,
-    as_of,
-    snapshot_id,
-    n_incoming,
-    all_new,
-    last_seq,
-    later,
-    now,
-    agencies,
-    file_name,
-    file_sha,
-    sheet,
-    header_row,
-    user,
-    warnings,
-    update_agencies,
-    kind,
-    crash,
-) -> CommitResult:
-    relation = "view" if all_new else "table"  # from this allow-list only
-    con.execute(f"create or replace temp {relation} stage as {sql('staged_tasks')}")
-    if update_agencies:
-        _carry_over_others(con, source, as_of, list(update_agencies))
-    n_tasks = n_incoming if all_new else con.execute("select count(*) from stage").fetchone()[0]
-    con.execute(
-        "insert into snapshots values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', null, null)",
-        [
-            snapshot_id,
-            source,
-            as_of,
-            now,
-            user,
-            file_name,
-            file_sha,
-            sheet,
-            header_row,
-            kind,
-            list(update_agencies) if update_agencies else None,
-            n_tasks,
-            len(warnings),
-        ],
-    )
-    if later == 0:
-        new_seq = (last_seq or 0) + 1
-        con.execute("update snapshots set seq = ? where snapshot_id = ?", [new_seq, snapshot_id])
-        _append_versions(con, source, new_seq, all_new=all_new)
-    else:
-        params = {"source": source, "snapshot_id": snapshot_id}
-        con.execute(sql("rebuild_versions"), params)
-        con.execute("delete from task_versions where source = ?", [source])
-        con.execute("insert into task_versions by name select * from rebuilt_versions")
+    with _registered(con, "incoming", tasks_to_arrow(tasks, snapshot_id)):
+        relation = "view" if all_new else "table"  # from this allow-list only
+        con.execute(f"create or replace temp {relation} stage as {sql('staged_tasks')}")
+        if update_agencies:
+            _carry_over_others(con, source, as_of, list(update_agencies))
+        n_tasks = len(tasks) if all_new else con.execute("select count(*) from stage").fetchone()[0]
         con.execute(
-            """
-            update snapshots set seq = o.new_seq
-            from (
-                select snapshot_id,
-                       row_number() over (order by as_of, snapshot_id) as new_seq
-                from snapshots where source = ?
-            ) as o
-            where snapshots.snapshot_id = o.snapshot_id
-            """,
-            [source],
+            "insert into snapshots values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', null, null)",
+            [
+                snapshot_id,
+                source,
+                as_of,
+                now,
+                user,
+                file_name,
+                file_sha,
+                sheet,
+                header_row,
+                kind,
+                list(update_agencies) if update_agencies else None,
+                n_tasks,
+                len(warnings),
+            ],
         )
-    if crash:  # fault injection for the crash test: die inside the open transaction
-        os._exit(137)
-    _store_warnings(con, snapshot_id, warnings)
-    _store_agencies(con, agencies)
-    return CommitResult(snapshot_id, source, as_of, n_tasks, kind=kind)
+        if later == 0:
+            new_seq = (last[0] or 0) + 1
+            con.execute(
+                "update snapshots set seq = ? where snapshot_id = ?", [new_seq, snapshot_id]
+            )
+            _append_versions(con, source, new_seq, all_new=all_new)
+        else:
+            params = {"source": source, "snapshot_id": snapshot_id}
+            con.execute(sql("rebuild_versions"), params)
+            con.execute("delete from task_versions where source = ?", [source])
+            con.execute("insert into task_versions by name select * from rebuilt_versions")
+            con.execute(
+                """
+                update snapshots set seq = o.new_seq
+                from (
+                    select snapshot_id,
+                           row_number() over (order by as_of, snapshot_id) as new_seq
+                    from snapshots where source = ?
+                ) as o
+                where snapshots.snapshot_id = o.snapshot_id
+                """,
+                [source],
+            )
+        if crash:  # fault injection for the crash test: die inside the open transaction
+            os._exit(137)
+        _store_warnings(con, snapshot_id, warnings)
+        _store_agencies(con, agencies)
+        return CommitResult(snapshot_id, source, as_of, n_tasks, kind=kind)
+
+
+@contextmanager
+def _registered(con, name: str, table: pa.Table) -> Iterator[None]:
+    """The Arrow table visible to the connection's queries as `name` while the block runs."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 def _carry_over_others(con, source: str, as_of: dt.date, update_agencies: list[str]) -> None:
