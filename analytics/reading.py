@@ -995,7 +995,14 @@ def _inflate_all(data: bytes, info: _ZipInfo) -> None:
 
 
 def _has_formula(xml: bytes) -> bool:
-    return b"<f>" in xml or b"<f " in xml or b":f>" in xml or b":f " in xml
+    """Whether the XML holds a formula element (<f>, <f ...>, or a prefixed <x:f>): one scan
+    for "<f", a second only where ":f" occurs at all (4 scans before: 0.24 s on 68 MB)."""
+    pos = xml.find(b"<f")
+    while pos >= 0:
+        if xml[pos + 2 : pos + 3] in (b">", b" ", b"/", b"\t", b"\n", b"\r"):
+            return True
+        pos = xml.find(b"<f", pos + 2)
+    return b":f" in xml and (b":f>" in xml or b":f " in xml)
 
 
 def _cell_ref(xml: bytes, pos: int, prefixed: bool) -> tuple[int, int, int] | None:

@@ -58,6 +58,21 @@ def test_odd_space_class_is_exactly_pythons_whitespace_but_the_space():
     assert matched == odd
 
 
+@pytest.mark.parametrize(
+    ("xml", "found"),
+    [
+        (b'<c r="A1"><f>SUM(B1:B2)</f><v>3</v></c>', True),
+        (b'<c r="A2"><f t="shared" si="0"/><v>1</v></c>', True),
+        (b"<c><f/></c>", True),
+        (b'<x:c r="A1"><x:f>1+1</x:f></x:c>', True),
+        (b'<autoFilter><filterColumn colId="0"/></autoFilter><c><v>1</v></c>', False),
+        (b"<c><is><t>a:fine text</t></is></c>", False),
+    ],
+)
+def test_formula_elements_are_found_and_lookalikes_are_not(xml, found):
+    assert reading._has_formula(xml) is found
+
+
 def test_text_and_id_columns_never_confuse_true_with_one():
     assert _text_column([True, 1, 1.0, "x", None, ""]) == ["True", "1", "1", "x", None, None]
     assert _id_column([7.0, 7, " A-1 ", None, 2.5]) == ["7", "7", "A-1", None, "2.5"]
