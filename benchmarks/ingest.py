@@ -1,7 +1,8 @@
 """Ingest speed: a 100,000-row appendix workbook, end to end, against pandas+openpyxl reading it.
 
 Run: .venv/bin/python benchmarks/ingest.py [--rows N] [--repeat K]
-Prints the times and the ratio baseline / ours (higher is better); both measured in this run.
+Prints the times and the ratio baseline / ours (higher is better), measured in rounds within this
+run: each round times the baseline and then ours, back to back.
 """
 
 from __future__ import annotations
@@ -84,18 +85,32 @@ def main() -> None:
     def baseline():
         return len(pd.read_excel(book, engine="openpyxl", header=None))
 
-    t_base, n_base = timed(baseline, 1)
-    t_ours, n_tasks = timed(ours_in_process, args.repeat)
-    t_cli, _ = timed(ours_cli, args.repeat)
+    # Rounds: the baseline, then ours in process, then ours as a new process, back to back, so a
+    # change in the machine's speed during the run (this one varies by 30 %) hits both sides of
+    # each ratio alike. Medians of the times and of the per-round ratios.
+    base, inproc, cli, n_base, n_tasks = [], [], [], 0, 0
+    for _ in range(args.repeat):
+        t, n_base = timed(baseline, 1)
+        base.append(t)
+        t, n_tasks = timed(ours_in_process, 1)
+        inproc.append(t)
+        t, _ = timed(ours_cli, 1)
+        cli.append(t)
     t_second, _ = timed(second_snapshot, 1)
+    med = statistics.median
+    r_in = med(b / o for b, o in zip(base, inproc, strict=True))
+    r_cli = med(b / o for b, o in zip(base, cli, strict=True))
+    print(f"rounds: {args.repeat} (medians below; per-round ratios in brackets)")
     print(
-        f"baseline pandas.read_excel(engine='openpyxl'), read only: {t_base:8.2f} s ({n_base:,} rows)"
+        f"baseline pandas.read_excel(engine='openpyxl'), read only: {med(base):8.2f} s ({n_base:,} rows)"
     )
     print(
-        f"ours: ingest() read + validate + resolve + store:       {t_ours:8.2f} s ({n_tasks:,} tasks)  ratio {t_base / t_ours:5.1f}x"
+        f"ours: ingest() read + validate + resolve + store:       {med(inproc):8.2f} s ({n_tasks:,} tasks)  "
+        f"ratio {r_in:5.1f}x  [{', '.join(f'{b / o:.1f}' for b, o in zip(base, inproc, strict=True))}]"
     )
     print(
-        f"ours: python -m analytics ingest (new process):          {t_cli:8.2f} s                 ratio {t_base / t_cli:5.1f}x"
+        f"ours: python -m analytics ingest (new process):          {med(cli):8.2f} s                 "
+        f"ratio {r_cli:5.1f}x  [{', '.join(f'{b / o:.1f}' for b, o in zip(base, cli, strict=True))}]"
     )
     print(f"ours: second snapshot of the same tasks, same store:     {t_second:8.2f} s")
 
