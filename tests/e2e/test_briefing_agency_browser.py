@@ -61,7 +61,11 @@ def test_briefing_deep_link(server, page):
     assert _metric(page, "Tổng số nhiệm vụ") == "652"
     assert _metric(page, "Quá hạn chưa hoàn thành") == "34"
     assert page.get_by_text("Thay đổi so với số liệu ngày 31/07/2025").first.is_visible()
-    assert page.get_by_test_id("stPlotlyChart").count() >= 3
+    # charts mount one after another once the run is over: wait for the third (fails after 15 s)
+    page.wait_for_function(
+        "document.querySelectorAll(\"[data-testid='stPlotlyChart']\").length >= 3",
+        timeout=15_000,
+    )
     screenshot(page, "briefing")
 
     # the first visible table is the late-task list: 99 tasks overdue or completed late
