@@ -102,28 +102,25 @@ def _derived_id(title: str, lead: str) -> str:
     return f"auto-{digest}"
 
 
+def _per_distinct(values: list, fn) -> list:
+    """fn over a column, called once per distinct (type, value): True and 1 never share one."""
+    keys = list(zip(map(type, values), values, strict=True))
+    table = {k: fn(k[1]) for k in set(keys)}
+    return [table[k] for k in keys]
+
+
 def _text_column(values: list) -> list:
-    """_text over a column: cell text passes through (the reader cleaned it); other cells are
-    converted once per distinct (type, value), so True and 1 never share a result."""
-    kinds = set(map(type, values))
-    if kinds <= {str, type(None)}:
+    """_text over a column: cell text passes through (the reader cleaned it)."""
+    if set(map(type, values)) <= {str, type(None)}:
         return [v or None for v in values] if "" in values else list(values)
-    table = {k: _text(k[1]) for k in set(zip(map(type, values), values, strict=True))}
-    return [table[(v.__class__, v)] for v in values]
+    return _per_distinct(values, _text)
 
 
 def _id_column(values: list) -> list:
-    """_task_id over a column (text cells are stripped; numbers once per distinct value)."""
+    """_task_id over a column (text cells are stripped)."""
     if set(map(type, values)) <= {str, type(None)}:
         return [v.strip() or None if v else None for v in values]
-    table = {k: _task_id(k[1]) for k in set(zip(map(type, values), values, strict=True))}
-    return [table[(v.__class__, v)] for v in values]
-
-
-def _distinct(values: list, fn) -> tuple[list, dict]:
-    """fn over each distinct (type, value) of a column: (keys per row, key -> result)."""
-    keys = list(zip(map(type, values), values, strict=True))
-    return keys, {k: fn(k[1]) for k in set(keys)}
+    return _per_distinct(values, _task_id)
 
 
 def resolve_rows(
@@ -303,23 +300,25 @@ def resolve_rows(
         except DateError as exc:
             return exc
 
-    raw_deadlines, raw_done = col("deadline"), col("completion_date")
-    dl_keys, dl_table = _distinct([raw_deadlines[k] for k in alive], deadline_of)
-    done_keys, done_table = _distinct([raw_done[k] for k in alive], completion_of)
+    deadline_cells, done_cells = col("deadline"), col("completion_date")
+    raw_deadlines = [deadline_cells[k] for k in alive]
+    raw_done = [done_cells[k] for k in alive]
+    parsed_deadlines = _per_distinct(raw_deadlines, deadline_of)
+    parsed_done = _per_distinct(raw_done, completion_of)
     deadlines: list = [None] * n
     completions: list = [None] * n
     passed = []
     clean = not any(
-        isinstance(d, DateError) or d.kind == "free_text" for d in dl_table.values()
-    ) and not any(isinstance(c, DateError) for c in done_table.values())
+        isinstance(d, DateError) or d.kind == "free_text" for d in parsed_deadlines
+    ) and not any(isinstance(c, DateError) for c in parsed_done)
+    checked = zip(alive, raw_deadlines, parsed_deadlines, raw_done, parsed_done, strict=True)
     if clean:  # nothing to say about any row: take the parsed values as they are
-        for k, dkey, ckey in zip(alive, dl_keys, done_keys, strict=True):
-            deadlines[k] = dl_table[dkey]
-            completions[k] = done_table[ckey]
+        for k, _rd, deadline, _rc, completion in checked:
+            deadlines[k] = deadline
+            completions[k] = completion
         passed = alive
-    for k, dkey, ckey in () if clean else zip(alive, dl_keys, done_keys, strict=True):
+    for k, raw_deadline, deadline, raw_completion, completion in () if clean else checked:
         row = rows[k]
-        deadline = dl_table[dkey]
         if isinstance(deadline, DateError):
             row_errors.append(
                 (
@@ -331,7 +330,7 @@ def resolve_rows(
                         f"Dòng {row}: {getattr(deadline, 'message_vi', None) or deadline}",
                         row=row,
                         column=h_deadline,
-                        value=_text(dkey[1]),
+                        value=_text(raw_deadline),
                     ),
                 )
             )
@@ -352,9 +351,8 @@ def resolve_rows(
                     ),
                 )
             )
-        completion = done_table[ckey]
         if isinstance(completion, DateError):
-            shown = _text(ckey[1])
+            shown = _text(raw_completion)
             row_errors.append(
                 (
                     k,

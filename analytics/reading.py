@@ -1708,11 +1708,7 @@ def _convert_column(vals: list, task_id: bool) -> tuple[list, dict[str, tuple[st
         else:
             one = _convert_id if task_id else _convert_plain
             conv = list(map(one, vals))
-        suspects = [
-            k
-            for k, cv in enumerate(conv)
-            if cv.__class__ is str and (cv[:1] in _SUSPECT_STARTS or len(cv) > MAX_CELL_CHARS)
-        ]
+        suspects = [k for k, cv in enumerate(conv) if cv.__class__ is str and _suspect(cv)]
         for k in suspects:
             cv = conv[k]
             if len(cv) > MAX_CELL_CHARS:
