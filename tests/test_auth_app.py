@@ -17,7 +17,6 @@ import json
 import re
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import streamlit as st
@@ -29,6 +28,7 @@ from analytics import store
 from analytics.access import User
 from analytics.model import Task
 from analytics.store import Filters, Scope
+from tests.helpers import AGENCIES
 from ui import auth as ui_auth
 
 pytestmark = pytest.mark.usefixtures("steady_server")
@@ -36,18 +36,6 @@ pytestmark = pytest.mark.usefixtures("steady_server")
 ROOT = Path(__file__).resolve().parent.parent
 PW = "correct horse battery"
 AS_OF = dt.date(2025, 8, 28)
-AGENCIES = [
-    SimpleNamespace(
-        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
-    ),
-    SimpleNamespace(
-        id="most",
-        name_vi="Bộ Khoa học và Công nghệ",
-        name_en="Ministry of Science and Technology",
-        type="ministry",
-    ),
-    SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
-]
 LEADS = {"t1": "mof", "t2": "mof", "t3": "p01", "t4": "p01", "t5": "most"}
 STUB = """import streamlit as st
 from ui import data, state

@@ -4,7 +4,6 @@ and filters applied in SQL, one query), the task search, original files, retract
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 
@@ -12,20 +11,9 @@ from analytics import history, metrics, store
 from analytics.model import Task
 from analytics.problems import warning
 from analytics.store import Filters, Scope
+from tests.helpers import AGENCIES
 
 D = dt.date
-AGENCIES = [
-    SimpleNamespace(
-        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
-    ),
-    SimpleNamespace(
-        id="most",
-        name_vi="Bộ Khoa học và Công nghệ",
-        name_en="Ministry of Science and Technology",
-        type="ministry",
-    ),
-    SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
-]
 
 
 AUG31 = D(2025, 8, 31)

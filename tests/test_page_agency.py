@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import auth as accounts
 from analytics import metrics, store
 from analytics.agencies import CENTRAL_TYPES
+from tests.helpers import number, open_page
 from ui.auth import esc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,24 +77,7 @@ def summary(sample_db):
 def agency_page(
     as_of: dt.date | None = AUG, lang: str | None = None, query: dict | None = None, **state
 ) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=30)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    if lang:
-        at.session_state["lang"] = lang
-    if as_of:
-        at.session_state["as_of"] = as_of
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page("pages/agency.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def number(text: str) -> int:
-    return int(text.replace(".", "").replace(",", ""))
+    return open_page("agency", as_of, lang, query, **state)
 
 
 def card_values(at: AppTest) -> dict[str, int]:

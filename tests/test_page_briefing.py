@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth as accounts
+from tests.helpers import number, open_page
 from ui.auth import esc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,22 +75,7 @@ def summaries(sample_db):
 
 
 def briefing(as_of: dt.date | None = AUG, lang: str | None = None, **state) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=30)
-    if lang:
-        at.session_state["lang"] = lang
-    if as_of:
-        at.session_state["as_of"] = as_of
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page("pages/briefing.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def number(text: str) -> int:
-    return int(text.replace(".", "").replace(",", ""))
+    return open_page("briefing", as_of, lang, **state)
 
 
 def card_values(at: AppTest, start: int = 0) -> dict[str, int]:

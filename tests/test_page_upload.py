@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
-from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -24,23 +23,12 @@ from analytics import layouts, store, templates
 from analytics.ingest import SOURCE_NQ71, SOURCE_TBKL
 from analytics.model import Task
 from analytics.store import Filters, Scope
+from tests.helpers import AGENCIES
 
 ROOT = Path(__file__).resolve().parent.parent
 PW = "correct horse battery"
 AS_OF = dt.date(2025, 8, 28)
 XLSX = templates.XLSX_MIME
-AGENCIES = [
-    SimpleNamespace(
-        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
-    ),
-    SimpleNamespace(
-        id="most",
-        name_vi="Bộ Khoa học và Công nghệ",
-        name_en="Ministry of Science",
-        type="ministry",
-    ),
-    SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
-]
 NAMES = {a.id: a.name_vi for a in AGENCIES}
 LEADS = {
     "t1": ("mof",),

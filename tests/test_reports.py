@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 import zipfile
-from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -25,6 +24,7 @@ from analytics import metrics, reports, store
 from analytics.changes import compare
 from analytics.model import Task
 from analytics.store import Filters, Scope
+from tests.helpers import AGENCIES
 
 D = dt.date
 NQ71 = "Nghị quyết 71/NQ-CP"
@@ -106,20 +106,6 @@ def sample_db(tmp_path_factory):
     )
     assert proc.returncode == 0, proc.stderr
     return db
-
-
-AGENCIES = [
-    SimpleNamespace(
-        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
-    ),
-    SimpleNamespace(
-        id="most",
-        name_vi="Bộ Khoa học và Công nghệ",
-        name_en="Ministry of Science and Technology",
-        type="ministry",
-    ),
-    SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
-]
 
 
 def task(tid, lead="mof", deadline=None, done=None, title=None, leads=None) -> Task:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -15,20 +14,9 @@ import pytest
 from analytics import store
 from analytics.model import Task
 from analytics.store import Filters, Scope
+from tests.helpers import AGENCIES
 
 D = dt.date
-AGENCIES = [
-    SimpleNamespace(
-        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
-    ),
-    SimpleNamespace(
-        id="most",
-        name_vi="Bộ Khoa học và Công nghệ",
-        name_en="Ministry of Science and Technology",
-        type="ministry",
-    ),
-    SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
-]
 
 
 AUG31 = D(2025, 8, 31)

@@ -13,7 +13,6 @@ import io
 import os
 import stat
 import threading
-from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -26,21 +25,10 @@ from analytics.model import Task
 from analytics.problems import InputRejected, error, warning
 from analytics.reading import read_table
 from analytics.store import Filters, Scope
+from tests.helpers import AGENCIES
 
 AS_OF = dt.date(2025, 8, 28)
 SRC = "Nghị quyết 71/NQ-CP"
-AGENCIES = [
-    SimpleNamespace(
-        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
-    ),
-    SimpleNamespace(
-        id="most",
-        name_vi="Bộ Khoa học và Công nghệ",
-        name_en="Ministry of Science",
-        type="ministry",
-    ),
-    SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
-]
 NAMES = {a.id: a.name_vi for a in AGENCIES}
 LEADS = {
     "t1": ("mof",),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -12,20 +11,9 @@ import pytest
 from analytics import metrics, store, workload
 from analytics.model import Task
 from analytics.store import Filters, Scope
+from tests.helpers import AGENCIES
 
 D = dt.date
-AGENCIES = [
-    SimpleNamespace(
-        id="mof", name_vi="Bộ Tài chính", name_en="Ministry of Finance", type="ministry"
-    ),
-    SimpleNamespace(
-        id="most",
-        name_vi="Bộ Khoa học và Công nghệ",
-        name_en="Ministry of Science and Technology",
-        type="ministry",
-    ),
-    SimpleNamespace(id="p01", name_vi="Hà Nội", name_en="Hanoi", type="province"),
-]
 
 
 def task(tid, leads=("mof",), deadline=None, done=None, status_class=None) -> Task:
