@@ -12,10 +12,12 @@ import datetime as dt
 import gc
 import io
 import random
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -251,3 +253,228 @@ def test_the_ingest_command_loads_neither_reports_nor_users():
         [sys.executable, "-c", code, str(db)], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["0", "False", "False"]
+
+
+# --- a large sheet parsed in two parts at once (reading._Splitter, _Halves) --------------------
+
+
+def _merged_book() -> bytes:
+    """Title block and headings merged across the row, a vertical merge, numbers, dates, text,
+    a section heading and a closing note: what a split must keep exactly as a whole parse."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Phụ lục"
+    ws.append(["BỘ KHOA HỌC VÀ CÔNG NGHỆ"])
+    ws.merge_cells("A1:E1")
+    ws.append([])
+    ws.append(["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời hạn", "Tình trạng"])
+    ws.append(["I", "Thể chế"])
+    ws.merge_cells("B4:E4")
+    for i in range(1, 121):
+        deadline = dt.date(2025, 1 + i % 12, 1 + i % 28) if i % 3 else f"Quý {1 + i % 4}/2025"
+        ws.append(
+            [i, f"Việc số {i}", "Bộ Tài chính" if i % 2 else "BCA", deadline, "Đang thực hiện"]
+        )
+    ws.merge_cells("C100:C103")  # one lead agency over four rows, near the end
+    ws.append(["Ghi chú: số liệu đến 28/8/2025"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _sample_book(tmp_path) -> bytes:
+    from analytics.sample import write_large_workbook
+
+    path = tmp_path / "large.xlsx"
+    write_large_workbook(path, 400, seed=5)
+    return path.read_bytes()
+
+
+def _read_both_ways(monkeypatch, data: bytes, **kw):
+    """(read whole, read in two parts, whether the parts were used)."""
+    joined = []
+    real_join = reading._Halves.join
+
+    def spy(*args):
+        result = real_join(*args)
+        joined.append(result is not None)
+        return result
+
+    monkeypatch.setattr(reading._Halves, "join", staticmethod(spy))
+    monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", 10**12)
+    whole = reading.read_table(data, "a.xlsx", **kw)
+    monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", 1)
+    monkeypatch.setattr(reading, "_INFLATE_STEP", 97)  # many small pieces: a cut mid-sheet
+    parts = reading.read_table(data, "a.xlsx", **kw)
+    return whole, parts, joined
+
+
+def _same(a: reading.RawTable, b: reading.RawTable) -> None:
+    assert (a.sheet, a.header_row, a.headers, a.mapping) == (
+        b.sheet,
+        b.header_row,
+        b.headers,
+        b.mapping,
+    )
+    assert (a.row_numbers, a.groups, a.columns, a.title_lines) == (
+        b.row_numbers,
+        b.groups,
+        b.columns,
+        b.title_lines,
+    )
+    assert [(p.code, p.row, p.message) for p in a.warnings] == [
+        (p.code, p.row, p.message) for p in b.warnings
+    ]
+
+
+@pytest.mark.parametrize("book", ["openpyxl_shared_strings", "sample_inline_strings"])
+def test_a_sheet_read_in_two_parts_equals_it_read_whole(monkeypatch, tmp_path, book):
+    data = _merged_book() if book == "openpyxl_shared_strings" else _sample_book(tmp_path)
+    whole, parts, joined = _read_both_ways(monkeypatch, data)
+    assert joined == [True]  # the two parts were used, not the whole-sheet fallback
+    _same(whole, parts)
+    if book == "openpyxl_shared_strings":
+        assert parts.groups[0] == "Thể chế"
+        lead = parts.columns["lead_agency"]
+        # C100:C103 gives row 100's agency to rows 101-103 (their own were alternating)
+        assert [lead[parts.row_numbers.index(r)] for r in range(99, 105)] == [
+            "Bộ Tài chính",
+            "BCA",
+            "BCA",
+            "BCA",
+            "BCA",
+            "BCA",
+        ]
+
+
+def test_a_named_sheet_after_a_hidden_one_is_read_in_two_parts(monkeypatch):
+    wb = openpyxl.load_workbook(io.BytesIO(_merged_book()))
+    hidden = wb.create_sheet("Nháp", 0)
+    hidden.append(["nothing to see"])
+    hidden.sheet_state = "hidden"
+    out = io.BytesIO()
+    wb.save(out)
+    whole, parts, joined = _read_both_ways(monkeypatch, out.getvalue(), sheet="Phụ lục")
+    assert joined == [True]
+    _same(whole, parts)
+    whole, parts, joined = _read_both_ways(monkeypatch, out.getvalue())  # the visible one first
+    assert joined == [True] and parts.sheet == "Phụ lục"
+    _same(whole, parts)
+
+
+def _rewrite_sheet(data: bytes, edit) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(
+                info.filename, edit(body) if info.filename.endswith("sheet1.xml") else body
+            )
+    return out.getvalue()
+
+
+def test_rows_written_out_of_order_fall_back_to_the_whole_sheet(monkeypatch):
+    def move_first_task_row_to_the_end(xml: bytes) -> bytes:
+        start = xml.index(b'<row r="5"')
+        end = xml.index(b"</row>", start) + len(b"</row>")
+        row = xml[start:end]
+        xml = xml[:start] + xml[end:]
+        close = xml.index(b"</sheetData>")
+        return xml[:close] + row + xml[close:]
+
+    data = _rewrite_sheet(_merged_book(), move_first_task_row_to_the_end)
+    whole, parts, joined = _read_both_ways(monkeypatch, data)
+    assert joined == [False]  # the second part starts above the first part's end
+    _same(whole, parts)
+    assert parts.columns["task"][0] == "Việc số 1"
+
+
+def test_prefixed_markup_is_not_split(monkeypatch):
+    def prefix(xml: bytes) -> bytes:
+        return (
+            xml.replace(b"<worksheet xmlns=", b"<x:worksheet xmlns:x=")
+            .replace(b"</worksheet>", b"</x:worksheet>")
+            .replace(b"<sheetData>", b"<x:sheetData>")
+            .replace(b"</sheetData>", b"</x:sheetData>")
+        )
+
+    data = _rewrite_sheet(_merged_book(), prefix)
+    whole, parts, joined = _read_both_ways(monkeypatch, data)
+    assert joined == []  # nothing was handed over to parse ahead
+    _same(whole, parts)
+
+
+def test_the_splitter_cuts_at_a_row_tag_and_keeps_every_byte():
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 400)
+    )
+    head = b'<?xml version="1.0"?><worksheet xmlns="m"><dimension ref="A1:A399"/><sheetData>'
+    tail = b'</sheetData><mergeCells count="1"><mergeCell ref="A1:A2"/></mergeCells></worksheet>'
+    xml = head + rows + tail
+    for size in (60, 100, 4096, len(xml)):  # inflating yields far larger pieces
+        handed: list[bytes] = []
+        splitter = reading._Splitter(
+            len(xml), lambda pieces, out=handed: out.append(b"".join(pieces))
+        )
+        for pos in range(0, len(xml), size):
+            splitter.write(xml[pos : pos + size])
+        splitter.close()
+        first, second = handed
+        assert first.startswith(head) and first.endswith(b"</row></sheetData></worksheet>")
+        assert second.startswith(head + b'<row r="') and second.endswith(tail)
+        cut = len(first) - len(b"</sheetData></worksheet>")
+        assert first[:cut] + second[len(head) :] == xml
+        assert cut >= reading._Splitter.FIRST_PART * len(xml) - size  # in the piece that crossed
+    handed = []
+    splitter = reading._Splitter(len(xml), handed.append)
+    for pos in range(len(xml)):
+        splitter.write(xml[pos : pos + 1])
+    splitter.close()
+    assert handed == []  # no piece holds a whole "<row ": not split, read whole
+    short = (
+        head
+        + b'<row r="1"/>'
+        + b"</sheetData>"
+        + b"<extLst>"
+        + b" " * 5000
+        + b"</extLst></worksheet>"
+    )
+    handed = []
+    splitter = reading._Splitter(len(short), handed.append)
+    for pos in range(0, len(short), 100):
+        splitter.write(short[pos : pos + 100])
+    splitter.close()
+    assert handed == []  # the rows end before half the part: nothing to split
+
+
+def test_stored_zip_is_a_valid_archive():
+    members = [
+        ("[Content_Types].xml", [b"<Types/>"]),
+        ("xl/worksheets/sheet1.xml", [b"<a>", memoryview(b"xyz<b/>")[3:], b"</a>"]),
+        ("xl/tên.xml", [b""]),
+    ]
+    zf = zipfile.ZipFile(io.BytesIO(reading._stored_zip(members)))
+    assert zf.testzip() is None  # every CRC checks
+    assert zf.namelist() == ["[Content_Types].xml", "xl/worksheets/sheet1.xml", "xl/tên.xml"]
+    assert zf.read("xl/worksheets/sheet1.xml") == b"<a><b/></a>"
+    assert all(i.compress_type == zipfile.ZIP_STORED for i in zf.infolist())
+
+
+def test_a_lying_member_is_refused_while_parts_are_parsed(monkeypatch):
+    """The cap still refuses a member that inflates beyond its declared size; the parsing
+    threads started on the part inflated so far are waited for."""
+    data = bytearray(_merged_book())
+    name = b"xl/worksheets/sheet1.xml"
+    pos = data.find(b"PK\x01\x02")
+    while data[pos + 46 : pos + 46 + len(name)] != name:
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    declared = struct.unpack_from("<I", data, pos + 24)[0]
+    struct.pack_into("<I", data, pos + 24, declared - 50)  # the sheet says it is 50 bytes shorter
+    monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", 1)
+    monkeypatch.setattr(reading, "_INFLATE_STEP", 97)
+    before = threading.active_count()
+    with pytest.raises(reading.InputRejected) as caught:
+        reading.read_table(bytes(data), "a.xlsx")
+    assert caught.value.errors[0].code in ("zip_bomb", "damaged_file")
+    assert threading.active_count() == before
