@@ -58,6 +58,7 @@ def test_odd_space_class_is_exactly_pythons_whitespace_but_the_space():
     odd = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != " "}
     matched = {c for c in map(chr, range(sys.maxunicode + 1)) if reading._ODD_CHAR.fullmatch(c)}
     assert matched == odd
+    assert not any(c.isprintable() for c in odd)  # _clean_strs skips the scan for printable text
 
 
 @pytest.mark.parametrize(
@@ -202,8 +203,11 @@ def _book() -> bytes:
     return out.getvalue()
 
 
-def test_reading_works_where_no_thread_can_be_started(monkeypatch):
+@pytest.mark.parametrize("split", [False, True])
+def test_reading_works_where_no_thread_can_be_started(monkeypatch, split):
     data = _book()
+    if split:  # the two parts are then parsed one after the other, here
+        monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", 1)
     expected = reading.read_table(data, "a.xlsx")
 
     def refuse(self):
