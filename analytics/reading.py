@@ -1167,8 +1167,8 @@ class _Workbook:
 
     def _read_in_halves(self, zf, name: str, member: str) -> None:
         """Parse a large worksheet as two workbooks holding part of its rows each, in two
-        threads (calamine releases the GIL: one part per core). The first starts as soon as a
-        little over half of the worksheet is inflated, the second once it is whole; the other
+        threads (calamine releases the GIL: one part per core). The first starts as soon as half
+        of the worksheet is inflated, the second once it is whole; the other
         parts are inflated and checked here meanwhile. Parsing stored parts also skips
         calamine's own inflating. Anything unexpected (markup that cannot be split, a part that
         fails, rows out of order) leaves the sheet to be parsed whole, which then says what is
@@ -1197,7 +1197,9 @@ class _Workbook:
             for part in parts:
                 part.wait()
             raise
-        if len(parts) != 2:
+        if len(parts) != 2:  # not split (or, never seen, half split): parsed whole on demand
+            for part in parts:
+                part.wait()
             return
         try:
             first = parts[0].result()
@@ -1211,8 +1213,12 @@ class _Workbook:
                 # the first part's cells become Python objects while the second is parsed
                 rows = _calamine(lambda: first.to_python(skip_empty_area=False))
             second = parts[1].result()
-        except InputRejected:
+        except InputRejected:  # the whole sheet is parsed instead, and says what is wrong
+            parts[1].wait()
             return
+        except BaseException:
+            parts[1].wait()
+            raise
         joined = _Halves.join(first, second, rows)
         if joined is not None:
             self._parsed[name] = joined
@@ -1306,19 +1312,22 @@ class _Splitter:
         self.given_up = False
 
     def write(self, piece: bytes) -> None:
+        if self.given_up:
+            return
         self.pieces.append(piece)
         self.got += len(piece)
-        if self.given_up or self.split:
+        if self.split:
             return
         if self.head is None:
             piece = b"".join(self.pieces) if len(self.pieces) > 1 else piece
             self.pieces = [piece]
             start = piece.find(_SHEET_DATA)
             if start < 0:
-                self.given_up = len(piece) > 1 << 20  # no row data in the first megabyte
+                if len(piece) > 1 << 20:  # no row data in the first megabyte
+                    self._give_up()
                 return
             if b"<worksheet" not in piece[:start]:
-                self.given_up = True
+                self._give_up()
                 return
             self.head = memoryview(piece)[: start + len(_SHEET_DATA)]
         end = piece.find(_SHEET_DATA_END)
@@ -1328,12 +1337,17 @@ class _Splitter:
             if len(self.pieces) == 1 and piece.find(b"<row ", 0, max(cut, 0)) < 0:
                 cut = -1  # the first part would hold no row
         if cut <= 0:
-            self.given_up = end >= 0  # the rows end before a place to split them
+            if end >= 0:  # the rows end before a place to split them
+                self._give_up()
             return
         rows = self.pieces[:-1] + [memoryview(piece)[:cut], _SHEET_END]
         self.pieces = [self.head, memoryview(piece)[cut:]]
         self.split = True
         self.parse(rows)
+
+    def _give_up(self) -> None:
+        self.given_up = True
+        self.pieces = []  # nothing will be handed over: keep nothing
 
     def close(self) -> None:
         if self.split:

@@ -394,6 +394,24 @@ def test_rows_written_out_of_order_fall_back_to_the_whole_sheet(monkeypatch):
     assert parts.columns["task"][0] == "Việc số 1"
 
 
+def test_a_part_calamine_cannot_parse_leaves_the_whole_sheet_to_say_why(monkeypatch):
+    def break_a_late_row(xml: bytes) -> bytes:  # a number cell that holds no number
+        at = xml.index(b'<row r="110"')
+        return xml[:at] + xml[at:].replace(b"<v>106</v>", b"<v>1x6</v>", 1)
+
+    data = _rewrite_sheet(_merged_book(), break_a_late_row)
+    before = threading.active_count()
+    messages = []
+    for split in (10**12, 1):
+        monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", split)
+        monkeypatch.setattr(reading, "_INFLATE_STEP", 97)
+        with pytest.raises(reading.InputRejected) as caught:
+            reading.read_table(data, "a.xlsx")
+        messages.append([(e.code, e.message) for e in caught.value.errors])
+    assert messages[0] == messages[1] and messages[0][0][0] == "damaged_file"
+    assert threading.active_count() == before
+
+
 def test_prefixed_markup_is_not_split(monkeypatch):
     def prefix(xml: bytes) -> bytes:
         return (
