@@ -40,17 +40,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def sample_db_template(tmp_path_factory) -> Path:
-    """The bundled sample loaded once; each server gets a copy."""
-    db = tmp_path_factory.mktemp("e2e-template") / "tasks.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "analytics", "sample", "--db", str(db)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return db
+def sample_db_template(sample_db) -> Path:
+    """The bundled sample, loaded once per session (tests/conftest.py); each server gets a copy."""
+    return sample_db
 
 
 class Server:
