@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -296,17 +294,7 @@ def test_agency_options_ministries_first():
 # --------------------------------------------------------------------------- the sample
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("briefing-logic") / "tasks.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "analytics", "sample", "--db", str(db)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return db
+# sample_db: the session's sample database (tests/conftest.py); these tests only read it
 
 
 def test_sample_reproduces_the_meeting_of_28_august(sample_db):

@@ -48,17 +48,10 @@ def cli(*args, db):
 
 
 @pytest.fixture(scope="module")
-def sample_template(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "tasks.duckdb"
-    cli("sample", db=db)
-    return db
-
-
-@pytest.fixture(scope="module")
-def module_db(sample_template, tmp_path_factory) -> Path:
+def module_db(sample_db, tmp_path_factory) -> Path:
     """The module's copy of the sample (read-only tests share it)."""
     db = tmp_path_factory.mktemp("pages") / "tasks.duckdb"
-    shutil.copy(sample_template, db)
+    shutil.copy(sample_db, db)
     return db
 
 
@@ -66,15 +59,6 @@ def module_db(sample_template, tmp_path_factory) -> Path:
 def db(module_db, monkeypatch) -> Path:
     monkeypatch.setenv("TASKS_DB", str(module_db))
     return module_db
-
-
-@pytest.fixture
-def own_db(sample_template, tmp_path, monkeypatch) -> Path:
-    """A copy of its own for a test that writes (retract, restore, accounts)."""
-    db = tmp_path / "tasks.duckdb"
-    shutil.copy(sample_template, db)
-    monkeypatch.setenv("TASKS_DB", str(db))
-    return db
 
 
 @pytest.fixture(autouse=True)
@@ -321,8 +305,8 @@ def august(at: AppTest) -> tuple[int, int, int]:
     return int(row["Đến hạn"]), int(row["Đã hoàn thành"]), int(row["Còn lại"])
 
 
-def test_admin_retracts_and_restores_a_snapshot(own_db):
-    session = _signed_in(own_db, "root", "admin")
+def test_admin_retracts_and_restores_a_snapshot(sample_copy):
+    session = _signed_in(sample_copy, "root", "admin")
     before = open_page("pages/workload.py", "vi", session=session)
     assert_clean(before)
     figures = august(before)
@@ -330,7 +314,7 @@ def test_admin_retracts_and_restores_a_snapshot(own_db):
 
     at = open_page("pages/data.py", "vi", session=session)
     assert_clean(at)
-    snaps = store.list_snapshots(own_db)
+    snaps = store.list_snapshots(sample_copy)
     target = int(
         snaps.loc[
             (snaps["source"] == "Nghị quyết 71/NQ-CP") & (snaps["as_of"] == "2025-08-28"),
@@ -340,7 +324,7 @@ def test_admin_retracts_and_restores_a_snapshot(own_db):
     at.selectbox(key="data_action_snapshot").set_value(target).run()
     at.button(key="data_retract").click().run()
     assert_clean(at)
-    status = store.list_snapshots(own_db).set_index("snapshot_id")
+    status = store.list_snapshots(sample_copy).set_index("snapshot_id")
     assert status.loc[target, "status"] == "retracted"
     assert status.loc[target, "status_changed_by"] == "root"
     assert any(f"#{target}" in x.value for x in at.success)
@@ -353,20 +337,22 @@ def test_admin_retracts_and_restores_a_snapshot(own_db):
     at.selectbox(key="data_action_snapshot").set_value(target).run()
     at.button(key="data_restore").click().run()
     assert_clean(at)
-    assert store.list_snapshots(own_db).set_index("snapshot_id").loc[target, "status"] == "active"
+    assert (
+        store.list_snapshots(sample_copy).set_index("snapshot_id").loc[target, "status"] == "active"
+    )
     at.switch_page("pages/workload.py").run()
     assert august(at) == figures
 
     from analytics import auth as accounts
 
     if hasattr(accounts, "read_audit"):
-        log = accounts.read_audit(own_db, actions=["retract", "restore"])
+        log = accounts.read_audit(sample_copy, actions=["retract", "restore"])
         assert list(log["action"]) == ["restore", "retract"]  # newest first
         assert set(log["target"]) == {str(target)} and set(log["username"]) == {"root"}
 
 
-def test_agency_viewer_sees_only_their_tasks_and_no_files(own_db):
-    session = _signed_in(own_db, "tc", "agency_viewer", ("mof",))
+def test_agency_viewer_sees_only_their_tasks_and_no_files(sample_copy):
+    session = _signed_in(sample_copy, "tc", "agency_viewer", ("mof",))
     at = open_page("pages/data.py", "vi", session=session)
     assert_clean(at)
     assert not [s for s in at.selectbox if s.key in ("data_snapshot", "data_action_snapshot")]
@@ -375,7 +361,7 @@ def test_agency_viewer_sees_only_their_tasks_and_no_files(own_db):
     assert t("page_data", "vi") in [x.value for x in at.title]
     tasks = frame_with(at, "Mã nhiệm vụ")
     everything = store.load_tasks(
-        own_db, dt.date(2025, 8, 28), store.Filters(), store.Scope.everything()
+        sample_copy, dt.date(2025, 8, 28), store.Filters(), store.Scope.everything()
     )
     mof = everything[everything["lead_ids"].map(lambda ids: "mof" in list(ids))]
     assert set(tasks["Mã nhiệm vụ"]) == set(mof["task_id"])
