@@ -74,6 +74,9 @@ def test_odd_space_class_is_exactly_pythons_whitespace_but_the_space():
 )
 def test_formula_elements_are_found_and_lookalikes_are_not(xml, found):
     assert reading._has_formula(xml) is found
+    # the same within a larger buffer: only the span asked about is looked at
+    pad = b"<f>1</f><x:f>2</x:f>"
+    assert reading._has_formula(pad + xml + pad, len(pad), len(pad) + len(xml)) is found
 
 
 def test_text_and_id_columns_never_confuse_true_with_one():
@@ -500,3 +503,37 @@ def test_a_lying_member_is_refused_while_parts_are_parsed(monkeypatch):
         reading.read_table(bytes(data), "a.xlsx")
     assert caught.value.errors[0].code in ("zip_bomb", "damaged_file")
     assert threading.active_count() == before
+
+
+def _error_and_formula(xml: bytes) -> bytes:
+    """An error cell early in the sheet (first part) and a formula without a saved result late
+    in it (second part): the inflating skips looking for them in a split sheet; the parts are
+    looked at instead."""
+    early = xml.index(b'<c r="C7"')
+    early_end = xml.index(b"</c>", early) + 4
+    xml = xml[:early] + b'<c r="C7" t="e"><v>#N/A</v></c>' + xml[early_end:]
+    late = xml.index(b'<c r="E118"')
+    late_end = xml.index(b"</c>", late) + 4
+    return xml[:late] + b'<c r="E118"><f>CONCAT("a","b")</f><v></v></c>' + xml[late_end:]
+
+
+@pytest.mark.parametrize("prefixed", [False, True])
+def test_error_cells_and_formulas_are_found_in_a_sheet_read_in_two_parts(monkeypatch, prefixed):
+    def edit(xml: bytes) -> bytes:
+        xml = _error_and_formula(xml)
+        if prefixed:  # not split: the sheet is looked at once it is asked for
+            xml = (
+                xml.replace(b"<worksheet xmlns=", b"<x:worksheet xmlns:x=")
+                .replace(b"</worksheet>", b"</x:worksheet>")
+                .replace(b"<sheetData>", b"<x:sheetData>")
+                .replace(b"</sheetData>", b"</x:sheetData>")
+            )
+        return xml
+
+    data = _rewrite_sheet(_merged_book(), edit)
+    whole, parts, joined = _read_both_ways(monkeypatch, data)
+    assert joined == ([] if prefixed else [True])
+    _same(whole, parts)
+    found = [(p.code, p.row, p.column) for p in parts.warnings]
+    assert ("cell_error", 7, "Cơ quan chủ trì") in found
+    assert ("formula_no_cached_value", 118, "Tình trạng") in found
