@@ -302,3 +302,22 @@ def test_a_commit_prepared_against_an_older_state_is_refused(db):
         commit(db, [task("a", done=D(2025, 8, 2))], D(2025, 8, 28), expected_base=fresh).snapshot_id
         == 3
     )
+
+
+def test_a_new_database_is_written_in_the_pinned_duckdb_storage_format(tmp_path):
+    """A store made here uses DuckDB 1.5's storage format (store.STORAGE_VERSION); a file made
+    elsewhere in the default format keeps it and is used as it is."""
+    fresh, plain = tmp_path / "fresh.duckdb", tmp_path / "plain.duckdb"
+    duckdb.connect(str(plain)).close()
+    for path in (fresh, plain):
+        commit(path, [task("T1"), task("T2", lead="moh")], D(2025, 8, 28))
+    versions = {}
+    for path in (fresh, plain):
+        with store.connect(path) as con:
+            versions[path.stem] = con.execute(
+                "select tags['storage_version'] from duckdb_databases() where database_name = ?",
+                [path.stem],
+            ).fetchone()[0]
+            assert con.execute("select count(*) from task_versions").fetchone()[0] > 0
+    assert versions == {"fresh": "v1.5.0+", "plain": "v1.0.0+"}
+    assert duckdb.__version__.startswith("1.5.")  # the line the format belongs to
