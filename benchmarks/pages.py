@@ -3,7 +3,8 @@
 Run: .venv/bin/python benchmarks/pages.py [--tasks N] [--snapshots K] [--db PATH]
 Builds the store (or reuses --db if it already has snapshots), then for each page: one cold run,
 then the median of several warm runs (same view, caches filled), and the time of the underlying
-store query (load_tasks) for comparison. The goal is every page under 300 ms warm.
+store query (load_tasks) for comparison. The goal is every page under 300 ms warm. Last, the
+briefing's PDF against building the briefing's figures it prints.
 """
 
 from __future__ import annotations
@@ -133,6 +134,22 @@ def main() -> None:
             warm.append(time.perf_counter() - t0)
         failed = " (exception!)" if at.exception else ""
         print(f"{name:10s} {cold * 1000:9.0f} {statistics.median(warm) * 1000:24.0f}{failed}")
+
+    from analytics import reports
+
+    built, made = [], []
+    for _ in range(args.warm):
+        t0 = time.perf_counter()
+        data = reports.build_briefing(db, latest, store.Filters(), store.Scope.everything(), "vi")
+        built.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        reports.briefing_pdf(data, "vi")
+        made.append(time.perf_counter() - t0)
+    b, m = statistics.median(built), statistics.median(made)
+    print(
+        f"briefing PDF: figures {b * 1000:.0f} ms, PDF {m * 1000:.0f} ms "
+        f"({m / b:.1f}x the figures' time; medians of {args.warm})"
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import time
 import unicodedata
 from pathlib import Path
 
@@ -432,7 +431,9 @@ def test_fast_fold_matches_fold():
         assert deadlines._fold_nfc(text) == deadlines._DASHES.sub("-", fold(text)), s
 
 
-def test_fast_enough():
+def test_each_distinct_text_is_parsed_once():
+    """The text parser is cached: a sheet repeats the same few deadline forms thousands of times
+    (benchmarks/ingest.py measures what that saves on 100,000 rows)."""
     typical = [
         "31/12/2025",
         "Tháng 9/2025",
@@ -443,27 +444,27 @@ def test_fast_enough():
     ]
     values = [v + " " * i for i in range(40) for v in typical]  # distinct strings, same forms
     deadlines._parse_text.cache_clear()
-    start = time.perf_counter()
-    for value in values:
-        parse_deadline(value, default_year=2025)
-    uncached = (time.perf_counter() - start) / len(values)
-    start = time.perf_counter()
-    for _ in range(20):
-        for value in values:
-            parse_deadline(value, default_year=2025)
-    cached = (time.perf_counter() - start) / (20 * len(values))
-    assert uncached < 200e-6, uncached  # measured about 10 µs
-    assert cached < 20e-6, cached  # measured about 0.3 µs
+    first = [parse_deadline(value, default_year=2025) for value in values]
+    assert deadlines._parse_text.cache_info().misses == len(values)
+    for _ in range(3):
+        assert [parse_deadline(value, default_year=2025) for value in values] == first
+    info = deadlines._parse_text.cache_info()
+    assert (info.misses, info.hits) == (len(values), 3 * len(values))
 
 
 @pytest.mark.parametrize(
-    "value",
-    ["ngày " * 2000, "1/" * 3000, "tháng 1-" * 1000, "quý I-" * 1000, "Tháng 6/2025; " * 500],
+    ("value", "kind"),
+    [
+        ("ngày " * 2000, "free_text"),
+        ("1/" * 3000, "free_text"),
+        ("tháng 1-" * 1000, "multi_month"),
+        ("quý I-" * 1000, "multi_quarter"),
+        ("Tháng 6/2025; " * 500, "multi_stage"),
+    ],
 )
-def test_long_hostile_text_is_quick(value):
-    start = time.perf_counter()
-    parse_deadline(value, default_year=2025)
-    assert time.perf_counter() - start < 1.0
+@pytest.mark.timeout(60)  # a hang guard (it takes milliseconds), not a speed assertion
+def test_long_hostile_text_does_not_hang_the_parser(value, kind):
+    assert parse_deadline(value, default_year=2025).kind == kind
 
 
 # ---------------------------------------------------------------------------------------------

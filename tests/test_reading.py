@@ -6,7 +6,6 @@ import datetime as dt
 import gzip
 import io
 import struct
-import time
 import unicodedata
 import zipfile
 
@@ -770,13 +769,17 @@ def _bomb() -> bytes:
     return buf.getvalue()
 
 
-def test_zip_bomb_is_refused_by_the_directory_check_quickly():
+def test_zip_bomb_is_refused_from_the_directory_without_inflating():
     data = _bomb()
     assert len(data) < 3 * 2**20
-    t0 = time.perf_counter()
+    # The sheet's compressed bytes are made garbage: inflating them would fail as a damaged
+    # file, so a "zip bomb" refusal can only come from the directory (nothing was inflated).
+    zi = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    name_len, extra_len = struct.unpack_from("<HH", data, zi.header_offset + 26)
+    start = zi.header_offset + 30 + name_len + extra_len
+    data = data[:start] + b"\xff" * zi.compress_size + data[start + zi.compress_size :]
     with pytest.raises(InputRejected) as exc:
         check_container(data)
-    assert time.perf_counter() - t0 < 0.5
     code, en, vi = rejected(exc)
     assert code == "zip_bomb"
     assert "zip bomb" in en and "bom nén" in vi

@@ -313,13 +313,11 @@ def test_page_count_grows_with_the_overdue_list(tmp_path):
     assert pages == len(many_pages)
 
 
-def test_pdf_is_fast_enough(sample_db):
-    import time
-
+def test_the_sample_briefing_pdf_is_made(sample_db):
+    """The whole sample's briefing as a PDF (how long it takes: benchmarks/pages.py)."""
     data = reports.build_briefing(sample_db, AUG28, Filters(), Scope.everything(), "vi")
-    t0 = time.perf_counter()
-    reports.briefing_pdf(data, "vi")
-    assert time.perf_counter() - t0 < 6  # < 2 s on an idle machine; room for a busy CI
+    pdf = reports.briefing_pdf(data, "vi")
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
 
 
 # --------------------------------------------------------------------------- workbooks
