@@ -537,3 +537,48 @@ def test_error_cells_and_formulas_are_found_in_a_sheet_read_in_two_parts(monkeyp
     found = [(p.code, p.row, p.column) for p in parts.warnings]
     assert ("cell_error", 7, "Cơ quan chủ trì") in found
     assert ("formula_no_cached_value", 118, "Tình trạng") in found
+
+
+@pytest.mark.parametrize("task_id", [False, True])
+def test_a_text_column_converts_the_same_cell_by_cell_or_once_per_distinct_value(
+    monkeypatch, task_id
+):
+    """_convert_column judges repetition on a text column's first cells; what it returns must not
+    depend on that choice (error literals, over-long cells, odd spaces and blanks included)."""
+    rng = random.Random(3)
+    pool = [
+        "Việc số 1",
+        "  Việc có khoảng trắng  ",
+        "Cong\u0301 viê\u0323c",  # decomposed: NFC composes it
+        "#N/A",
+        "  #REF!",
+        "Err:502",
+        "Establish the data centre",
+        "x" * (reading.MAX_CELL_CHARS + 1),
+        "",
+        "a\u00a0b",
+    ]
+    distinct = [f"Nhiệm vụ {i}" for i in range(3_000)]
+    texts = (
+        distinct + pool,  # mostly distinct
+        pool + distinct,
+        distinct[:300] + [rng.choice(pool) for _ in range(5_000)],  # distinct only at first
+        [rng.choice(pool) for _ in range(5_000)],  # repeated
+    )
+    others = (
+        [float(i) if i % 7 else "" for i in range(3_000)],  # numbers with blank cells
+        [*range(2, 400), True, 1, *range(400, 3_000)],  # True == 1: never one conversion
+        [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(3_000)] + ["Quý III/2025"],
+    )
+    for column in (*texts, *others):
+        results = []
+        for probe in (100, 10**9):  # judged on the first 100 cells / on every cell
+            monkeypatch.setattr(reading, "_DISTINCT_PROBE", probe)
+            results.append(reading._convert_column(list(column), task_id))
+        assert results[0] == results[1]
+        assert [type(v) for v in results[0][0]] == [type(v) for v in results[1][0]]
+        conv, bad = results[0]
+        if column in texts:
+            assert conv[column.index("#N/A")] is None and bad["#N/A"] == ("error", "#N/A")
+            assert bad["x" * (reading.MAX_CELL_CHARS + 1)][0] == "long"
+            assert conv[column.index("  Việc có khoảng trắng  ")] == "Việc có khoảng trắng"
