@@ -102,11 +102,22 @@ def _derived_id(title: str, lead: str) -> str:
     return f"auto-{digest}"
 
 
-def _per_distinct(values: list, fn) -> list:
-    """fn over a column, called once per distinct (type, value): True and 1 never share one."""
-    keys = list(zip(map(type, values), values, strict=True))
-    table = {k: fn(k[1]) for k in set(keys)}
-    return [table[k] for k in keys]
+_NUMBERS = frozenset((bool, int, float))
+
+
+def _per_distinct(values: list, fn, results: list | None = None) -> list:
+    """fn over a column, called once per distinct (type, value): True and 1 never share one.
+    `results`, if given, gets fn's distinct results (what a check over the column needs)."""
+    if len(_NUMBERS.intersection(map(type, values))) <= 1:  # no two kinds of number: by value
+        table = {v: fn(v) for v in set(values)}
+        out = list(map(table.__getitem__, values))
+    else:
+        keys = list(zip(map(type, values), values, strict=True))
+        table = {k: fn(k[1]) for k in set(keys)}
+        out = [table[k] for k in keys]
+    if results is not None:
+        results.extend(table.values())
+    return out
 
 
 def _text_column(values: list) -> list:
@@ -303,14 +314,16 @@ def resolve_rows(
     deadline_cells, done_cells = col("deadline"), col("completion_date")
     raw_deadlines = [deadline_cells[k] for k in alive]
     raw_done = [done_cells[k] for k in alive]
-    parsed_deadlines = _per_distinct(raw_deadlines, deadline_of)
-    parsed_done = _per_distinct(raw_done, completion_of)
+    distinct_deadlines: list = []
+    distinct_done: list = []
+    parsed_deadlines = _per_distinct(raw_deadlines, deadline_of, distinct_deadlines)
+    parsed_done = _per_distinct(raw_done, completion_of, distinct_done)
     deadlines: list = [None] * n
     completions: list = [None] * n
     passed = []
     clean = not any(
-        isinstance(d, DateError) or d.kind == "free_text" for d in parsed_deadlines
-    ) and not any(isinstance(c, DateError) for c in parsed_done)
+        isinstance(d, DateError) or d.kind == "free_text" for d in distinct_deadlines
+    ) and not any(isinstance(c, DateError) for c in distinct_done)
     checked = zip(alive, raw_deadlines, parsed_deadlines, raw_done, parsed_done, strict=True)
     if clean:  # nothing to say about any row: take the parsed values as they are
         for k, _rd, deadline, _rc, completion in checked:

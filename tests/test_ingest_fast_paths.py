@@ -24,7 +24,7 @@ import openpyxl
 import pytest
 
 from analytics import reading, store
-from analytics.ingest import _bulk, _id_column, _text_column, ingest, prepare
+from analytics.ingest import _bulk, _id_column, _per_distinct, _text_column, ingest, prepare
 from analytics.model import TASK_FIELDS, Task, TaskBatch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +82,23 @@ def test_formula_elements_are_found_and_lookalikes_are_not(xml, found):
 def test_text_and_id_columns_never_confuse_true_with_one():
     assert _text_column([True, 1, 1.0, "x", None, ""]) == ["True", "1", "1", "x", None, None]
     assert _id_column([7.0, 7, " A-1 ", None, 2.5]) == ["7", "7", "A-1", None, "2.5"]
+
+
+def test_each_distinct_value_is_looked_up_once_and_true_is_never_one():
+    calls = []
+
+    def fn(v):
+        calls.append(v)
+        return repr(v)
+
+    mixed = [1, True, 1.0, "1", None, "1", True, dt.date(2025, 1, 1), dt.datetime(2025, 1, 1)]
+    results: list = []
+    assert _per_distinct(mixed, fn, results) == [repr(v) for v in mixed]
+    assert len(calls) == len(results) == 7  # "1" and True twice: looked up once each
+    calls.clear()
+    texts = ["Quý III/2025", "31/12/2025", "Quý III/2025", None, 45000.0, 45000.0]
+    assert _per_distinct(texts, fn) == [repr(v) for v in texts]
+    assert sorted(map(repr, calls)) == sorted(map(repr, set(texts)))
 
 
 def test_number_and_date_cells_in_text_columns_are_read_as_text():
