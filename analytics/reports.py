@@ -528,6 +528,9 @@ def _s(value) -> str:
     return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
 
 
+PAGE_TOTAL_ALIAS = "{nbp}"  # as wide as five digits in DejaVu Sans
+
+
 @cache
 def _doc_class():
     """The A4 document class (built on first use so that fpdf loads only for PDFs)."""
@@ -545,6 +548,9 @@ def _doc_class():
             self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
             self.set_font(FONT, size=10)
             self.set_lang("vi-VN" if lang == "vi" else "en")
+            # The footer's total is written when the document closes, into the width its alias
+            # takes: "{nb}" is narrower than 4 digits (a 4,470-page briefing overran it).
+            self.alias_nb_pages(PAGE_TOTAL_ALIAS)
 
         def header(self):
             if self.page_no() == 1:
@@ -566,7 +572,7 @@ def _doc_class():
             self.cell(
                 self.epw / 2,
                 4,
-                tr("page", self.report_lang, n=self.page_no(), nb="{nb}"),
+                tr("page", self.report_lang, n=self.page_no(), nb=PAGE_TOTAL_ALIAS),
                 align="R",
             )
             self.set_text_color(0, 0, 0)

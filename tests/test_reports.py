@@ -305,12 +305,24 @@ def test_page_count_grows_with_the_overdue_list(tmp_path):
     for page in many_pages[start_page:]:
         assert "Nội dung nhiệm vụ" in page and "Cơ quan chủ trì" in page
         assert re.search(r"Trang \d+/\d+", page)
+    total = len(many_pages)  # the footer's total is filled in when the document closes
+    assert re.search(rf"Trang {total}/\s*{total}\b", many_pages[-1])
     text = flat(" ".join(many_pages))
     for t in tasks:
         assert t.task_id in text
     assert "Nhiệm vụ T149: xây dựng cơ sở dữ liệu quốc gia về đất đai" in text
     _, pages = reports.render_pdf(many, "vi")
     assert pages == len(many_pages)
+
+
+def test_the_footer_leaves_room_for_a_five_digit_page_total():
+    """The total is written into the width its alias takes when the document closes; "{nb}" is
+    narrower than 4 digits (a 4,470-page briefing of 200,000 tasks overran it)."""
+    pdf = reports._doc_class()("vi", "running", "generated")
+    pdf.add_page()
+    pdf.set_font(reports.FONT, "", 7.5)
+    assert pdf.str_alias_nb_pages == reports.PAGE_TOTAL_ALIAS
+    assert pdf.get_string_width(reports.PAGE_TOTAL_ALIAS) >= pdf.get_string_width("99999")
 
 
 def test_the_sample_briefing_pdf_is_made(sample_db):
