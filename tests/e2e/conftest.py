@@ -136,7 +136,16 @@ def page(browser):
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit finished the current run and no skeleton is left."""
+    """Wait until Streamlit finished the current run, the page has drawn something and no
+    skeleton is left. A new server's first session reports "not running" before its first run
+    starts (the page module is still importing): the drawn element is what tells them apart."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
+    )
+    page.wait_for_selector(
+        "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']",
+        timeout=timeout,
+    )
     page.wait_for_selector(
         "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
     )

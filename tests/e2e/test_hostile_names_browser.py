@@ -94,8 +94,8 @@ def test_every_page_shows_hostile_names_as_text(hostile_server, page, name):
     page.goto(f"{hostile_server.url}/{name}{query}")
     wait_idle(page)
     if name in ("briefing", "agency", "data"):
-        # the payload reaches the page and is rendered as text (escaped), not as an element; on
-        # a fresh server the first page can look idle before its first run has drawn anything
+        # the payload reaches the page and is rendered as text (escaped), not as an element
+        # (tables and charts fill in after the run: wait for it rather than for a fixed time)
         page.wait_for_function(
             "document.documentElement.outerHTML.includes('&lt;img src=x onerror=alert(1)&gt;')",
             timeout=30_000,
