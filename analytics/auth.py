@@ -435,6 +435,15 @@ def get_user(db, username: str | None) -> User | None:
     return _user_from_row(row) if row else None
 
 
+def account_exists(db, username: str | None) -> bool:
+    """Whether `username` names an account, disabled ones included."""
+    name = normalize_username(username)
+    if not name:
+        return False
+    with store.connect(db) as con:
+        return _has_tables(con) and _fetch_user_row(con, name) is not None
+
+
 def list_users(db) -> pd.DataFrame:
     """Every account (never the password hashes)."""
     with store.connect(db) as con:

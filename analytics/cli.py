@@ -49,6 +49,40 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
+def _update_refusal(args) -> str | None:
+    """What the upload page would refuse before reading the file: an unknown agency to update,
+    or an account (`--user` naming one) whose role may not make this upload."""
+    from analytics.agencies import default_resolver
+
+    resolver = default_resolver()
+    ids = []
+    for given in args.update_agency or ():
+        agency = resolver.get(given) or resolver.resolve(given)
+        if agency is None:
+            return f"Unknown agency to update: {given} / Không có cơ quan: {given}"
+        ids.append(agency.id)
+    args.update_agency = ids
+    if not args.user:
+        return None
+    from analytics import auth, store
+
+    if not store.db_path(args.db).exists() or not auth.account_exists(args.db, args.user):
+        return None  # an operator's name (cron): recorded with the snapshot, not an account
+    account = auth.get_user(args.db, args.user)  # None: disabled
+    if account is None or not account.can_upload:
+        return f"User {args.user} may not upload data / Người dùng {args.user} không có quyền tải dữ liệu lên."
+    if account.role == "agency_editor" and not ids:
+        return (
+            f"User {args.user} may only update their own agencies' tasks: give --update-agency "
+            f"/ Tài khoản {args.user} chỉ được cập nhật nhiệm vụ của cơ quan mình."
+        )
+    outside = account.refused_agencies(ids)
+    if outside:
+        names = ", ".join(outside)
+        return f"User {args.user} may not update {names} / Tài khoản {args.user} không được cập nhật {names}."
+    return None
+
+
 def cmd_ingest(args) -> int:
     from analytics.ingest import ingest
 
@@ -59,6 +93,9 @@ def cmd_ingest(args) -> int:
         return _fail(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", 2)
     data = path.read_bytes()
     as_of = args.as_of or dt.date.today()
+    refused = _update_refusal(args)
+    if refused:
+        return _fail(refused, 2)
     try:
         result, prepared = ingest(
             args.db,

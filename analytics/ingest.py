@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analytics.agencies import Agency, default_resolver
+from analytics.agency_update import outside_problems
 from analytics.deadlines import DateError, format_date, parse_date, parse_deadline
 from analytics.model import DONE_CLASSES, Task, TaskBatch
 from analytics.problems import InputRejected, Problem, error, warning
@@ -632,6 +633,12 @@ def ingest(
     )
     if prepared.errors:
         raise InputRejected(prepared.errors, prepared.warnings)
+    if update_agencies:  # the upload page's rule (uploads.check_permission): one rule, one place
+        outside = outside_problems(
+            prepared.tasks, update_agencies, _header(prepared.table, "lead_agency")
+        )
+        if outside:
+            raise InputRejected(outside, prepared.warnings)
     from analytics import store  # loaded by _warm_up meanwhile
 
     with _bulk():

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import metrics, store
+from analytics.agency_update import rows_outside
 from analytics.changes import Changes, compare
 from analytics.problems import InputRejected, Problem, error
 from analytics.reading import MAX_BYTES
@@ -332,7 +333,7 @@ class Refusal:
 
     agencies: tuple[str, ...]  # agencies whose tasks the upload would touch, not the user's
     tasks: dict[str, list[str]]  # agency -> task ids touched
-    reason: str = "agencies"  # "agencies" | "not_allowed" | "full_by_editor"
+    reason: str = "agencies"  # "agencies" | "not_allowed" | "full_by_editor" | "outside_update"
 
 
 @dataclass
@@ -397,6 +398,21 @@ def check_permission(
     return Refusal(tuple(refused), {a: per_agency.get(a, []) for a in refused}, "agencies")
 
 
+def outside_refusal(tasks, plan: Plan) -> Refusal | None:
+    """An agency update whose file holds rows no agency of the update leads (the rule the
+    command line's `ingest --update-agency` applies too: analytics/agency_update.py)."""
+    if not plan.is_agency_update:
+        return None
+    outside = rows_outside(tasks, plan.update_agencies)
+    if not outside:
+        return None
+    return Refusal(
+        tuple(sorted(outside)),
+        {a: [str(tid) for _row, tid in items] for a, items in sorted(outside.items())},
+        "outside_update",
+    )
+
+
 def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[0:0].copy()
 
@@ -442,7 +458,9 @@ def build_preview(
                 & (dates == plan.as_of)
             ]
             duplicate = int(same["snapshot_id"].min()) if len(same) else None
-    refusal = check_permission(user, before, after, changes, changed, plan)
+    refusal = outside_refusal(prepared.tasks, plan) or check_permission(
+        user, before, after, changes, changed, plan
+    )
     return Preview(
         plan=plan,
         before=before,

@@ -165,6 +165,12 @@ S: dict[str, tuple[str, str]] = {
         "Not allowed: the file changes tasks of agencies outside your account — {items}. "
         "Remove these tasks from the file.",
     ),
+    "refused_outside": (
+        "Không ghi nhận: tệp có nhiệm vụ không do cơ quan được cập nhật chủ trì — {items}. Hãy bỏ "
+        "các dòng này khỏi tệp hoặc chọn cả cơ quan đó.",
+        "Not stored: the file holds tasks that the agencies being updated do not lead — {items}. "
+        "Remove these rows or choose that agency too.",
+    ),
     "refused_full": (
         "Tài khoản cơ quan chỉ được cập nhật nhiệm vụ của cơ quan mình.",
         "Agency accounts may only update their own agencies' tasks.",
@@ -814,12 +820,13 @@ def refusal_message(refusal: uploads.Refusal, agencies: pd.DataFrame) -> str:
         return s("refused_role")
     if refusal.reason == "full_by_editor":
         return s("refused_full")
+    key = "refused_outside" if refusal.reason == "outside_update" else "refused_agencies"
     items = []
     for a in refusal.agencies:
         ids = refusal.tasks.get(a, [])
         shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
         items.append(f"{agency_name(agencies, a)}" + (f" ({shown})" if shown else ""))
-    return s("refused_agencies", items=esc("; ".join(items)))
+    return s(key, items=esc("; ".join(items)))
 
 
 def changes_and_confirm(cur: dict, prepared, data_bytes: bytes, incoming: pd.DataFrame) -> None:

@@ -1,0 +1,75 @@
+"""An agency update changes only that agency's tasks: the command line keeps the page's rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from analytics import auth, uploads
+from analytics.agency_update import outside_problems, rows_outside
+from analytics.ingest import prepare
+from tests.test_ingest_cli import GOOD_ROWS, ingest, snapshot_count, workbook
+
+MOF_ONLY = [r for r in GOOD_ROWS if r[1] in ("NV-01", "NV-04")]  # rows led by Bộ Tài chính
+
+
+def test_cli_agency_update_refuses_rows_of_other_agencies_naming_them(tmp_path):
+    db = tmp_path / "tasks.duckdb"
+    code, doc, err = ingest(
+        tmp_path, db, workbook(GOOD_ROWS), "nq71.xlsx", "--update-agency", "mof"
+    )
+    assert code == 2, err
+    refused = {(e["row"], e["value"]) for e in doc["errors"]}
+    # NV-02 is led by MOST and MOF together: MOF may report on it. NV-03 is Bắc Giang's alone.
+    assert len(refused) == 1
+    ((row, value),) = refused
+    assert value == "UBND tỉnh Bắc Giang" and row is not None
+    assert doc["errors"][0]["column"] == "Cơ quan chủ trì"
+    assert "NV-03" in doc["errors"][0]["message_vi"] and "mof" in doc["errors"][0]["message"]
+    assert not db.exists() or snapshot_count(db) == 0
+
+
+def test_cli_agency_update_of_own_rows_is_stored(tmp_path):
+    db = tmp_path / "tasks.duckdb"
+    code, doc, err = ingest(tmp_path, db, workbook(MOF_ONLY), "nq71.xlsx", "--update-agency", "mof")
+    assert code == 0, err
+    assert doc["tasks"] == 2
+
+
+def test_cli_unknown_agency_to_update_is_refused(tmp_path):
+    db = tmp_path / "tasks.duckdb"
+    code, doc, _ = ingest(tmp_path, db, workbook(MOF_ONLY), "nq71.xlsx", "--update-agency", "xyz")
+    assert code == 2
+    assert "xyz" in doc["errors"][0]["message"]
+
+
+def test_cli_account_of_another_agency_is_refused(tmp_path):
+    db = tmp_path / "tasks.duckdb"
+    auth.add_user(db, "moet_editor", "agency_editor", "correct-horse-9", agency_ids=["moet"])
+    auth.add_user(db, "gone", "agency_editor", "correct-horse-9", agency_ids=["mof"])
+    auth.disable_user(db, "gone")
+    args = ("--update-agency", "mof", "--user")
+    code, doc, _ = ingest(tmp_path, db, workbook(MOF_ONLY), "nq71.xlsx", *args, "moet_editor")
+    assert code == 2 and "mof" in doc["errors"][0]["message"]
+    code, doc, _ = ingest(tmp_path, db, workbook(MOF_ONLY), "nq71.xlsx", *args, "gone")
+    assert code == 2
+    code, doc, _ = ingest(tmp_path, db, workbook(MOF_ONLY), "nq71.xlsx", "--user", "moet_editor")
+    assert code == 2 and "--update-agency" in doc["errors"][0]["message"]
+    assert snapshot_count(db) == 0
+    code, doc, err = ingest(tmp_path, db, workbook(MOF_ONLY), "nq71.xlsx", *args, "cron")
+    assert code == 0, err  # an operator's name, not an account
+
+
+def test_page_and_cli_share_the_rule():
+    prepared = prepare(workbook(GOOD_ROWS), "nq71.xlsx", as_of=dt.date(2025, 8, 28))
+    outside = rows_outside(prepared.tasks, ["mof"])
+    assert {tid for items in outside.values() for _r, tid in items} == {"NV-03"}
+    problems = outside_problems(prepared.tasks, ["mof"])
+    refusal = uploads.outside_refusal(
+        prepared.tasks, uploads.Plan(prepared.source, prepared.as_of, ("mof",))
+    )
+    assert refusal is not None and refusal.reason == "outside_update"
+    assert [p.row for p in problems] == [r for items in outside.values() for r, _t in items]
+    assert (
+        uploads.outside_refusal(prepared.tasks, uploads.Plan(prepared.source, prepared.as_of))
+        is None
+    )
