@@ -181,8 +181,10 @@ def common_and_all_leads(tasks) -> tuple[set[str], set[str]]:
     return common, union
 
 
-def apply_agency_choices(prepared, choices: dict[str, str]):
+def apply_agency_choices(prepared, choices: dict[str, str], resolver=None):
     """Replace unknown agency names the user matched to a known agency (name -> agency id).
+    `resolver`: the one that knows the ids (the store's, `agency_units.resolver_for`, for its
+    units); None: the reference lists.
 
     Returns a new Prepared; the warnings for the names resolved are dropped."""
     from analytics.agencies import default_resolver
@@ -191,7 +193,7 @@ def apply_agency_choices(prepared, choices: dict[str, str]):
     choices = {k: v for k, v in (choices or {}).items() if v}
     if not choices:
         return prepared
-    resolver = default_resolver()
+    resolver = resolver or default_resolver()
 
     def unknown_id(name: str) -> str:
         slug = fold_words(name).replace(" ", "-")
@@ -353,6 +355,8 @@ class Preview:
     later: list[dt.date] = field(default_factory=list)  # later snapshots of the source
     duplicate_of: int | None = None  # the same bytes already committed for source and date
     refusal: Refusal | None = None
+    # held-back rows' tasks whose version in force stays (the valid rows committed without them)
+    kept_held_back: tuple[str, ...] = ()
 
     @property
     def touched_ids(self) -> set[str]:
@@ -422,6 +426,23 @@ def judge(prepared, source: str, as_of: dt.date) -> pd.DataFrame:
     return store.judge_tasks(prepared.tasks, prepared.agencies, source, as_of)
 
 
+def with_held_back_kept(
+    before: pd.DataFrame, incoming: pd.DataFrame, prepared
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The file's tasks plus, as store.commit_snapshot adds them, the tasks in force that its
+    held-back rows name and its valid rows do not give (a row that could not be read keeps its
+    task as it was). Returns (tasks, the ids kept so)."""
+    ids = {h.task_id for h in getattr(prepared, "held_back", ()) if h.task_id}
+    if not ids or before.empty:
+        return incoming, ()
+    given = set(incoming["task_id"]) if len(incoming) else set()
+    kept = before[before["task_id"].isin(ids - given)]
+    if kept.empty:
+        return incoming, ()
+    out = pd.concat([incoming, kept], ignore_index=True) if len(incoming) else kept
+    return out.reset_index(drop=True), tuple(sorted(map(str, kept["task_id"])))
+
+
 def build_preview(
     db, prepared, plan: Plan, user, sha: str | None = None, incoming: pd.DataFrame | None = None
 ) -> Preview:
@@ -438,7 +459,8 @@ def build_preview(
         before = _empty_like(incoming)
     if incoming.empty and not before.empty:
         incoming = _empty_like(before)
-    after, kept = merged_after(before, incoming, plan.update_agencies)
+    given, kept_held = with_held_back_kept(before, incoming, prepared)
+    after, kept = merged_after(before, given, plan.update_agencies)
     changes = compare(before, after)
     changed = changed_ids(before, after)
     everything = store.load_tasks(db, plan.as_of, Filters(), everyone)
@@ -458,8 +480,8 @@ def build_preview(
                 & (dates == plan.as_of)
             ]
             duplicate = int(same["snapshot_id"].min()) if len(same) else None
-    refusal = outside_refusal(prepared.tasks, plan) or check_permission(
-        user, before, after, changes, changed, plan
+    refusal = check_permission(user, before, after, changes, changed, plan) or outside_refusal(
+        prepared.tasks, plan
     )
     return Preview(
         plan=plan,
@@ -477,6 +499,7 @@ def build_preview(
         later=later,
         duplicate_of=duplicate,
         refusal=refusal,
+        kept_held_back=kept_held,
     )
 
 
@@ -493,9 +516,24 @@ class Refused(PermissionError):
         super().__init__(f"refused: {refusal.reason} {refusal.agencies}")
 
 
-def commit(db, prepared, plan: Plan, data: bytes, file_name: str, user, preview: Preview):
+def commit(
+    db,
+    prepared,
+    plan: Plan,
+    data: bytes,
+    file_name: str,
+    user,
+    preview: Preview,
+    *,
+    accept_valid_rows: bool = False,
+):
     """Commit one snapshot, all or nothing, after checking again that nothing changed since the
-    preview and that the user may make the change. Returns store.CommitResult."""
+    preview and that the user may make the change. Returns store.CommitResult.
+
+    `accept_valid_rows`: the rows with errors are held back (recorded with the snapshot, their
+    tasks kept as they were) and the valid rows committed; without it any error refuses."""
+    if accept_valid_rows:
+        prepared = prepared.accepting_valid_rows()
     if prepared.errors:
         raise InputRejected(prepared.errors, prepared.warnings)
     fresh = build_preview(db, prepared, plan, user)
@@ -519,6 +557,7 @@ def commit(db, prepared, plan: Plan, data: bytes, file_name: str, user, preview:
             warnings=prepared.warnings,
             update_agencies=list(plan.update_agencies) or None,
             expected_base=tuple(preview.base_snapshots),
+            held_back=prepared.held_back,
         )
     except store.StaleBase as exc:  # another commit landed between the check above and the write
         raise StaleState(str(exc)) from exc

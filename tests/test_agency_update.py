@@ -73,3 +73,19 @@ def test_page_and_cli_share_the_rule():
         uploads.outside_refusal(prepared.tasks, uploads.Plan(prepared.source, prepared.as_of))
         is None
     )
+
+
+def test_page_refuses_an_admins_agency_update_with_other_agencies_rows(tmp_path):
+    from analytics.access import User
+
+    db = tmp_path / "tasks.duckdb"
+    prepared = prepare(workbook(GOOD_ROWS), "nq71.xlsx", as_of=dt.date(2025, 8, 28))
+    admin = User("boss", "admin")
+    plan = uploads.Plan(prepared.source, prepared.as_of, ("mof",))
+    preview = uploads.build_preview(db, prepared, plan, admin)
+    assert preview.refusal is not None and preview.refusal.reason == "outside_update"
+    assert preview.refusal.tasks == {"p24": ["NV-03"]} or list(preview.refusal.tasks.values()) == [
+        ["NV-03"]
+    ]
+    full = uploads.build_preview(db, prepared, uploads.Plan(prepared.source, prepared.as_of), admin)
+    assert full.refusal is None
