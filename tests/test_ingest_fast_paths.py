@@ -26,6 +26,8 @@ import pytest
 from analytics import reading, store
 from analytics.ingest import _bulk, _id_column, _per_distinct, _text_column, ingest, prepare
 from analytics.model import TASK_FIELDS, Task, TaskBatch
+from analytics.reading import common, xlsx
+from analytics.reading import rows as row_conversion
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2025, 8, 28)
@@ -51,12 +53,12 @@ def test_cleaning_many_cells_at_once_equals_cleaning_each():
     rng = random.Random(7)
     for _ in range(3000):
         cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(5)]
-        assert reading._clean_strs(cells) == [reading._clean_str(c) for c in cells], cells
+        assert common._clean_strs(cells) == [common._clean_str(c) for c in cells], cells
 
 
 def test_odd_space_class_is_exactly_pythons_whitespace_but_the_space():
     odd = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != " "}
-    matched = {c for c in map(chr, range(sys.maxunicode + 1)) if reading._ODD_CHAR.fullmatch(c)}
+    matched = {c for c in map(chr, range(sys.maxunicode + 1)) if common._ODD_CHAR.fullmatch(c)}
     assert matched == odd
     assert not any(c.isprintable() for c in odd)  # _clean_strs skips the scan for printable text
 
@@ -73,10 +75,10 @@ def test_odd_space_class_is_exactly_pythons_whitespace_but_the_space():
     ],
 )
 def test_formula_elements_are_found_and_lookalikes_are_not(xml, found):
-    assert reading._has_formula(xml) is found
+    assert xlsx._has_formula(xml) is found
     # the same within a larger buffer: only the span asked about is looked at
     pad = b"<f>1</f><x:f>2</x:f>"
-    assert reading._has_formula(pad + xml + pad, len(pad), len(pad) + len(xml)) is found
+    assert xlsx._has_formula(pad + xml + pad, len(pad), len(pad) + len(xml)) is found
 
 
 def test_text_and_id_columns_never_confuse_true_with_one():
@@ -227,7 +229,7 @@ def _book() -> bytes:
 def test_reading_works_where_no_thread_can_be_started(monkeypatch, split):
     data = _book()
     if split:  # the two parts are then parsed one after the other, here
-        monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", 1)
+        monkeypatch.setattr(xlsx, "SPLIT_SHEET_BYTES", 1)
     expected = reading.read_table(data, "a.xlsx")
 
     def refuse(self):
@@ -279,7 +281,7 @@ def test_the_ingest_command_loads_neither_reports_nor_users():
     assert out.stdout.split() == ["0", "False", "False"]
 
 
-# --- a large sheet parsed in two parts at once (reading._Splitter, _Halves) --------------------
+# --- a large sheet parsed in two parts at once (xlsx._Splitter, _Halves) -----------------------
 
 
 def _merged_book() -> bytes:
@@ -317,18 +319,18 @@ def _sample_book(tmp_path) -> bytes:
 def _read_both_ways(monkeypatch, data: bytes, **kw):
     """(read whole, read in two parts, whether the parts were used)."""
     joined = []
-    real_join = reading._Halves.join
+    real_join = xlsx._Halves.join
 
     def spy(*args):
         result = real_join(*args)
         joined.append(result is not None)
         return result
 
-    monkeypatch.setattr(reading._Halves, "join", staticmethod(spy))
-    monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", 10**12)
+    monkeypatch.setattr(xlsx._Halves, "join", staticmethod(spy))
+    monkeypatch.setattr(xlsx, "SPLIT_SHEET_BYTES", 10**12)
     whole = reading.read_table(data, "a.xlsx", **kw)
-    monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", 1)
-    monkeypatch.setattr(reading, "_INFLATE_STEP", 97)  # many small pieces: a cut mid-sheet
+    monkeypatch.setattr(xlsx, "SPLIT_SHEET_BYTES", 1)
+    monkeypatch.setattr(xlsx, "_INFLATE_STEP", 97)  # many small pieces: a cut mid-sheet
     parts = reading.read_table(data, "a.xlsx", **kw)
     return whole, parts, joined
 
@@ -386,6 +388,30 @@ def test_a_named_sheet_after_a_hidden_one_is_read_in_two_parts(monkeypatch):
     _same(whole, parts)
 
 
+def test_the_two_parts_switched_off_read_every_sheet_whole(monkeypatch):
+    data = _merged_book()
+    whole, parts, joined = _read_both_ways(monkeypatch, data)
+    assert joined == [True]
+    monkeypatch.setattr(xlsx, "SPLIT_SHEETS", False)  # SPLIT_SHEET_BYTES is still 1 here
+    off = reading.read_table(data, "a.xlsx")
+    assert joined == [True]  # no second join: nothing was parsed in parts
+    _same(whole, off)
+
+
+def test_the_two_parts_are_switched_off_by_the_environment():
+    code = "from analytics.reading import xlsx; print(xlsx.SPLIT_SHEETS, xlsx.split_sheet(1 << 40))"
+    env = {"PATH": "/usr/bin:/bin", "TASKS_READ_SPLIT": "0"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "False"]
+    del env["TASKS_READ_SPLIT"]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["True", "True"]
+
+
 def _rewrite_sheet(data: bytes, edit) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -423,8 +449,8 @@ def test_a_part_calamine_cannot_parse_leaves_the_whole_sheet_to_say_why(monkeypa
     before = threading.active_count()
     messages = []
     for split in (10**12, 1):
-        monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", split)
-        monkeypatch.setattr(reading, "_INFLATE_STEP", 97)
+        monkeypatch.setattr(xlsx, "SPLIT_SHEET_BYTES", split)
+        monkeypatch.setattr(xlsx, "_INFLATE_STEP", 97)
         with pytest.raises(reading.InputRejected) as caught:
             reading.read_table(data, "a.xlsx")
         messages.append([(e.code, e.message) for e in caught.value.errors])
@@ -456,9 +482,7 @@ def test_the_splitter_cuts_at_a_row_tag_and_keeps_every_byte():
     xml = head + rows + tail
     for size in (60, 100, 4096, len(xml)):  # inflating yields far larger pieces
         handed: list[bytes] = []
-        splitter = reading._Splitter(
-            len(xml), lambda pieces, out=handed: out.append(b"".join(pieces))
-        )
+        splitter = xlsx._Splitter(len(xml), lambda pieces, out=handed: out.append(b"".join(pieces)))
         for pos in range(0, len(xml), size):
             splitter.write(xml[pos : pos + size])
         splitter.close()
@@ -467,9 +491,9 @@ def test_the_splitter_cuts_at_a_row_tag_and_keeps_every_byte():
         assert second.startswith(head + b'<row r="') and second.endswith(tail)
         cut = len(first) - len(b"</sheetData></worksheet>")
         assert first[:cut] + second[len(head) :] == xml
-        assert cut >= reading._Splitter.FIRST_PART * len(xml) - size  # in the piece that crossed
+        assert cut >= xlsx._Splitter.FIRST_PART * len(xml) - size  # in the piece that crossed
     handed = []
-    splitter = reading._Splitter(len(xml), handed.append)
+    splitter = xlsx._Splitter(len(xml), handed.append)
     for pos in range(len(xml)):
         splitter.write(xml[pos : pos + 1])
     splitter.close()
@@ -483,7 +507,7 @@ def test_the_splitter_cuts_at_a_row_tag_and_keeps_every_byte():
         + b"</extLst></worksheet>"
     )
     handed = []
-    splitter = reading._Splitter(len(short), handed.append)
+    splitter = xlsx._Splitter(len(short), handed.append)
     for pos in range(0, len(short), 100):
         splitter.write(short[pos : pos + 100])
     splitter.close()
@@ -496,7 +520,7 @@ def test_stored_zip_is_a_valid_archive():
         ("xl/worksheets/sheet1.xml", [b"<a>", memoryview(b"xyz<b/>")[3:], b"</a>"]),
         ("xl/tên.xml", [b""]),
     ]
-    zf = zipfile.ZipFile(io.BytesIO(reading._stored_zip(members)))
+    zf = zipfile.ZipFile(io.BytesIO(xlsx._stored_zip(members)))
     assert zf.testzip() is None  # every CRC checks
     assert zf.namelist() == ["[Content_Types].xml", "xl/worksheets/sheet1.xml", "xl/tên.xml"]
     assert zf.read("xl/worksheets/sheet1.xml") == b"<a><b/></a>"
@@ -513,8 +537,8 @@ def test_a_lying_member_is_refused_while_parts_are_parsed(monkeypatch):
         pos = data.find(b"PK\x01\x02", pos + 4)
     declared = struct.unpack_from("<I", data, pos + 24)[0]
     struct.pack_into("<I", data, pos + 24, declared - 50)  # the sheet says it is 50 bytes shorter
-    monkeypatch.setattr(reading, "SPLIT_SHEET_BYTES", 1)
-    monkeypatch.setattr(reading, "_INFLATE_STEP", 97)
+    monkeypatch.setattr(xlsx, "SPLIT_SHEET_BYTES", 1)
+    monkeypatch.setattr(xlsx, "_INFLATE_STEP", 97)
     before = threading.active_count()
     with pytest.raises(reading.InputRejected) as caught:
         reading.read_table(bytes(data), "a.xlsx")
@@ -590,8 +614,8 @@ def test_a_text_column_converts_the_same_cell_by_cell_or_once_per_distinct_value
     for column in (*texts, *others):
         results = []
         for probe in (100, 10**9):  # judged on the first 100 cells / on every cell
-            monkeypatch.setattr(reading, "_DISTINCT_PROBE", probe)
-            results.append(reading._convert_column(list(column), task_id))
+            monkeypatch.setattr(row_conversion, "_DISTINCT_PROBE", probe)
+            results.append(row_conversion._convert_column(list(column), task_id))
         assert results[0] == results[1]
         assert [type(v) for v in results[0][0]] == [type(v) for v in results[1][0]]
         conv, bad = results[0]

@@ -20,7 +20,9 @@ from analytics.reading import (
     RawTable,
     candidate_header_rows,
     check_container,
+    common,
     decode_text,
+    formats,
     read_table,
     sniff_format,
 )
@@ -520,7 +522,7 @@ def test_too_many_columns_and_rows_are_refused(monkeypatch):
     with pytest.raises(InputRejected) as exc:
         read_table(xlsx(wb), "wide.xlsx")
     assert rejected(exc)[0] == "too_many_columns"
-    monkeypatch.setattr(reading, "MAX_ROWS", 5)
+    monkeypatch.setattr(common, "MAX_ROWS", 5)
     many = simple_wb(["Nhiệm vụ", "Cơ quan chủ trì"], [[f"NV {i}", "Bộ Y tế"] for i in range(8)])
     with pytest.raises(InputRejected) as exc:
         read_table(xlsx(many), "long.xlsx")
@@ -808,7 +810,7 @@ def test_declared_size_that_lies_is_caught_while_inflating():
 
 
 def test_too_many_members_is_refused(monkeypatch):
-    monkeypatch.setattr(reading, "MAX_MEMBERS", 5)
+    monkeypatch.setattr(formats, "MAX_MEMBERS", 5)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for i in range(6):

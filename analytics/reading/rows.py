@@ -1,0 +1,422 @@
+"""Rows below the header: task rows told from section headings and trailers, then the mapped
+cells converted column by column, with one `Problem` per bad cell.
+
+- Cells in columns that map to no canonical field are not read or checked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analytics.problems import Problem, error, warning
+from analytics.reading import common
+from analytics.reading.common import _clean_str, _clean_strs, _Grid, _show, _too_many_rows
+from analytics.reading.headers import _Header, _is_colnum_row
+from analytics.text import fold, nfc
+
+MAX_CELL_CHARS = 32_767
+MAX_FORMULA_WARNINGS = 50
+
+ERROR_LITERALS = frozenset(
+    {
+        "#N/A",
+        "#REF!",
+        "#VALUE!",
+        "#DIV/0!",
+        "#NAME?",
+        "#NULL!",
+        "#NUM!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#GETTING_DATA",
+    }
+)
+_LIBRE_ERROR = re.compile(r"Err:\d{3}")
+
+_ROMAN_OR_LETTER = re.compile(r"(?:[IVXLC]+|[ivxlc]+|[A-Za-zĐđ])\s*[.)]?")
+_ARABIC = re.compile(r"(\d{1,3})\s*[.)]?")
+_ITEM_MARK = re.compile(r"[\d.\-+*•–)]+")  # "1.2", "-", "+": a task row's number or bullet
+_TRAILER_STARTS = ("tong cong", "tong so", "ghi chu", "nguoi lap", "noi nhan")
+_STOP_STARTS = ("nguoi lap", "noi nhan")
+_CONG = re.compile(r"cong(?:$|\s*[:(\[\d.\-])")
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _is_error_literal(text: str) -> bool:
+    return text[:1] == "#" and text in ERROR_LITERALS or bool(_LIBRE_ERROR.fullmatch(text))
+
+
+def _stt_text(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return value.strip()
+    return str(value)
+
+
+def _emit_rows(
+    grid: _Grid, head: _Header, fmap: dict[str, int], headers: list[str]
+) -> tuple[list[int], list[str | None], dict[str, list], list[Problem]]:
+    """Classify the rows below the header, then convert the mapped columns column by column
+    (one conversion per distinct value: fast on 100,000-row sheets). Returns the task rows'
+    1-based numbers, their section headings, the converted columns and the row problems."""
+    rows = grid.rows
+    idx, groups, problems = _classify_rows(grid, head, fmap, len(headers))
+    if len(idx) > common.MAX_ROWS:
+        raise _too_many_rows(len(idx))
+    fields = sorted(fmap.items(), key=lambda fc: fc[1])
+    col_name = {c: (headers[c] if c < len(headers) and headers[c] else f) for f, c in fields}
+    task_id_col = fmap.get("task_id")
+    position = {i: k for k, i in enumerate(idx)}
+    flagged: set[int] = set()  # positions (in idx) of rows with a problem
+    row_problems: list[tuple[int, int, Problem]] = []
+    columns = []
+    col_idx = [c for _f, c in fields]
+    for c, vals in zip(col_idx, _select_columns(rows, idx, col_idx), strict=True):
+        conv, bad = _convert_column(vals, c == task_id_col)
+        if bad:
+            for k, v in enumerate(vals):
+                if v.__class__ is str and v in bad:
+                    kind, text = bad[v]
+                    rownum = idx[k] + 1
+                    if kind == "long":
+                        prob = _too_long(rownum, col_name[c], text, c)
+                    else:
+                        prob = _cell_error(rownum, col_name[c], text, c)
+                    row_problems.append((rownum, c, prob))
+                    flagged.add(k)
+        columns.append(conv)
+    mapped_cols = {c for _f, c in fields}
+    for (i, c), code in grid.cell_errors.items():
+        k = position.get(i)
+        if k is not None and c in mapped_cols and rows[i][c] == "":
+            row_problems.append((i + 1, c, _cell_error(i + 1, col_name[c], code, c)))
+            flagged.add(k)
+    uncached_hits = sorted(
+        (i + 1, c)
+        for i, c in grid.uncached
+        if i in position and c in mapped_cols and rows[i][c] == ""
+    )
+    row_problems.sort(key=lambda rcp: (rcp[0], rcp[1]))
+    problems.extend(p for _r, _c, p in row_problems)
+    problems.sort(key=lambda p: p.row or 0)
+
+    # Drop the rows with only blanks in the mapped columns (unless a problem names them).
+    names = [f for f, _c in fields]
+    width = len(names)
+    maybe_blank = set(range(len(idx)))
+    for conv in columns:
+        maybe_blank = {k for k in maybe_blank if conv[k] is None}
+        if not maybe_blank:
+            break
+    drop = maybe_blank - flagged if width else set()
+    row_numbers = [i + 1 for i in idx]
+    if drop:
+        keep = [k for k in range(len(idx)) if k not in drop]
+        row_numbers = [row_numbers[k] for k in keep]
+        groups = [groups[k] for k in keep]
+        columns = [[conv[k] for k in keep] for conv in columns]
+    out = dict(zip(names, columns, strict=True))
+
+    for rownum, c in uncached_hits[:MAX_FORMULA_WARNINGS]:
+        problems.append(
+            warning(
+                "formula_no_cached_value",
+                f"Row {rownum}, column '{col_name[c]}' ({_col_letter(c)}): a formula without a saved result; it is "
+                "read as empty (formulas are never calculated here). Open and save the file in "
+                "Excel to store the results.",
+                f"Dòng {rownum}, cột '{col_name[c]}' ({_col_letter(c)}): công thức chưa có kết quả lưu sẵn nên được "
+                "đọc là ô trống (hệ thống không tính công thức). Hãy mở và lưu lại tệp bằng Excel.",
+                row=rownum,
+                column=col_name[c],
+            )
+        )
+    if len(uncached_hits) > MAX_FORMULA_WARNINGS:
+        extra = len(uncached_hits) - MAX_FORMULA_WARNINGS
+        problems.append(
+            warning(
+                "formula_no_cached_value",
+                f"{extra:,} more formula cells without a saved result were read as empty.",
+                f"Còn {extra:,} ô công thức khác chưa có kết quả lưu sẵn được đọc là ô trống.",
+                value=str(extra),
+            )
+        )
+    return row_numbers, groups, out, problems
+
+
+def _select_columns(rows: list[list], idx: list[int], cols: list[int]) -> list[list]:
+    """The cells of rows `idx` in columns `cols`, one list per column (one transpose in C)."""
+    if not idx or not cols:
+        return [[] for _ in cols]
+    if idx[-1] - idx[0] + 1 == len(idx):  # one run of rows (the usual case): a slice
+        picked = rows[idx[0] : idx[-1] + 1]
+    else:
+        picked = [rows[i] for i in idx]
+    need = max(cols) + 1
+    if min(map(len, picked)) < need:  # a short row (text files are padded; be safe anyway)
+        return [[r[c] if c < len(r) else "" for r in picked] for c in cols]
+    transposed = list(zip(*picked, strict=False))  # rows of unequal length were handled above
+    return [list(transposed[c]) for c in cols]
+
+
+def _convert_column(vals: list, task_id: bool) -> tuple[list, dict[str, tuple[str, str]]]:
+    """Converted values, and the bad strings: original -> ('long' | 'error', cleaned text).
+
+    Columns of repeated values (agencies, statuses, dates) convert each distinct value once;
+    mostly-distinct columns (task text, ids) convert cell by cell."""
+    # A column whose first cells are mostly distinct (task text, ids) is converted cell by cell
+    # without a set of all its cells: hashing 100,000 long strings costs more than it saves.
+    # Both ways give the same values; only the time differs.
+    probe = vals[:_DISTINCT_PROBE] if len(vals) > 2 * _DISTINCT_PROBE else vals
+    uniq = set(probe)
+    uniq.discard("")
+    if probe is vals or 2 * len(uniq) <= len(probe):
+        if probe is not vals:
+            uniq = set(vals)
+            uniq.discard("")
+        kinds = set(map(type, uniq))
+        distinct = 2 * len(uniq) > len(vals)
+    else:
+        kinds = set(map(type, vals))  # blank cells are "": str only if some text is not blank
+        if str in kinds and len(kinds) > 1 and not any(v for v in vals if v.__class__ is str):
+            kinds.discard(str)
+        distinct = True
+    mixed_bool = bool in kinds and (int in kinds or float in kinds)  # True == 1 == 1.0
+    if mixed_bool or distinct:
+        bad: dict[str, tuple[str, str]] = {}
+        if kinds <= {int, float}:  # numbers (no bool here): nothing can be suspect
+            if task_id:
+                return [
+                    None
+                    if v.__class__ is str
+                    else str(int(v))
+                    if v.__class__ is float and v.is_integer()
+                    else str(v)
+                    for v in vals
+                ], bad
+            return [
+                None
+                if v.__class__ is str
+                else int(v)
+                if v.__class__ is float and v.is_integer()
+                else v
+                for v in vals
+            ], bad
+        if kinds <= {str}:
+            conv = _clean_strs(vals)
+            filled = list(filter(None, conv))
+            if _SUSPECT_STARTS.isdisjoint({t[:1] for t in filled}) and (
+                max(map(len, filled), default=0) <= MAX_CELL_CHARS
+            ):
+                return conv, bad
+        else:
+            one = _convert_id if task_id else _convert_plain
+            conv = list(map(one, vals))
+        suspects = [k for k, cv in enumerate(conv) if cv.__class__ is str and _suspect(cv)]
+        for k in suspects:
+            cv = conv[k]
+            if len(cv) > MAX_CELL_CHARS:
+                bad[vals[k]] = ("long", cv)
+            elif _is_error_literal(cv):
+                bad[vals[k]] = ("error", cv)
+            else:
+                continue
+            conv[k] = None
+        return conv, bad
+    strs = [v for v in uniq if v.__class__ is str]
+    cleaned = _clean_strs(strs)
+    table: dict = dict(zip(strs, cleaned, strict=True))
+    table[""] = None
+    bad = {}
+    for v, cv in zip(strs, cleaned, strict=True):
+        if cv is not None and _suspect(cv):
+            if len(cv) > MAX_CELL_CHARS:
+                bad[v] = ("long", cv)
+            elif _is_error_literal(cv):
+                bad[v] = ("error", cv)
+            else:
+                continue
+            table[v] = None
+    if len(strs) < len(uniq):
+        for v in uniq:
+            if v.__class__ is not str:
+                table[v] = _convert_scalar(v, task_id)
+    return list(map(table.__getitem__, vals)), bad
+
+
+_SUSPECT_STARTS = frozenset(("#", "E"))  # error literals: "#N/A", LibreOffice's "Err:502"
+_DISTINCT_PROBE = 2_000  # cells _convert_column looks at to judge a text column's repetition
+
+
+def _suspect(text: str) -> bool:
+    return len(text) > MAX_CELL_CHARS or text[:1] in _SUSPECT_STARTS
+
+
+def _convert_plain(v: object) -> object:
+    if v.__class__ is str:
+        return _clean_str(v) if v else None
+    return _convert_scalar(v, False)
+
+
+def _convert_id(v: object) -> object:
+    if v.__class__ is str:
+        return _clean_str(v) if v else None
+    return _convert_scalar(v, True)
+
+
+def _convert_scalar(v: object, task_id: bool) -> object:
+    if v is None:
+        return None
+    if v.__class__ is float:
+        if v.is_integer():
+            v = int(v)
+        return str(v) if task_id else v
+    if v.__class__ is int and task_id:
+        return str(v)
+    return v
+
+
+def _has_value(row: list, raw: list, i: int, c: int, from_above: set) -> bool:
+    """A cell counts as filled if written in this row or reached by a merge from above (a
+    heading merged across the row does not fill its lead agency or deadline)."""
+    if c >= len(row) or row[c] == "" or row[c] is None:
+        return False
+    if raw is row:
+        return True
+    return not (raw[c] == "" or raw[c] is None) or (i, c) in from_above
+
+
+def _classify_rows(
+    grid: _Grid, head: _Header, fmap: dict[str, int], width: int
+) -> tuple[list[int], list[str | None], list[Problem]]:
+    """Indices of the task rows, the section heading above each, and ragged-row errors."""
+    rows, raw_rows, ragged, from_above = grid.rows, grid.raw, grid.ragged, grid.from_above
+    n = len(rows)
+    start = head.bottom + 1
+    while start < n and rows[start].count("") == len(rows[start]):
+        start += 1
+    if start < n and _is_colnum_row(rows[start]):
+        start += 1
+    stt_col = fmap.get("row_no")
+    task_col = fmap["task"]
+    lead_col = fmap["lead_agency"]
+    deadline_col = fmap.get("deadline")
+    section_limit = max(task_col, 1)
+    idx: list[int] = []
+    groups: list[str | None] = []
+    problems: list[Problem] = []
+    group: str | None = None
+    for i in range(start, n):
+        row = rows[i]
+        rowlen = len(row)
+        if row.count("") == rowlen:
+            continue
+        raw = raw_rows.get(i, row)
+        first = raw[0] if raw else ""
+        if first == "" or first is None:
+            first = next((v for v in raw if v != "" and v is not None), None)
+            if first is None:
+                continue
+        if first.__class__ is str and not first[:1].isdigit():
+            key = fold(first[:24])
+            if key.startswith(_STOP_STARTS):
+                break
+            if key.startswith(_TRAILER_STARTS) or _CONG.match(key):
+                continue
+        if ragged and i in ragged:
+            problems.append(_ragged_error(i + 1, ragged[i], width))
+            continue
+        sv = raw[stt_col] if stt_col is not None and stt_col < len(raw) else ""
+        section = (
+            sv.__class__ is str
+            and sv[:1].isalpha()
+            and _ROMAN_OR_LETTER.fullmatch(sv.strip()) is not None
+        )
+        if (
+            not section
+            and not _has_value(row, raw, i, lead_col, from_above)
+            and (deadline_col is None or not _has_value(row, raw, i, deadline_col, from_above))
+        ):
+            cols = [c for c, v in enumerate(raw) if v != "" and v is not None]
+            if len(cols) <= 2 and cols[-1] <= section_limit:
+                stt = _stt_text(sv)
+                m = _ARABIC.fullmatch(stt) if stt else None
+                if m is not None:  # "1" over "1.1", "1.2" is a heading; else a bare task
+                    nxt = _next_stt(rows, raw_rows, i + 1, stt_col)
+                    section = nxt.startswith(f"{m.group(1)}.")
+                else:  # no number, or heading text written in (or merged over) the STT cell
+                    section = not stt or _ITEM_MARK.fullmatch(stt) is None
+        if section:
+            text = raw[task_col] if task_col < len(raw) else ""
+            if text == "" or text is None:
+                text = next(
+                    (v for c, v in enumerate(raw) if v != "" and v is not None and c != stt_col),
+                    sv,
+                )
+            group = nfc(text) or None
+            continue
+        idx.append(i)
+        groups.append(group)
+    return idx, groups, problems
+
+
+def _ragged_error(rownum: int, count: int, width: int) -> Problem:
+    return error(
+        "ragged_row",
+        f"Row {rownum} has {count} fields but the header has {width}; the row was not read (its "
+        "columns would shift). Check for a delimiter that is not inside quotes.",
+        f"Dòng {rownum} có {count} trường trong khi tiêu đề có {width}; dòng này không được đọc "
+        "(các cột sẽ bị lệch). Kiểm tra dấu phân cách không nằm trong ngoặc kép.",
+        row=rownum,
+        value=str(count),
+    )
+
+
+def _too_long(rownum: int, column: str, text: str, col: int) -> Problem:
+    return error(
+        "cell_too_long",
+        f"Row {rownum}, column '{column}' ({_col_letter(col)}): the text has {len(text):,} characters (max "
+        f"{MAX_CELL_CHARS:,}).",
+        f"Dòng {rownum}, cột '{column}' ({_col_letter(col)}): nội dung dài {len(text):,} ký tự (tối đa "
+        f"{MAX_CELL_CHARS:,}).",
+        row=rownum,
+        column=column,
+        value=_show(text),
+    )
+
+
+def _next_stt(rows: list[list], raw_rows: dict[int, list], i: int, stt_col: int | None) -> str:
+    for j in range(i, min(i + 50, len(rows))):
+        raw = raw_rows.get(j, rows[j])
+        if raw.count("") == len(raw):
+            continue
+        return _stt_text(raw[stt_col]) if stt_col is not None and stt_col < len(raw) else ""
+    return ""
+
+
+def _cell_error(rownum: int, column: str, code: str, col: int) -> Problem:
+    return error(
+        "cell_error",
+        f"Row {rownum}, column '{column}' ({_col_letter(col)}): the cell holds the Excel error {code}; fix the "
+        "formula or type the value.",
+        f"Dòng {rownum}, cột '{column}' ({_col_letter(col)}): ô chứa lỗi Excel {code}; hãy sửa công thức hoặc nhập "
+        "giá trị.",
+        row=rownum,
+        column=column,
+        value=code,
+    )
