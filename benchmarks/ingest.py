@@ -1,17 +1,21 @@
 """Ingest speed: a 100,000-row appendix workbook, end to end, against pandas+openpyxl reading it.
 
-Run: .venv/bin/python benchmarks/ingest.py [--rows N] [--repeat K]
+Run: .venv/bin/python benchmarks/ingest.py [--rows N] [--repeat K] [--against REF]
 Prints the times and the ratio baseline / ours (higher is better), measured in rounds within this
-run: each round times the baseline and then ours, back to back.
+run: each round times the baseline and then ours, back to back. `--against REF` also runs the
+command line of an earlier commit (a git ref, exported to a temporary folder with `git archive`)
+in each round, and prints earlier / ours: below 1.0 the change made ingest slower.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -38,8 +42,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--against", default=None, help="a git ref whose command line to time too")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    earlier_root = export_ref(args.against, tmp / "earlier") if args.against else None
     book = tmp / f"tasks_{args.rows}.xlsx"
     start = time.perf_counter()
     write_large_workbook(book, args.rows)
@@ -55,7 +61,7 @@ def main() -> None:
         result, _ = ingest(db, data, book.name, as_of=dt.date(2025, 8, 28), source="bench")
         return result.tasks
 
-    def ours_cli():
+    def ours_cli(root: Path = ROOT):
         db = tmp / f"cli_{next(counter)}.duckdb"
         subprocess.run(
             [
@@ -71,7 +77,7 @@ def main() -> None:
                 "--source",
                 "bench",
             ],
-            cwd=ROOT,
+            cwd=root,
             check=True,
             capture_output=True,
         )
@@ -88,7 +94,7 @@ def main() -> None:
     # Rounds: the baseline, then ours in process, then ours as a new process, back to back, so a
     # change in the machine's speed during the run (this one varies by 30 %) hits both sides of
     # each ratio alike. Medians of the times and of the per-round ratios.
-    base, inproc, cli, n_base, n_tasks = [], [], [], 0, 0
+    base, inproc, cli, earlier, n_base, n_tasks = [], [], [], [], 0, 0
     for _ in range(args.repeat):
         t, n_base = timed(baseline, 1)
         base.append(t)
@@ -96,6 +102,9 @@ def main() -> None:
         inproc.append(t)
         t, _ = timed(ours_cli, 1)
         cli.append(t)
+        if earlier_root is not None:
+            t, _ = timed(lambda: ours_cli(earlier_root), 1)
+            earlier.append(t)
     t_second, _ = timed(second_snapshot, 1)
     med = statistics.median
     r_in = med(b / o for b, o in zip(base, inproc, strict=True))
@@ -113,6 +122,23 @@ def main() -> None:
         f"ratio {r_cli:5.1f}x  [{', '.join(f'{b / o:.1f}' for b, o in zip(base, cli, strict=True))}]"
     )
     print(f"ours: second snapshot of the same tasks, same store:     {t_second:8.2f} s")
+    if earlier:
+        r_e = med(e / o for e, o in zip(earlier, cli, strict=True))
+        print(
+            f"earlier ({args.against}) python -m analytics ingest:      {med(earlier):8.2f} s                 "
+            f"earlier/ours {r_e:4.2f}  [{', '.join(f'{e / o:.2f}' for e, o in zip(earlier, cli, strict=True))}]"
+        )
+
+
+def export_ref(ref: str, into: Path) -> Path:
+    """The tree of a git commit in a folder of its own (`git archive`: no work tree is touched)."""
+    tar = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    into.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        archive.extractall(into, filter="data")
+    return into
 
 
 if __name__ == "__main__":
