@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+ADDRESS ?= 127.0.0.1
 export TASKS_DB ?= data/tasks.duckdb
 
 .PHONY: run test setup setup-dev chromium lint format sample bench clean
@@ -28,9 +29,11 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; fi; }
 
+# The demo: on this machine only, the sample shown read-only to anyone (the guest view, which
+# only TASKS_GUEST=1 turns on; ui/auth.py keeps it off behind a proxy or on another ADDRESS).
 run: setup
 	$(BIN)/python -m analytics bootstrap
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+	TASKS_GUEST=$${TASKS_GUEST:-1} $(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: setup-dev chromium
 	$(BIN)/python -m ruff check .

@@ -2,18 +2,24 @@
 
 Task sheets name lead and supporting agencies in many ways: official names with or without
 diacritics, abbreviations ("BTC", "Bộ KH&CN"), English names, former ministries merged on
-1 Mar 2025 and the 63 provinces that became 34 on 1 Jul 2025. ``AgencyResolver`` maps every one
-of these to a canonical ``Agency`` from ``data/reference/``, and ``split`` breaks a cell that
-names several agencies into single names.
+1 Mar 2025, the 63 provinces that became 34 on 1 Jul 2025 and older names (Hà Tây, the ministries
+merged in 2007). ``AgencyResolver`` maps every one of these to a canonical ``Agency`` from
+``data/reference/``, and ``split`` breaks a cell that names several agencies into single names.
+
+A store keeps its own register on top (analytics/agency_units.py): units inside a ministry or a
+province ("Vụ Pháp chế", "Sở GD&ĐT Ninh Thuận") and other names of agencies.
+``AgencyResolver.with_register`` gives a resolver that knows them as well.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import difflib
 import functools
 import math
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +43,8 @@ AGENCY_TYPES = (
     "other",
 )
 CENTRAL_TYPES = ("ministry", "ministerial_agency", "gov_agency")  # "Bộ, ngành" in the UI
+PARENT_TYPES = (*CENTRAL_TYPES, "province")
+"""The agencies that may have units (a unit's parent is one of these, never another unit)."""
 
 # `kind` column of agencies_central.csv / agencies_other.csv → AGENCY_TYPES.
 _KIND_TYPES = {
@@ -70,13 +78,15 @@ class Agency:
         unknown names 'x-' + fold_words(name) with spaces → '-' (at most 60 characters).
     name_vi: official Vietnamese name (provinces: the short name, 'Hà Nội'; unknown: as written).
     name_en: English name (provinces: 'Hanoi'; unknown: as written).
-    type: one of AGENCY_TYPES.
+    type: one of AGENCY_TYPES; a unit carries its parent's type (a filter by type includes it).
+    parent_id: for a unit of a ministry or province (a store's register), the parent's id.
     """
 
     id: str
     name_vi: str
     name_en: str
     type: str
+    parent_id: str | None = None
 
 
 def _nfc_pattern(pattern: str) -> re.Pattern[str]:
@@ -140,6 +150,7 @@ _PROV_PREFIX = re.compile(
 )
 _PROV_SUFFIX = re.compile(r"\s+(?:people s committee|provincial|city|province|pc|cu|moi)$")
 _RELATED_SUFFIX = re.compile(r"\s+(?:co lien quan|lien quan)$")
+_PARENT_WORD = re.compile(r"\s+(?:bo|tinh|thanh pho|tp)$")  # 'van phong bo' → 'van phong'
 
 
 def _strip_province_affixes(key: str) -> str:
@@ -196,10 +207,30 @@ def _is_missing(cell: object) -> bool:
     return type(cell).__name__ in ("NAType", "NaTType")
 
 
-def _unknown_agency(name: str) -> Agency:
+def _slug_id(prefix: str, name: str, fallback: str) -> str:
     slug = fold_words(name).replace(" ", "-")
-    agency_id = ("x-" + slug)[:_UNKNOWN_ID_MAX].rstrip("-") if slug else "x-unknown"
-    return Agency(id=agency_id, name_vi=name, name_en=name, type="other")
+    return (prefix + slug)[:_UNKNOWN_ID_MAX].rstrip("-") if slug else fallback
+
+
+def unknown_id(name: str) -> str:
+    """The id an unknown name is kept under: 'x-' + its folded words joined by '-'."""
+    return _slug_id("x-", name, "x-unknown")
+
+
+def unit_id(name: str, parent_id: str) -> str:
+    """The id of a unit registered as `name` under `parent_id`: 'mof-vu-phap-che' (letters,
+    digits and '-' only: 'Sở GD&ĐT' → 'so-gd-dt')."""
+    slug = re.sub(r"[^0-9a-z]+", "-", fold_words(_clean(name))).strip("-")
+    return (f"{parent_id}-{slug}" if slug else f"{parent_id}-unit")[:_UNKNOWN_ID_MAX].rstrip("-")
+
+
+def name_key(text: object) -> str:
+    """The key a name is matched by (stored with an alias: two texts with one key are one name)."""
+    return _key(_clean(text))
+
+
+def _unknown_agency(name: str) -> Agency:
+    return Agency(id=unknown_id(name), name_vi=name, name_en=name, type="other")
 
 
 # --- reading the reference files -----------------------------------------------------------
@@ -272,6 +303,7 @@ class AgencyResolver:
             if v:
                 self._claim(compact, _compact(k), v, p)
         self._compact = {k: v for k, (_, v) in compact.items() if v and k}
+        self._units_of: dict[str, dict[str, str]] = {}  # parent id → unit name key → unit id
         self._cache: dict[str, Agency | None] = {}
 
     # -- building --
@@ -355,6 +387,19 @@ class AgencyResolver:
             for form in _bo_short_forms(_clean(row["former_name_vi"])):
                 self._alias(form, sid, _P_GENERATED)
 
+        # Older names (before 2025) → today's successors; provinces match with their prefixes.
+        for row in _read_csv(d / "agencies_former_older.csv"):
+            sid = row["successor_id"]
+            if sid not in self._agencies:
+                continue
+            province = row["kind"] == "province"
+            names = [row["former_name_vi"], *_pipe(row["other_names_vi"]), row["former_name_en"]]
+            for name in names + _code_list(row["former_abbr"]):
+                self._alias(name, sid, _P_FORMER, province=province)
+            if not province:
+                for form in _bo_short_forms(_clean(row["former_name_vi"])):
+                    self._alias(form, sid, _P_GENERATED)
+
         # The 63 former provinces → the 34.
         for row in _read_csv(d / "provinces_63_to_34.csv"):
             pid = "p" + row["new_code"]
@@ -383,7 +428,37 @@ class AgencyResolver:
             return hit
         related = _RELATED_SUFFIX.sub("", key)
         if related != key:
-            return self._exact.get(related) or self._compact.get(_compact(related))
+            hit = self._exact.get(related) or self._compact.get(_compact(related))
+            if hit:
+                return hit
+        if self._units_of:
+            return self._unit_of_named_parent(key)
+        return None
+
+    def _unit_of_named_parent(self, key: str) -> str | None:
+        """'vu phap che bo tai chinh': a registered unit ('vu phap che') of the parent the rest
+        of the name resolves to ('bo tai chinh' → mof)."""
+        words = key.split()
+        for i in range(1, len(words)):
+            units = self._units_of.get(self._lookup(" ".join(words[i:])) or "")
+            if units:
+                hit = units.get(" ".join(words[:i]))
+                if hit:
+                    return hit
+        return None
+
+    def unit_parent(self, text: str) -> Agency | None:
+        """The ministry, agency or province a unit's name ends with, or None: 'Sở GD&ĐT Ninh
+        Thuận' → Khánh Hòa (Ninh Thuận merged into it), 'Vụ Pháp chế Bộ Tài chính' → Bộ Tài
+        chính. A suggestion for an unknown name (the register's parent); never a match."""
+        if _is_missing(text):
+            return None
+        words = _key(text).split()
+        for i in range(1, len(words)):
+            agency_id = self._lookup(" ".join(words[i:]))
+            agency = self._agencies.get(agency_id or "")
+            if agency is not None and agency.type in PARENT_TYPES and agency.parent_id is None:
+                return agency
         return None
 
     def resolve(self, text: str) -> Agency | None:
@@ -411,7 +486,7 @@ class AgencyResolver:
         if isinstance(cell, (list, tuple)):
             return [name for item in cell for name in self.split(item)]
         raw = unicodedata.normalize("NFC", str(cell))
-        whole = _clean(raw)
+        whole = self._clean_name(raw)
         if whole and self.resolve(whole) is not None:
             return [whole]
         out: list[str] = []
@@ -420,8 +495,22 @@ class AgencyResolver:
             out.extend(self._split_piece(piece))
         return out
 
+    def _clean_name(self, text: str) -> str:
+        """_clean(text), unless the note it drops names a unit's parent: 'Vụ Pháp chế (Bộ Giáo
+        dục và Đào tạo)' is that ministry's unit, not the first one registered as 'Vụ Pháp chế'."""
+        cleaned = _clean(text)
+        if not self._units_of:
+            return cleaned
+        whole = _EDGE_PUNCT.sub("", nfc(text))
+        if whole == cleaned:
+            return cleaned
+        hit = self.resolve(whole)
+        if hit is not None and hit.parent_id is not None and hit != self.resolve(cleaned):
+            return whole
+        return cleaned
+
     def _split_piece(self, piece: str) -> list[str]:
-        cleaned = _clean(piece)
+        cleaned = self._clean_name(piece)
         if not _HAS_WORD.search(cleaned):
             return []
         if self.resolve(cleaned) is not None:
@@ -523,8 +612,71 @@ class AgencyResolver:
     def get(self, agency_id: str) -> Agency | None:
         return self._agencies.get(agency_id)
 
+    def units_of(self, parent_id: str) -> list[Agency]:
+        """The registered units of `parent_id` (a resolver with a register), in register order."""
+        return [a for a in self.all() if a.parent_id == parent_id]
+
+    def with_register(self, units=(), aliases=()) -> AgencyResolver:
+        """A resolver that also knows a store's register (this one is left as it is).
+
+        units: (agency_id, parent_id, name_vi, name_en) rows, oldest first; a unit whose parent
+            is unknown or not one of PARENT_TYPES is left out.
+        aliases: (alias_text, agency_id) rows, oldest first.
+        A register name never takes a key of the reference lists; an alias wins over a unit's
+        name, and between units the one registered first keeps a name that two units share (the
+        other is reached by its name followed by its parent's, 'Vụ Pháp chế Bộ Tài chính')."""
+        new = copy.copy(self)
+        new._agencies = dict(self._agencies)
+        new._order = list(self._order)
+        new._exact = dict(self._exact)
+        new._compact = dict(self._compact)
+        new._units_of = {}
+        new._cache = {}
+        taken: dict[str, str] = {}
+        for agency_id, parent_id, name_vi, name_en in units:
+            parent = self._agencies.get(parent_id)
+            if parent is None or parent.type not in PARENT_TYPES or parent.parent_id is not None:
+                continue
+            if agency_id in new._agencies:
+                continue
+            unit = Agency(agency_id, name_vi, name_en or name_vi, parent.type, parent.id)
+            new._agencies[agency_id] = unit
+            new._order.append(agency_id)
+            own = new._units_of.setdefault(parent.id, {})
+            for name in (name_vi, name_en or name_vi):
+                for key in {_key(name), name_key(name)}:
+                    if key:
+                        own.setdefault(key, agency_id)
+                        taken.setdefault(key, agency_id)
+                        # 'Văn phòng Bộ' + 'Bộ Khoa học và Công nghệ' is written 'Văn phòng Bộ
+                        # Khoa học và Công nghệ': the parent's word belongs to the parent's name
+                        short = _PARENT_WORD.sub("", key)
+                        if short and short != key:
+                            own.setdefault(short, agency_id)
+        for text, agency_id in aliases:
+            if agency_id not in new._agencies:
+                continue
+            for key in {_key(text), name_key(text)}:
+                if key:
+                    taken[key] = agency_id  # an alias is an explicit answer: it wins
+        for key, agency_id in taken.items():
+            if key in self._exact:  # a reference name stays with its agency
+                continue
+            new._exact[key] = agency_id
+            new._compact.setdefault(_compact(key), agency_id)
+        return new
+
 
 @functools.cache
-def default_resolver() -> AgencyResolver:
-    """The resolver over data/reference/, built once per process."""
+def _reference_resolver() -> AgencyResolver:
     return AgencyResolver()
+
+
+_build_lock = threading.Lock()
+
+
+def default_resolver() -> AgencyResolver:
+    """The resolver over data/reference/, built once per process (a thread that asks while
+    another builds it waits for that one: ingest's warm-up and register threads both ask)."""
+    with _build_lock:
+        return _reference_resolver()

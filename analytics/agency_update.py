@@ -41,13 +41,13 @@ def outside_problems(
 ) -> list[Problem]:
     """One error per row of the file outside the update (see `rows_outside`), in row order."""
     wanted = sorted(set(update_agencies))
-    named = ", ".join(wanted)
+    named = ", ".join(_agency_name(a) for a in wanted)
     columns = getattr(tasks, "columns", None)
-    texts = {}
     if columns is not None:
-        texts = dict(zip(columns["task_id"], columns["lead_text"], strict=True))
+        keys = zip(columns["lead_text"], columns["title"], columns["id_derived"], strict=True)
+        info = dict(zip(columns["task_id"], keys, strict=True))
     else:
-        texts = {t.task_id: t.lead_text for t in tasks}
+        info = {t.task_id: (t.lead_text, t.title, t.id_derived) for t in tasks}
     seen: set[tuple[int | None, str]] = set()
     problems = []
     for agency, items in rows_outside(tasks, wanted).items():
@@ -55,15 +55,18 @@ def outside_problems(
             if (row, task_id) in seen:
                 continue
             seen.add((row, task_id))
-            lead = texts.get(task_id) or agency
-            where_en = f"Row {row}" if row else f"Task {task_id}"
-            where_vi = f"Dòng {row}" if row else f"Nhiệm vụ {task_id}"
+            lead, title, derived = info.get(task_id, (None, None, True))
+            lead = lead or _agency_name(agency)
+            # a derived id ("auto-…") means nothing to the sender: the task is named by its title
+            shown = _short(title) if derived or not task_id else task_id
+            where_en = f"Row {row}" if row else "A task"
+            where_vi = f"Dòng {row}" if row else "Một nhiệm vụ"
             problems.append(
                 error(
                     "outside_agency_update",
-                    f"{where_en}: task '{task_id}' is led by '{lead}', not by the agencies this "
+                    f"{where_en}: task '{shown}' is led by '{lead}', not by the agencies this "
                     f"file updates ({named}); remove the row or update that agency too.",
-                    f"{where_vi}: nhiệm vụ '{task_id}' do '{lead}' chủ trì, không thuộc cơ quan "
+                    f"{where_vi}: nhiệm vụ '{shown}' do '{lead}' chủ trì, không thuộc cơ quan "
                     f"mà tệp này cập nhật ({named}); hãy bỏ dòng này hoặc cập nhật cả cơ quan đó.",
                     row=row,
                     column=column,
@@ -72,3 +75,15 @@ def outside_problems(
             )
     problems.sort(key=lambda p: (p.row is None, p.row or 0))
     return problems
+
+
+def _agency_name(agency_id: str) -> str:
+    from analytics.agencies import default_resolver
+
+    agency = default_resolver().get(agency_id) if agency_id else None
+    return agency.name_vi if agency is not None else (agency_id or "?")
+
+
+def _short(text: str | None, limit: int = 60) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

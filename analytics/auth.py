@@ -5,20 +5,24 @@ both use these functions.
 
 - `users`: one row per account. The role comes from this table on every request, so a change
   (or disabling an account) takes effect at once. Passwords are stored only as argon2id hashes.
-- `audit_log`: append only. Every row carries the hash of the row before it, so an edit made
-  outside the application shows up in `check_audit_chain`. This module only ever inserts into
-  it; nothing in the application changes or removes its rows.
-- Sign-in rate limiting is derived from the audit log itself: after a failed attempt the next
-  one must wait (1 s, 2 s, 4 s, 8 s ...); after `MAX_FAILURES` failed attempts within `WINDOW`
-  the username is locked for `LOCK` (a 'signin_lockout' row marks the start). Attempts made
-  while waiting count as failures; attempts made while locked are refused and recorded, but do
-  not extend the lock.
+- `audit_log`: append only, tamper-evident (analytics/audit.py: a chain keyed outside the
+  store, its head anchored outside it; `record`, `read_audit` and `check_audit_chain` here are
+  that module's). Nothing in the application changes or removes its rows.
+- Sign-in rate limiting is per (username, client address), kept in `signin_failures` and
+  `signin_lockouts` (sql/schema.sql): after a failed attempt the pair's next one must wait
+  (1 s, 2 s, 4 s, 8 s ...); after `MAX_FAILURES` failures within `WINDOW` that pair is locked
+  for `LOCK`, so a stranger's guesses never lock the account's owner out from another client;
+  after `CLIENT_MAX_FAILURES` failures from one client within `WINDOW`, whatever the usernames,
+  that client is locked for every username. Attempts made while waiting count as failures;
+  attempts made while locked are refused and recorded, but do not extend the lock. Every
+  attempt and lockout is in the audit log too ('signin', 'signin_lockout').
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 import math
 import re
@@ -31,23 +35,25 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from analytics import store
+from analytics import audit, store
 from analytics.access import AGENCY_ROLES, ASSIGNABLE_ROLES, ROLES, User
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per (username, client) within WINDOW: that pair is locked
+CLIENT_MAX_FAILURES = 20  # per client, any usernames, within WINDOW: the client is locked
 WINDOW = dt.timedelta(minutes=15)
 LOCK = dt.timedelta(minutes=15)
 BASE_DELAY = 1.0  # seconds after the first failure; doubles with each further failure
 MAX_DELAY = 30.0
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # longer inputs are refused without hashing
-MAX_DETAILS = 8000  # characters of JSON kept per audit row
 
 USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._@+-]{0,126}[a-z0-9])?$")
-ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED = frozenset({"guest", "sample", "system"})
+EVERY_USER = "*"  # a lockout's username when it locks a client for every username
+LOCAL_CLIENT = "local"  # the client of a sign-in from this machine, or of unknown origin
 
-AUDIT_COLUMNS = ["id", "ts", "username", "action", "target", "details", "outcome"]
+AUDIT_COLUMNS = audit.AUDIT_COLUMNS
+LOCKOUT_COLUMNS = ["username", "client", "locked_at", "locked_until", "failures", "role"]
 USER_COLUMNS = [
     "username",
     "display_name",
@@ -74,17 +80,6 @@ create table if not exists users (
     disabled boolean not null default false,
     created_at timestamp not null,
     updated_at timestamp not null
-);
-create table if not exists audit_log (
-    id bigint not null,
-    ts timestamp not null,
-    username varchar,
-    action varchar not null,
-    target varchar,
-    details varchar,
-    outcome varchar not null,
-    prev_hash varchar,
-    row_hash varchar not null
 );
 """
 
@@ -180,74 +175,39 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _user_from_row(row) -> User | None:
+def _user_from_row(row, con=None) -> User | None:
+    """The account's User; with a connection, an agency role's agencies take in their registered
+    units (analytics/agency_units.py): a ministry's editor may update its units' tasks."""
     username, display_name, role, agency_ids, disabled = row
     if disabled or role not in ROLES or role == "guest":
         return None
+    ids = tuple(agency_ids or ())
+    if con is not None and role in AGENCY_ROLES and ids:
+        ids += tuple(u for u in store.units_of(con, ids) if u not in ids)
     return User(
         username=username,
         role=role,
         display_name=display_name or "",
-        agency_ids=tuple(agency_ids or ()),
+        agency_ids=ids,
     )
 
 
-def _details_json(details) -> str | None:
-    if details is None:
-        return None
-    text = json.dumps(details, ensure_ascii=False, default=str, sort_keys=True)
-    if len(text) > MAX_DETAILS:
-        text = json.dumps({"truncated": text[: MAX_DETAILS - 100]}, ensure_ascii=False)
-    return text
-
-
-def _clip(value, n: int = 200) -> str | None:
-    if value is None:
-        return None
-    text = "".join(ch for ch in str(value) if ch.isprintable())
-    return text[:n]
-
-
-def _row_hash(prev_hash: str | None, row: Sequence) -> str:
-    payload = json.dumps(
-        [prev_hash, *[v.isoformat() if isinstance(v, dt.datetime) else v for v in row]],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+_clip = audit.clip
 
 
 def _append(con, username, action, target=None, details=None, outcome="ok", ts=None) -> None:
-    """Append one audit row (the caller holds the write lock and an open connection)."""
-    if not isinstance(action, str) or not ACTION_RE.match(action):
-        raise ValueError(f"bad audit action {action!r}")
-    if not isinstance(outcome, str) or not ACTION_RE.match(outcome):
-        raise ValueError(f"bad audit outcome {outcome!r}")
-    last = con.execute("select id, row_hash from audit_log order by id desc limit 1").fetchone()
-    new_id = (last[0] + 1) if last else 1
-    prev = last[1] if last else None
-    row = [
-        new_id,
-        (ts or _now()),
-        _clip(username, 256),
-        action,
-        _clip(target, 512),
-        _details_json(details),
-        outcome,
-    ]
-    con.execute(
-        "insert into audit_log (id, ts, username, action, target, details, outcome, prev_hash, row_hash) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [*row, prev, _row_hash(prev, row)],
-    )
+    """Append one audit row (the caller holds the write lock and a connection from `_write`)."""
+    audit.append(con, username, action, target, details, outcome, ts or _now())
 
 
 @contextmanager
 def _write(db) -> Iterator:
-    """The process write lock, a connection, the tables in place."""
+    """The process write lock, a connection, the tables in place; afterwards the audit log's
+    head is anchored outside the store (audit.anchoring)."""
     with store._write_lock, store.connect(db) as con:
         _create_tables(con)
-        yield con
+        with audit.anchoring(con):
+            yield con
 
 
 def _active_admins(con) -> list[str]:
@@ -363,7 +323,7 @@ def set_password(
 ) -> str | None:
     """Replace a password. Returns the generated one when none was given (show it once).
 
-    Also clears a sign-in lockout for that user."""
+    Also clears that user's sign-in lockouts and failures, from every client."""
     name = normalize_username(username)
     generated = None
     if password is None:
@@ -377,6 +337,7 @@ def set_password(
             "update users set password_hash = ?, updated_at = ? where username = ?",
             [pw_hash, now, name],
         )
+        _clear_signin(con, name, None, by, now)
         _append(con, by, "user_set_password", name, {"generated": generated is not None}, "ok", now)
     return generated
 
@@ -412,12 +373,21 @@ def enable_user(db, username: str, by: str | None = None) -> None:
     _set_disabled(db, username, False, by)
 
 
-def unlock_user(db, username: str, by: str | None = None) -> None:
-    """Clear a sign-in lockout (recorded; the failures stay in the log)."""
+def unlock_user(db, username: str, by: str | None = None, client: str | None = None) -> int:
+    """Clear the sign-in lockouts of `username` and forget its failures: from every client, or
+    from `client` only (then the username need not be an account, and '*' clears that client's
+    lockout for every username). Recorded; the attempts stay in the audit log. Returns the
+    number of lockouts that were in force."""
     name = normalize_username(username)
+    key = None if client is None else client_key(client)
+    now = _now()
     with _write(db) as con:
-        _require_row(con, name)
-        _append(con, by, "user_unlock", name, None, "ok")
+        if key is None:
+            _require_row(con, name)
+        ended = _clear_signin(con, name, key, by, now)
+        details = {"lockouts": ended, **({"client": key} if key else {})}
+        _append(con, by, "user_unlock", name, details, "ok", now)
+    return ended
 
 
 def get_user(db, username: str | None) -> User | None:
@@ -432,7 +402,7 @@ def get_user(db, username: str | None) -> User | None:
             "select username, display_name, role, agency_ids, disabled from users where username = ?",
             [name],
         ).fetchone()
-    return _user_from_row(row) if row else None
+        return _user_from_row(row, con) if row else None
 
 
 def account_exists(db, username: str | None) -> bool:
@@ -502,41 +472,46 @@ def ensure_admin(db) -> str | None:
                 "ok",
                 now,
             )
+        _clear_signin(con, "admin", None, "system", now)
     return password
 
 
 # --------------------------------------------------------------------------- sign-in
 
 
-def _throttle(
-    con, name: str, now: dt.datetime
-) -> tuple[int, dt.datetime | None, dt.datetime | None]:
-    """From the audit log: (failed attempts that count now, the last one's time, the last
-    lockout's start). A success, an unlock or a new password starts the count again."""
-    reset = con.execute(
-        "select max(ts) from audit_log where "
-        "(action = 'signin' and outcome = 'ok' and username = $u) or "
-        "(action in ('user_unlock', 'user_set_password', 'user_recover') and target = $u)",
-        {"u": name},
-    ).fetchone()[0]
-    lock = con.execute(
-        "select max(ts) from audit_log where action = 'signin_lockout' and username = $u "
-        "and ($reset is null or ts > $reset)",
-        {"u": name, "reset": reset},
-    ).fetchone()[0]
-    since = max(t for t in (now - WINDOW, reset, lock) if t is not None)
-    n, last = con.execute(
-        "select count(*), max(ts) from audit_log where action = 'signin' and username = $u "
-        "and outcome in ('failure', 'throttled') and ts > $since",
-        {"u": name, "since": since},
+def client_key(address: object) -> str:
+    """The client a sign-in is counted against: an IPv4 address, the /64 network of an IPv6
+    address (one machine or one home holds a whole /64), or 'local' for this machine and when
+    the address is unknown."""
+    text = str(address or "").strip()
+    if not text or text == LOCAL_CLIENT:
+        return LOCAL_CLIENT
+    try:
+        ip = ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return _clip(text, 64) or LOCAL_CLIENT
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return LOCAL_CLIENT
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _throttle(con, name: str, client: str, now: dt.datetime):
+    """(the pair's failures that count now, the last one's time, the client's failures for any
+    username, the end of a lockout in force for the pair or the whole client, or None)."""
+    return con.execute(
+        store.sql("signin_state"),
+        {"username": name, "client": client, "since": now - WINDOW, "now": now},
     ).fetchone()
-    return n, last, lock
 
 
-def _wait(n: int, last, lock, now: dt.datetime) -> tuple[float, str] | None:
-    """(seconds, 'locked' | 'throttled') to wait before the next attempt, or None."""
-    if lock is not None and lock + LOCK > now:
-        return (lock + LOCK - now).total_seconds(), "locked"
+def _wait(n: int, last, locked_until, now: dt.datetime) -> tuple[float, str] | None:
+    """(seconds, 'locked' | 'throttled') to wait before the pair's next attempt, or None."""
+    if locked_until is not None and locked_until > now:
+        return (locked_until - now).total_seconds(), "locked"
     if not n or last is None:
         return None
     if n >= MAX_FAILURES:  # a lockout that was not written down (should not happen)
@@ -547,27 +522,85 @@ def _wait(n: int, last, lock, now: dt.datetime) -> tuple[float, str] | None:
     return (left, "throttled") if left > 0 else None
 
 
-def retry_after(db, username: str, now: dt.datetime | None = None) -> tuple[float, str] | None:
-    """(seconds, 'locked'|'throttled') when a sign-in for `username` would be refused now."""
+def retry_after(
+    db, username: str, now: dt.datetime | None = None, client: str | None = None
+) -> tuple[float, str] | None:
+    """(seconds, 'locked'|'throttled') when a sign-in for `username` from `client` would be
+    refused now."""
     name = _clip(normalize_username(username), 256) or ""
     now = now or _now()
     with store.connect(db) as con:
-        if not _has_tables(con):
-            return None
-        n, last, lock = _throttle(con, name, now)
-    return _wait(n, last, lock, now)
+        n, last, _, locked_until = _throttle(con, name, client_key(client), now)
+    return _wait(n, last, locked_until, now)
 
 
-def _lockout(con, name: str, failures: int, now: dt.datetime) -> None:
+def _record_failure(con, name: str, client: str, outcome: str, now: dt.datetime) -> None:
+    con.execute("delete from signin_failures where ts <= ?", [now - WINDOW])
+    con.execute(
+        "insert into signin_failures (username, client, ts, outcome) values (?, ?, ?, ?)",
+        [name, client, now, outcome],
+    )
+
+
+def _lockout(con, name: str, client: str, now: dt.datetime) -> float | None:
+    """Lock the pair, or the whole client, when its failures have reached the limit (and no
+    lockout is in force for it yet): the row, and a 'signin_lockout' audit row. Returns the
+    seconds of the lock, or None."""
+    n, _, client_n, locked_until = _throttle(con, name, client, now)
+    if locked_until is not None:
+        return None
+    if client_n >= CLIENT_MAX_FAILURES:
+        who, failures = EVERY_USER, client_n
+    elif n >= MAX_FAILURES:
+        who, failures = name, n
+    else:
+        return None
+    con.execute("delete from signin_lockouts where locked_until < ?", [now - dt.timedelta(days=1)])
+    con.execute(
+        "insert into signin_lockouts (username, client, locked_at, locked_until, failures) "
+        "values (?, ?, ?, ?, ?)",
+        [who, client, now, now + LOCK, failures],
+    )
     _append(
         con,
         name,
         "signin_lockout",
-        name,
-        {"failures": failures, "locked_for_s": int(LOCK.total_seconds())},
+        who,
+        {"failures": failures, "locked_for_s": int(LOCK.total_seconds()), "client": client},
         "locked",
         now,
     )
+    return LOCK.total_seconds()
+
+
+def _clear_signin(con, name: str, client: str | None, by: str | None, now: dt.datetime) -> int:
+    """End the lockouts in force of `name` (from `client`, or from every client) and forget the
+    pair's failures. Returns the number of lockouts ended."""
+    params = {"u": name, "c": client, "now": now}
+    ended = con.execute(
+        "select count(*) from signin_lockouts where username = $u "
+        "and ($c is null or client = $c) and cleared_at is null and locked_until > $now",
+        params,
+    ).fetchone()[0]
+    con.execute(
+        "update signin_lockouts set cleared_at = $now, cleared_by = $by where username = $u "
+        "and ($c is null or client = $c) and cleared_at is null and locked_until > $now",
+        {**params, "by": _clip(by, 256)},
+    )
+    con.execute(
+        "delete from signin_failures where username = $u and ($c is null or client = $c)",
+        {"u": name, "c": client},
+    )
+    return ended
+
+
+def lockouts(db, now: dt.datetime | None = None) -> pd.DataFrame:
+    """The sign-in lockouts in force, admin accounts first: username ('*': every username from
+    that client), client, locked_at, locked_until, failures, role ('' when no such account)."""
+    with store.connect(db) as con:
+        if not _has_tables(con):
+            return pd.DataFrame(columns=LOCKOUT_COLUMNS)
+        return con.execute(store.sql("signin_lockouts"), {"now": now or _now()}).df()
 
 
 def _check_hash(pw_hash: str | None, password: str) -> bool:
@@ -589,21 +622,30 @@ def _check_hash(pw_hash: str | None, password: str) -> bool:
 
 
 def verify_password(
-    db, username: str, password: str, *, source: str | None = None, method: str = "password"
+    db,
+    username: str,
+    password: str,
+    *,
+    client: str | None = None,
+    source: str | None = None,
+    method: str = "password",
 ) -> User | None:
-    """Check a sign-in. Returns the User, or None (wrong name or password, disabled account).
+    """Check a sign-in from `client` (the visitor's address; None: this machine or unknown).
+    Returns the User, or None (wrong name or password, disabled account).
 
-    Raises `Locked` (with the seconds left) when the username must wait or is locked out.
-    Every attempt is recorded in the audit log (action 'signin', outcome ok | failure |
-    throttled | locked), and the start of a lockout as action 'signin_lockout'."""
+    Raises `Locked` (with the seconds left) when this username must wait or is locked out from
+    this client, or the client is locked for every username; the same username from another
+    client is not affected. Every attempt is recorded in the audit log (action 'signin', outcome
+    ok | failure | throttled | locked), and the start of a lockout as 'signin_lockout'."""
     name = _clip(normalize_username(username), 256) or ""
     password = password if isinstance(password, str) else ""
-    base = {"method": method, **({"source": source} if source else {})}
+    who = client_key(client)
+    base = {"method": method, "client": who, **({"source": source} if source else {})}
     with _signin_locks[int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(_signin_locks)]:
         now = _now()
         with _write(db) as con:
-            n, last, lock = _throttle(con, name, now)
-            wait = _wait(n, last, lock, now)
+            n, last, _, locked_until = _throttle(con, name, who, now)
+            wait = _wait(n, last, locked_until, now)
             if wait is not None:
                 seconds, reason = wait
                 _append(
@@ -615,11 +657,22 @@ def verify_password(
                     reason,
                     now,
                 )
-                if reason == "throttled" and n + 1 >= MAX_FAILURES:
-                    _lockout(con, name, n + 1, now)
-                    seconds, reason = LOCK.total_seconds(), "locked"
+                if reason == "locked":  # refused, counted on the lockout, not extending it
+                    con.execute(
+                        "update signin_lockouts set failures = failures + 1 where client = ? "
+                        "and username in (?, ?) and cleared_at is null and locked_until > ?",
+                        [who, name, EVERY_USER, now],
+                    )
+                else:  # tried while waiting: a failure
+                    _record_failure(con, name, who, "throttled", now)
+                    locked = _lockout(con, name, who, now)
+                    if locked:
+                        seconds, reason = locked, "locked"
                 raise Locked(seconds, reason)
             row = _fetch_user_row(con, name) if USERNAME_RE.match(name) else None
+            # counted before the (slow) hash, so that attempts made meanwhile see it; a success
+            # removes it again
+            _record_failure(con, name, who, "failure", now)
         # hash outside the database connection (slow on purpose)
         too_long = len(password) > MAX_PASSWORD
         ok = False if too_long else _check_hash(row[5] if row else None, password)
@@ -628,13 +681,13 @@ def verify_password(
         if user is not None and _hasher.check_needs_rehash(row[5]):
             rehash = hash_password(password)
         with _write(db) as con:
+            now = _now()
             if user is None:
                 reason = "wrong_password"
                 if row is None:
                     reason = "unknown_user"
                 elif ok:
                     reason = "disabled" if row[4] else "role_not_allowed"
-                now = _now()
                 _append(
                     con,
                     name,
@@ -644,12 +697,14 @@ def verify_password(
                     "failure",
                     now,
                 )
-                if n + 1 >= MAX_FAILURES:
-                    _lockout(con, name, n + 1, now)
+                _lockout(con, name, who, now)
                 return None
+            con.execute(
+                "delete from signin_failures where username = ? and client = ?", [name, who]
+            )
             if rehash:
                 con.execute("update users set password_hash = ? where username = ?", [rehash, name])
-            _append(con, name, "signin", name, base, "ok", _now())
+            _append(con, name, "signin", name, base, "ok", now)
         return user
 
 
@@ -668,7 +723,8 @@ def record(
 
     Actions in use: signin, signin_lockout, signout, session_end, upload, commit, retract,
     restore, export, permission_denied, user_add, user_set_role, user_set_password,
-    user_disable, user_enable, user_unlock, user_recover.
+    user_disable, user_enable, user_unlock, user_recover, agency_unit_add, agency_alias_add
+    (analytics/agency_units.py).
     Outcomes: ok, failure, refused, denied, locked, throttled, error."""
     with _write(db) as con:
         _append(con, username, action, target, details, outcome)
@@ -682,48 +738,18 @@ def read_audit(
     username: str | None = None,
 ) -> pd.DataFrame:
     """The newest `limit` audit rows (newest first), optionally since a time / of some actions."""
-    if isinstance(since, dt.date) and not isinstance(since, dt.datetime):
-        since = dt.datetime.combine(since, dt.time())
-    params = {
-        "since": since,
-        "actions": list(actions) if actions else None,
-        "username": normalize_username(username) if username else None,
-        "limit": max(1, min(int(limit), 1_000_000)),
-    }
-    with store.connect(db) as con:
-        if not _has_tables(con):
-            return pd.DataFrame(columns=AUDIT_COLUMNS)
-        return con.execute(
-            """
-            select id, ts, username, action, target, details, outcome
-            from audit_log
-            where ($since is null or ts >= $since)
-              and ($actions is null or list_contains($actions, action))
-              and ($username is null or username = $username)
-            order by id desc
-            limit $limit
-            """,
-            params,
-        ).df()
+    name = normalize_username(username) if username else None
+    return audit.read(db, limit=limit, since=since, actions=actions, username=name)
 
 
 def check_audit_chain(db) -> tuple[bool, int | None]:
-    """(True, None) when every audit row still matches its hash chain, else (False, first bad id)."""
-    with store.connect(db) as con:
-        if not _has_tables(con):
-            return True, None
-        rows = con.execute(
-            "select id, ts, username, action, target, details, outcome, prev_hash, row_hash "
-            "from audit_log order by id"
-        ).fetchall()
-    prev = None
-    expected_id = 1
-    for r in rows:
-        if r[0] != expected_id or r[7] != prev or _row_hash(prev, r[:7]) != r[8]:
-            return False, r[0]
-        prev = r[8]
-        expected_id += 1
-    return True, None
+    """(True, None) when the audit log verifies (audit.verify: every row against its keyed hash
+    and the row before it, no gap, the anchored heads present), else (False, first bad id)."""
+    return audit.check_chain(db)
+
+
+verify_audit = audit.verify  # the full verdict: intact, first bad entry, reason, both languages
+AuditError = audit.AuditError
 
 
 # --------------------------------------------------------------------------- command line
@@ -814,8 +840,8 @@ def _cli_users(args) -> int:
                 }
             )
         elif args.users_command == "unlock":
-            unlock_user(db, args.username, by=by)
-            _out({"user": _user_doc(db, args.username), "unlocked": True})
+            ended = unlock_user(db, args.username, by=by)
+            _out({"user": _user_doc(db, args.username), "unlocked": True, "lockouts": ended})
         else:  # pragma: no cover - argparse requires a command
             raise AuthError("unknown users command")
     except AuthError as exc:

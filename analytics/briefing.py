@@ -41,6 +41,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_overdue": ("Quá hạn chưa hoàn thành", "Overdue"),
     "card_in_progress": ("Đang thực hiện trong hạn", "In progress"),
     "card_rate": ("Tỷ lệ hoàn thành (đến hạn)", "Completion rate (due)"),
+    "card_cancelled": ("Đã hủy (tính riêng)", "Cancelled (counted apart)"),
+    "cancelled_help": (
+        "Nhiệm vụ đã hủy, dừng thực hiện hoặc đưa ra khỏi danh mục: không tính vào tổng số, tỷ lệ "
+        "hoàn thành và cơ cấu tình trạng.",
+        "Tasks cancelled, stopped or removed from the list: not counted in the total, the "
+        "completion rate or the split by status.",
+    ),
+    "cancelled_title": ("Nhiệm vụ đã hủy (tính riêng)", "Cancelled tasks (counted apart)"),
+    "cancelled_caption": (
+        "{n} nhiệm vụ đã hủy, dừng thực hiện hoặc đưa ra khỏi danh mục; không tính vào tổng số, "
+        "tỷ lệ hoàn thành và các số liệu trên.",
+        "{n} tasks cancelled, stopped or removed from the list; not counted in the total, the "
+        "completion rate or the figures above.",
+    ),
     "rate_help": (
         "Số nhiệm vụ đã hoàn thành trên số nhiệm vụ có thời hạn đến ngày {date}: {done}/{due}.",
         "Tasks completed among tasks whose deadline is on or before {date}: {done}/{due}.",
@@ -173,6 +187,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_on_time": ("Đúng hạn", "On time"),
     "col_in_progress": ("Đang thực hiện", "In progress"),
     "col_no_deadline": ("Không có thời hạn", "No deadline"),
+    "col_cancelled": ("Đã hủy", "Cancelled"),
     "col_prev": ("{what} ({date})", "{what} ({date})"),
     "no_deadline_month": ("Không có thời hạn", "No deadline"),
 }
@@ -248,12 +263,20 @@ CARD_KEYS = (  # two rows of four: the figures leaders quote first, then the spl
     ("no_deadline", "card_no_deadline", "off"),
 )
 CARDS_PER_ROW = 4
+# Shown after the others when the view or the previous state has cancelled tasks.
+CANCELLED_CARD = ("cancelled", "card_cancelled", "off")
+
+
+def _card_keys(cur: dict, prev: dict | None) -> tuple[tuple[str, str, str], ...]:
+    if cur.get("cancelled") or (prev or {}).get("cancelled"):
+        return (*CARD_KEYS, CANCELLED_CARD)
+    return CARD_KEYS
 
 
 def deltas(cur: dict, prev: dict | None) -> dict[str, float | int | None]:
     """Current minus previous for every headline figure (None without a previous state)."""
     out: dict[str, float | int | None] = {}
-    for key, _, _ in CARD_KEYS:
+    for key, _, _ in (*CARD_KEYS, CANCELLED_CARD):
         if prev is None:
             out[key] = None
         elif key == "due_completion_rate":
@@ -284,7 +307,7 @@ def headline_cards(cur: dict, prev: dict | None, lang: str, as_of: dt.date) -> l
     """The cards of a headline (metrics.headline) with the change since `prev`."""
     d = deltas(cur, prev)
     cards = []
-    for key, label_key, color in CARD_KEYS:
+    for key, label_key, color in _card_keys(cur, prev):
         if key == "due_completion_rate":
             value = fmt_pct(cur.get(key), lang)
             delta = None if d[key] is None else _fmt_delta_pp(d[key], lang)
@@ -298,7 +321,7 @@ def headline_cards(cur: dict, prev: dict | None, lang: str, as_of: dt.date) -> l
         else:
             value = fmt_int(cur.get(key, 0), lang)
             delta = None if d[key] is None else _fmt_delta_int(int(d[key]), lang)
-            help_text = None
+            help_text = tr("cancelled_help", lang) if key == "cancelled" else None
         cards.append(Card(key, tr(label_key, lang), value, delta, color, help_text))
     return cards
 
@@ -325,6 +348,7 @@ def source_table(
         ("overdue", "col_overdue"),
         ("in_progress", "col_in_progress"),
         ("no_deadline", "col_no_deadline"),
+        ("cancelled", "col_cancelled"),
     )
     for source in sorted(set(cur) | set(prev or {})):
         now = cur.get(source, {})
@@ -403,7 +427,10 @@ def at_risk(df: pd.DataFrame, as_of: dt.date, days: int = AT_RISK_DAYS) -> pd.Da
     start = pd.Timestamp(as_of)
     end = pd.Timestamp(as_of + dt.timedelta(days=days))
     mask = (
-        ~df["completed"].astype(bool) & deadline.notna() & (deadline >= start) & (deadline <= end)
+        df["status"].isin(OPEN_STATUSES)
+        & deadline.notna()
+        & (deadline >= start)
+        & (deadline <= end)
     )
     return df[mask].sort_values(["deadline", "source", "task_id"])
 
@@ -415,7 +442,7 @@ def open_due_in_month(df: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     as_of = as_date(as_of)
     deadline = _deadlines(df)
     mask = (
-        ~df["completed"].astype(bool)
+        df["status"].isin(OPEN_STATUSES)
         & deadline.notna()
         & (deadline.dt.year == as_of.year)
         & (deadline.dt.month == as_of.month)
@@ -436,6 +463,7 @@ _STATUS_RANK = {
     "completed_late": 3,
     "completed_timing_unknown": 4,
     "completed_on_time": 5,
+    "cancelled": 6,
 }
 
 
@@ -448,6 +476,11 @@ def difficult_tasks(df: pd.DataFrame) -> pd.DataFrame:
         .sort_values(["_rank", "deadline", "source", "task_id"])
         .drop(columns="_rank")
     )
+
+
+def cancelled_list(df: pd.DataFrame) -> pd.DataFrame:
+    """Cancelled tasks (counted and listed apart), by source and task id."""
+    return metrics.cancelled(df).sort_values(["source", "task_id"])
 
 
 def open_timeline(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """Tables as users see them, and as Excel and CSV files that are safe to open.
 
 Text that a spreadsheet would run as a formula (starting with = + - @ tab CR) is written as
-plain text: an inert string cell in xlsx, a leading apostrophe in CSV.
+plain text: an inert string cell in xlsx, a leading apostrophe in CSV. What an xlsx file cannot
+hold (control characters a stored value may carry) is cleaned first (`safe_text.for_xlsx`), so
+no stored value can make an export fail.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from analytics.i18n import t
+from analytics.safe_text import for_xlsx
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,6 +45,11 @@ TASK_COLUMNS = (
     ("completion_date", "col_completion_date"),
     ("days_late", "col_days_late"),
     ("status_text", "col_status_text"),
+    ("progress", "col_progress"),
+    ("source_doc", "col_source_doc"),
+    ("assigned_date", "col_assigned_date"),
+    ("leader", "col_leader"),
+    ("agency_comment", "col_agency_comment"),
     ("support", "col_support"),
     ("product", "col_product"),
     ("grp", "col_group"),
@@ -52,6 +60,21 @@ TASK_COLUMNS = (
     ("origin_sheet", "col_sheet"),
     ("origin_row", "col_row"),
 )
+
+# The task attributes real systems carry (the assigning document, the date assigned, the leader
+# in charge, the agency's comment, the progress text).
+ATTRIBUTE_COLUMNS = ("source_doc", "assigned_date", "leader", "agency_comment", "progress")
+
+
+def shown_columns(columns, df: pd.DataFrame) -> list[str]:
+    """`columns` for a table on a page: the task attributes that no task of `df` carries are
+    left out (files without such a column would show an empty one); the Excel exports keep
+    their columns whatever they hold."""
+    return [
+        c
+        for c in columns
+        if c not in ATTRIBUTE_COLUMNS or (c in df.columns and bool(df[c].notna().any()))
+    ]
 
 
 def agency_names(agencies: pd.DataFrame, lang: str) -> dict[str, str]:
@@ -81,7 +104,9 @@ def present_tasks(
             )
         elif col == "status_label":
             values = df["status"].map(lambda s: t(s, lang))
-        elif col in ("deadline", "completion_date"):
+        elif col not in df.columns and col in ATTRIBUTE_COLUMNS:
+            values = None  # a frame from before the task attributes: the column stays empty
+        elif col in ("deadline", "completion_date", "assigned_date"):
             values = pd.to_datetime(df[col]).dt.date
         elif col in ("days_overdue", "days_late", "origin_row"):
             values = df[col].astype("Int64")
@@ -124,12 +149,12 @@ def write_sheet(ws, frame: pd.DataFrame, lang: str = "vi", title: str | None = N
     date_format = "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
     start = 1
     if title:
-        ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+        ws.cell(row=1, column=1, value=for_xlsx(title)).font = Font(bold=True, size=13)
         start = 3
     widths = []
     for j, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=start, column=j, value=str(name))
-        if is_formula_like(str(name)):
+        cell = ws.cell(row=start, column=j, value=for_xlsx(str(name)))
+        if is_formula_like(cell.value):
             cell.data_type = "s"
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -139,6 +164,7 @@ def write_sheet(ws, frame: pd.DataFrame, lang: str = "vi", title: str | None = N
             value = _cell_value(raw)
             cell = ws.cell(row=i, column=j)
             if isinstance(value, str):
+                value = for_xlsx(value)
                 cell.value = value
                 cell.data_type = "s"  # never a formula, whatever the text starts with
                 if is_formula_like(value):
@@ -173,7 +199,7 @@ def to_xlsx(
 
 def _sheet_title(name: str) -> str:
     bad = "[]:*?/\\"
-    clean = "".join("_" if ch in bad else ch for ch in name).strip("'") or "Sheet"
+    clean = "".join("_" if ch in bad else ch for ch in for_xlsx(name)).strip("'") or "Sheet"
     return clean[:31]
 
 

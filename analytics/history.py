@@ -34,6 +34,7 @@ def _params(filters: Filters, scope: Scope) -> dict:
         "agencies": as_list(filters.agency_ids),
         "agency_types": as_list(filters.agency_types),
         "difficult_only": bool(filters.difficult_only),
+        "source_docs": as_list(filters.source_docs),
         "scope": None if scope.agency_ids is None else sorted(scope.agency_ids),
     }
 
@@ -45,7 +46,8 @@ def trend(db, filters: Filters = Filters(), scope: Scope = Scope.everything()) -
     each row equals `metrics.counts(store.load_tasks(db, D, filters, scope))`.
     """
     with store.connect(db) as con:
-        frame = con.execute(store.sql("history_trend"), _params(filters, scope)).df()
+        params = store.with_units(con, _params(filters, scope))
+        frame = con.execute(store.sql("history_trend"), params).df()
     if frame.empty:
         return pd.DataFrame(columns=["as_of", *COUNT_KEYS])
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date

@@ -32,6 +32,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "agency": ("Cơ quan chủ trì", "Lead agency"),
     "all_agencies": ("Tất cả cơ quan", "All agencies"),
     "difficult_only": ("Chỉ nhiệm vụ khó", "Difficult tasks only"),
+    "source_docs": ("Văn bản giao", "Assigning document"),
+    "all_source_docs": ("Tất cả văn bản", "All documents"),
     "figures_as_of": ("Số liệu tính đến {date}", "Figures as of {date}"),
     "from_snapshots": ("Nguồn số liệu: {items}", "From snapshots: {items}"),
     "no_data": (
@@ -49,6 +51,60 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cơ sở dữ liệu đang được cập nhật. Vui lòng thử lại sau giây lát.",
         "The database is being updated. Please try again in a moment.",
     ),
+    # rows held back (a file's valid rows committed without its rows with errors)
+    "held_back_notice": (
+        "{n} dòng của tệp {file} không đọc được",
+        "{n} rows of file {file} could not be read",
+    ),
+    "held_back_notice_one": (
+        "{n} dòng của tệp {file} không đọc được",
+        "{n} row of file {file} could not be read",
+    ),
+    "held_back_notice_more": (
+        "Số liệu không gồm các dòng này; nhiệm vụ đã có của các dòng đó giữ nguyên như trước.",
+        "The figures leave these rows out; the tasks they name that were known stay as they were.",
+    ),
+    "held_back_link": ("Xem các dòng này", "See these rows"),
+    "held_back_title": (
+        "Các dòng không đọc được (bị giữ lại)",
+        "Rows that could not be read (held back)",
+    ),
+    "held_back_none": (
+        "Không có dòng nào bị giữ lại trong các kỳ số liệu đang dùng.",
+        "No rows are held back in the snapshots in force.",
+    ),
+    "held_back_pick": ("Kỳ số liệu có dòng bị giữ lại", "Snapshot with rows held back"),
+    "held_back_count": ("{n} dòng bị giữ lại.", "{n} row(s) held back."),
+    "held_back_kept": ("Giữ phiên bản trước", "Previous version kept"),
+    "held_back_accept": (
+        "Ghi các dòng hợp lệ ({n}), giữ lại {m} dòng lỗi",
+        "Commit the {n} valid rows, hold back {m}",
+    ),
+    "held_back_accept_help": (
+        "Các dòng lỗi không được ghi thành nhiệm vụ; chúng được lưu kèm kỳ số liệu và liệt kê ở "
+        "trang Dữ liệu. Nhiệm vụ đã có của các dòng đó giữ nguyên như trước.",
+        "The rows with errors do not become tasks; they are recorded with the snapshot and listed "
+        "on the Data page. The tasks they name that were known stay as they were.",
+    ),
+    "held_back_upload": (
+        "{m} dòng có lỗi: sửa trong tệp rồi tải lên lại, hoặc ghi các dòng hợp lệ và giữ lại "
+        "các dòng lỗi.",
+        "{m} row(s) with errors: fix them in the file and upload it again, or commit the valid "
+        "rows and hold back the rows with errors.",
+    ),
+    "held_back_chosen": (
+        "Sẽ ghi {n} dòng hợp lệ; {m} dòng lỗi được giữ lại, không ghi thành nhiệm vụ: {rows}.",
+        "The {n} valid rows will be stored; {m} row(s) with errors are held back, not stored as "
+        "tasks: {rows}.",
+    ),
+    "held_back_kept_preview": (
+        "{k} nhiệm vụ đã có của các dòng bị giữ lại giữ nguyên như hiện nay: {ids}.",
+        "{k} known task(s) of the held-back rows stay as they are now: {ids}.",
+    ),
+    "held_back_committed": (
+        "{m} dòng bị giữ lại, xem ở trang Dữ liệu.",
+        "{m} row(s) held back, listed on the Data page.",
+    ),
     # statuses
     "completed_on_time": ("Hoàn thành đúng hạn", "Completed on time"),
     "completed_late": ("Hoàn thành quá hạn", "Completed late"),
@@ -56,6 +112,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overdue": ("Quá hạn chưa hoàn thành", "Overdue"),
     "in_progress": ("Đang thực hiện trong hạn", "In progress"),
     "no_deadline": ("Không có thời hạn", "No deadline"),
+    "cancelled": ("Đã hủy", "Cancelled"),
+    "cancelled_apart": (
+        "Đã hủy (không tính vào tổng số và tỷ lệ)",
+        "Cancelled (not in the total or the rates)",
+    ),
     "completed": ("Đã hoàn thành", "Completed"),
     "total": ("Tổng số nhiệm vụ", "Total tasks"),
     "late": ("Chậm, muộn", "Late"),
@@ -76,6 +137,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_days_late": ("Số ngày chậm", "Days late"),
     "col_causes": ("Khó khăn, vướng mắc", "Causes of delay"),
     "col_proposals": ("Kiến nghị, đề xuất", "Proposals"),
+    "col_source_doc": ("Văn bản giao", "Assigning document"),
+    "col_assigned_date": ("Ngày giao", "Date assigned"),
+    "col_leader": ("Lãnh đạo phụ trách", "Leader in charge"),
+    "col_agency_comment": ("Ý kiến của đơn vị", "Agency's comment"),
+    "col_progress": ("Tình hình thực hiện", "Progress"),
     "col_difficult": ("Nhiệm vụ khó", "Difficult"),
     "col_file": ("Tệp", "File"),
     "col_sheet": ("Trang tính", "Sheet"),

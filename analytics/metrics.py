@@ -1,4 +1,9 @@
-"""Figures leaders quote, computed from a task frame (see store.load_tasks). Pure functions."""
+"""Figures leaders quote, computed from a task frame (see store.load_tasks). Pure functions.
+
+Cancelled tasks (status `cancelled`) are counted apart: `total` is the tasks in the list less the
+cancelled ones, and every rate, split and month counts the same tasks; `cancelled` is their
+number, shown beside the total.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics.model import STATUSES
+from analytics.i18n import fmt_int, t
+from analytics.model import COUNTED_STATUSES, STATUSES
 
 COUNT_KEYS = (
     "total",
@@ -17,16 +23,32 @@ COUNT_KEYS = (
     "overdue",
     "in_progress",
     "no_deadline",
+    "cancelled",
 )
 COMPLETED = ("completed_on_time", "completed_late", "completed_timing_unknown")
 
 
+def counted(df: pd.DataFrame) -> pd.DataFrame:
+    """The tasks the figures count: all but the cancelled ones (counted and listed apart)."""
+    if df.empty or "status" not in df.columns:
+        return df
+    return df[df["status"] != "cancelled"]
+
+
+def cancelled(df: pd.DataFrame) -> pd.DataFrame:
+    """The cancelled tasks of a task frame."""
+    if "status" not in df.columns:
+        return df.iloc[0:0]
+    return df[df["status"] == "cancelled"]
+
+
 def counts(df: pd.DataFrame) -> dict[str, int]:
-    """COUNTS of a task frame."""
+    """COUNTS of a task frame (`total` leaves the cancelled tasks out; `cancelled` counts them)."""
     by_status = df["status"].value_counts() if len(df) else pd.Series(dtype=int)
-    out = {"total": int(len(df))}
+    out = {}
     for status in STATUSES:
         out[status] = int(by_status.get(status, 0))
+    out["total"] = sum(out[s] for s in COUNTED_STATUSES)
     out["completed"] = sum(out[s] for s in COMPLETED)
     return {k: out[k] for k in COUNT_KEYS}
 
@@ -39,7 +61,7 @@ def _count_frame(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for status in STATUSES:
         if status not in wide.columns:
             wide[status] = 0
-    wide["total"] = wide[list(STATUSES)].sum(axis=1)
+    wide["total"] = wide[list(COUNTED_STATUSES)].sum(axis=1)
     wide["completed"] = wide[list(COMPLETED)].sum(axis=1)
     wide = wide.reset_index()
     wide.columns.name = None
@@ -53,6 +75,7 @@ def due_completion_rate(c: dict[str, int], due: int, due_completed: int) -> floa
 def headline(df: pd.DataFrame, as_of: dt.date) -> dict:
     """COUNTS plus the completion rate among tasks already due at `as_of`."""
     c = counts(df)
+    df = counted(df)
     if len(df):
         due_mask = df["deadline"].notna() & (pd.to_datetime(df["deadline"]) <= pd.Timestamp(as_of))
         due = int(due_mask.sum())
@@ -78,14 +101,61 @@ def explode_leads(df: pd.DataFrame) -> pd.DataFrame:
     return out[out["agency_id"].notna()]
 
 
+def roll_up(per: pd.DataFrame, agencies: pd.DataFrame, keep=None) -> pd.DataFrame:
+    """Rows per (task, lead agency) with each registered unit's rows counted for its parent (the
+    overall view: a ministry's figures hold its units' tasks). `agencies`: store.list_agencies
+    (its parent_id column); a unit in `keep` without its parent stays as it is (a view of the
+    unit itself). A task led by a ministry and its unit counts once for the ministry. The one
+    place a unit is mapped to its parent (its counterpart, widening a parent's filter, is
+    store.with_units)."""
+    if per.empty or agencies is None or "parent_id" not in agencies.columns:
+        return per
+    units = agencies[agencies["parent_id"].notna()]
+    parents = dict(zip(units["agency_id"], units["parent_id"], strict=True))
+    kept = set(keep or ())
+    for agency_id in kept:
+        if parents.get(agency_id) not in kept:
+            parents.pop(agency_id, None)
+    if not parents:
+        return per
+    mapped = per["agency_id"].map(parents)
+    if not mapped.notna().any():
+        return per
+    per = per.assign(agency_id=mapped.fillna(per["agency_id"]))
+    return per.drop_duplicates(subset=["source", "task_id", "agency_id"])
+
+
+def units_of(agencies: pd.DataFrame, parent_id: str) -> list[str]:
+    """The registered units of `parent_id` among `agencies` (store.list_agencies)."""
+    if agencies is None or "parent_id" not in agencies.columns:
+        return []
+    return sorted(agencies.loc[agencies["parent_id"] == parent_id, "agency_id"])
+
+
+def by_unit(df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, parent_id: str):
+    """A parent's figures by its units (by_agency's columns): a row per unit leading tasks of
+    `df`, and the parent's own row for the tasks it leads itself (nothing rolled up)."""
+    ids = {parent_id, *units_of(agencies, parent_id)}
+    per = explode_leads(df)
+    return _agency_table(per[per["agency_id"].isin(ids)], agencies, as_of)
+
+
 def by_agency(
     df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, scope_ids=None
 ) -> pd.DataFrame:
-    """COUNTS per lead agency with names and type, `late` and the completion rate among due."""
-    per = explode_leads(df)
+    """COUNTS per lead agency with names and type, `late` and the completion rate among due.
+    A unit's tasks count for its parent (roll_up), unless `scope_ids` names the unit and not
+    its parent."""
+    per = roll_up(explode_leads(df), agencies, keep=scope_ids)
     if scope_ids is not None:
         per = per[per["agency_id"].isin(scope_ids)]
+    return _agency_table(per, agencies, as_of)
+
+
+def _agency_table(per: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """by_agency's table from rows per (task, lead agency)."""
     table = _count_frame(per, ["agency_id"])
+    per = counted(per)
     if not per.empty:
         due_mask = per["deadline"].notna() & (
             pd.to_datetime(per["deadline"]) <= pd.Timestamp(as_of)
@@ -93,10 +163,14 @@ def by_agency(
         due = per.assign(due=due_mask, due_completed=due_mask & per["completed"].astype(bool))
         due = due.groupby("agency_id")[["due", "due_completed"]].sum().reset_index()
         table = table.merge(due, on="agency_id", how="left")
+        # an agency whose tasks are all cancelled has none due
+        table[["due", "due_completed"]] = table[["due", "due_completed"]].fillna(0).astype("int64")
     else:
-        table["due"] = pd.Series(dtype="int64")
-        table["due_completed"] = pd.Series(dtype="int64")
-    table = table.merge(agencies, on="agency_id", how="left")
+        table["due"] = pd.Series(0, index=table.index, dtype="int64")
+        table["due_completed"] = pd.Series(0, index=table.index, dtype="int64")
+    table = table.merge(
+        agencies.drop(columns=["parent_id"], errors="ignore"), on="agency_id", how="left"
+    )
     table["name_vi"] = table["name_vi"].fillna(table["agency_id"])
     table["name_en"] = table["name_en"].fillna(table["name_vi"])
     table["agency_type"] = table["agency_type"].fillna("other")
@@ -106,7 +180,9 @@ def by_agency(
 
 
 def by_month(df: pd.DataFrame) -> pd.DataFrame:
-    """Per deadline month: due, completed (as of the frame's date), remaining (overdue included)."""
+    """Per deadline month: due, completed (as of the frame's date), remaining (overdue included);
+    cancelled tasks are not due."""
+    df = counted(df)
     if df.empty or df["deadline"].notna().sum() == 0:
         return pd.DataFrame(columns=["month", "due", "completed", "remaining", "overdue"])
     dated = df[df["deadline"].notna()]
@@ -167,3 +243,19 @@ def summary_dict(df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, scope
             for r in months.to_dict("records")
         ],
     }
+
+
+def held_back_notices(held: pd.DataFrame, lang: str = "vi") -> list[str]:
+    """The notices "N rows of file F could not be read", one per snapshot in force with rows held
+    back (`held`: store.held_back_in_force), for every page and report that shows its figures."""
+    if held is None or held.empty:
+        return []
+    return [
+        t(
+            "held_back_notice_one" if r.n_rows == 1 else "held_back_notice",
+            lang,
+            n=fmt_int(int(r.n_rows), lang),
+            file=r.file_name or "?",
+        )
+        for r in held.itertuples()
+    ]

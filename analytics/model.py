@@ -29,6 +29,8 @@ FIELDS = (
     "leader",
     "focal_point",
     "difficulty",
+    "agency_comment",
+    "progress",
 )
 REQUIRED_FIELDS = ("task", "lead_agency")
 
@@ -41,11 +43,13 @@ STATUS_CLASSES = (
     "overdue_not_done",
     "not_done_unspecified",
     "at_risk",
+    "cancelled",
     "unknown",
 )
 DONE_CLASSES = ("done_on_time", "done_late", "done_unspecified")
 
-# Task status judged at a date D (computed in SQL, see analytics/sql/task_status.sql).
+# Task status judged at a date D (computed in SQL, see analytics/sql/task_status.sql). A task
+# whose status class is cancelled is judged cancelled whatever its dates.
 STATUSES = (
     "completed_on_time",
     "completed_late",
@@ -53,7 +57,11 @@ STATUSES = (
     "overdue",
     "in_progress",
     "no_deadline",
+    "cancelled",
 )
+# The statuses the figures count: the total, the completion rate and the split. Cancelled tasks
+# are counted and listed apart, never in these.
+COUNTED_STATUSES = tuple(s for s in STATUSES if s != "cancelled")
 
 
 @dataclass(slots=True)
@@ -84,6 +92,13 @@ class Task:
     # provenance
     sheet: str | None = None
     row: int | None = None
+    # attributes real systems carry, shown in lists, filters and exports (after the provenance,
+    # so that positional construction from TASK_FIELDS elsewhere keeps its order)
+    source_doc: str | None = None  # the assigning document ("Văn bản giao", "Nguồn chỉ đạo")
+    assigned_date: dt.date | None = None  # the date assigned ("Ngày giao", "Ngày chỉ đạo")
+    leader: str | None = None  # the leader in charge ("Lãnh đạo Bộ phụ trách")
+    agency_comment: str | None = None  # the agency's comment ("Ý kiến của đơn vị")
+    progress: str | None = None  # narrative progress text beside a status column
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 

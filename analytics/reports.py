@@ -17,6 +17,8 @@ The headline sentence, in the Government Office's form:
     c    = every task not completed at the as-of date, whether due or not (total - completed)
     d    = c - e: in progress within the deadline + tasks without a deadline
     e    = overdue: deadline passed, not completed
+Cancelled tasks (status `cancelled`) are in none of these figures: the report says how many
+there are beside the total and lists them in a section (and a sheet) of their own.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from analytics import briefing, exports, metrics, store
+from analytics import audit, briefing, exports, metrics, safe_text, store
 
 if TYPE_CHECKING:  # fpdf is imported only when a PDF is made (it costs 0.6 s at start-up)
     from fpdf import FPDF
@@ -74,9 +76,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "scope_agencies": ("cơ quan chủ trì {items}", "lead agency {items}"),
     "scope_types": ("loại cơ quan {items}", "agency type {items}"),
     "scope_difficult": ("chỉ nhiệm vụ khó", "difficult tasks only"),
+    "scope_source_docs": ("văn bản giao {items}", "assigning document {items}"),
     "scope_user": ("trong phạm vi được xem: {items}", "within the viewer's agencies: {items}"),
     "generated": ("Lập lúc {time} ngày {date}", "Generated {date} {time}"),
     "page": ("Trang {n}/{nb}", "Page {n} of {nb}"),
+    # the audit log's head when the report was made (analytics/audit.py): a printed copy anchors it
+    "audit_head": ("mục #{n}, mã {hash}", "entry #{n}, hash {hash}"),
     "sec_overall": ("I. KẾT QUẢ CHUNG", "1. OVERALL RESULTS"),
     "sec_changes": ("II. THAY ĐỔI SO VỚI KỲ BÁO CÁO TRƯỚC", "2. CHANGES SINCE THE PREVIOUS REPORT"),
     "sec_ministries": (
@@ -88,6 +93,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "sec_overdue": (
         "VI. DANH SÁCH NHIỆM VỤ QUÁ HẠN CHƯA HOÀN THÀNH",
         "6. OVERDUE TASKS NOT COMPLETED",
+    ),
+    "sec_cancelled": (
+        "VII. DANH SÁCH NHIỆM VỤ ĐÃ HỦY (KHÔNG TÍNH VÀO SỐ LIỆU)",
+        "7. CANCELLED TASKS (NOT IN THE FIGURES)",
+    ),
+    "context_cancelled": (
+        "Ngoài ra, {n} nhiệm vụ đã hủy, dừng thực hiện hoặc đưa ra khỏi danh mục không tính vào "
+        "tổng số, tỷ lệ hoàn thành và các bảng số liệu (danh sách ở mục VII).",
+        "Besides, {n} tasks cancelled, stopped or removed from the list are counted in neither "
+        "the total, the completion rate nor the tables (listed in section 7).",
+    ),
+    "cancelled_count": (
+        "{n} nhiệm vụ đã hủy, dừng thực hiện hoặc đưa ra khỏi danh mục.",
+        "{n} tasks cancelled, stopped or removed from the list.",
+    ),
+    "footnote_cancelled": (
+        " Nhiệm vụ đã hủy ({n}) không tính vào tổng số, số đến hạn, tỷ lệ và mọi số liệu trên.",
+        " Cancelled tasks ({n}) are counted in neither the total, the tasks due, the rate nor any "
+        "figure above.",
     ),
     "context": (
         "Tổng số {total} nhiệm vụ; {due} nhiệm vụ đã đến hạn (thời hạn đến hết ngày {date}).",
@@ -190,6 +214,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "h_overdue": ("Quá hạn chưa HT", "Overdue"),
     "h_in_progress": ("Đang thực hiện", "Ongoing"),
     "h_no_deadline": ("Không thời hạn", "No date"),
+    "h_cancelled": ("Đã hủy", "Cancelled"),
     "h_late": ("Chậm, muộn", "Late"),
     "h_rate": ("Tỷ lệ HT (đến hạn)", "Rate (due)"),
     "h_month": ("Tháng", "Month"),
@@ -210,6 +235,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sheet_other": ("Cơ quan khác", "Other bodies"),
     "sheet_months": ("Theo tháng", "By month"),
     "sheet_overdue": ("Quá hạn", "Overdue"),
+    "sheet_cancelled": ("Đã hủy", "Cancelled"),
     "sheet_changes": ("Thay đổi", "Changes"),
     "sheet_tasks": ("Danh sách nhiệm vụ", "Tasks"),
     "k_item": ("Chỉ tiêu", "Item"),
@@ -232,6 +258,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "k_e": ("- quá hạn (e)", "- overdue (e)"),
     "k_notes": ("Ghi chú", "Notes"),
     "k_generated": ("Lập lúc", "Generated"),
+    "k_audit": ("Nhật ký kiểm toán", "Audit log"),
     "c_change": ("Thay đổi", "Change"),
     "c_status_before": ("Tình trạng kỳ trước", "Status before"),
     "c_status_after": ("Tình trạng kỳ này", "Status now"),
@@ -250,6 +277,14 @@ def tr(key: str, lang: str = "vi", **fmt) -> str:
         return t(key, lang, **fmt)
     text = pair[0 if lang == "vi" else 1]
     return text.format(**fmt) if fmt else text
+
+
+def audit_head_text(data: BriefingData, lang: str) -> str:
+    """'entry #N, hash 1a2b3c4d…' of the audit log's head, or '' when the log is empty."""
+    if data.audit_head is None:
+        return ""
+    seq, hash_ = data.audit_head
+    return tr("audit_head", lang, n=seq, hash=audit.short(hash_))
 
 
 def _check_lang(lang: str) -> str:
@@ -332,13 +367,16 @@ def overall_sentence(parts: dict, lang: str = "vi") -> str:
 
 
 def footnote(parts: dict, as_of: dt.date, lang: str = "vi") -> str:
-    return tr(
+    text = tr(
         "footnote",
         lang,
         date=fmt_date(as_of, lang),
         in_progress=fmt_int(parts["in_progress"], lang),
         no_deadline=fmt_int(parts["no_deadline"], lang),
     )
+    if parts.get("cancelled"):
+        text += tr("footnote_cancelled", lang, n=fmt_int(parts["cancelled"], lang))
+    return text
 
 
 previous_date = briefing.previous_date
@@ -365,9 +403,15 @@ class BriefingData:
     previous_snapshots: pd.DataFrame = field(default_factory=pd.DataFrame)
     previous_parts: dict | None = None
     changes: Changes | None = None
+    # the snapshots in force with rows held back (store.held_back_in_force), said in the report
+    held_back: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # cancelled tasks (in none of the figures), listed apart
+    cancelled: pd.DataFrame = field(default_factory=pd.DataFrame)
     generated_at: dt.datetime = field(
         default_factory=lambda: dt.datetime.now().replace(microsecond=0)
     )
+    # the audit log's newest entry (number, hash) when the figures were read (audit.head)
+    audit_head: tuple[int, str] | None = None
 
     @property
     def headline(self) -> dict:
@@ -430,6 +474,9 @@ def build_briefing(
         previous_snapshots=prev_snaps,
         previous_parts=prev_parts,
         changes=changes,
+        held_back=store.held_back_in_force(db, as_of, filters.sources, scope),
+        cancelled=metrics.cancelled(df).sort_values(["source", "task_id"]).reset_index(drop=True),
+        audit_head=audit.head(db),
     )
 
 
@@ -470,6 +517,8 @@ def scope_text(data: BriefingData, lang: str) -> str:
         )
     if f.difficult_only:
         items.append(tr("scope_difficult", lang))
+    if f.source_docs:
+        items.append(tr("scope_source_docs", lang, items="; ".join(f.source_docs)))
     if data.scope.agency_ids is not None:
         ids = sorted(data.scope.agency_ids)
         items.append(
@@ -519,13 +568,13 @@ def _rgb(hex_color: str) -> tuple[int, int, int]:
 
 
 def _s(value) -> str:
-    """Text fit for the PDF: NFC (precomposed Vietnamese letters), no control characters."""
+    """Text fit for the PDF: NFC (precomposed Vietnamese letters), no control characters, no
+    character the fonts cannot draw (safe_text.for_pdf)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return ""
     if value is pd.NA:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
+    return safe_text.for_pdf(unicodedata.normalize("NFC", str(value)))
 
 
 PAGE_TOTAL_ALIAS = "{nbp}"  # as wide as five digits in DejaVu Sans
@@ -537,11 +586,12 @@ def _doc_class():
     from fpdf import FPDF
 
     class _Doc(FPDF):
-        def __init__(self, lang: str, running: str, generated: str):
+        def __init__(self, lang: str, running: str, generated: str, anchor: str = ""):
             super().__init__(orientation="P", unit="mm", format="A4")
             self.report_lang = lang
             self.running = running
             self.generated = generated
+            self.anchor = anchor  # the audit log's head, under the footer's line
             self.set_margins(15, 14, 15)
             self.set_auto_page_break(True, margin=15)
             self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
@@ -575,6 +625,10 @@ def _doc_class():
                 tr("page", self.report_lang, n=self.page_no(), nb=PAGE_TOTAL_ALIAS),
                 align="R",
             )
+            if self.anchor:
+                self.set_xy(self.l_margin, -7)
+                self.set_font(FONT, "", 6.5)
+                self.cell(self.epw, 3.5, self.anchor, align="L")
             self.set_text_color(0, 0, 0)
 
     return _Doc
@@ -903,7 +957,8 @@ def render_pdf(data: BriefingData, lang: str | None = None) -> tuple[bytes, int]
     now = data.generated_at
     generated = tr("generated", lang, time=now.strftime("%H:%M"), date=fmt_date(now.date(), lang))
     running = f"{tr('title_short', lang)} · {tr('cutoff', lang, date=date)}"
-    pdf = _doc_class()(lang, running, generated)
+    head = audit_head_text(data, lang)
+    pdf = _doc_class()(lang, running, generated, f"{tr('k_audit', lang)}: {head}" if head else "")
     pdf.set_title(f"{tr('title_short', lang)} – {date}")
     pdf.set_author(t("app_title", lang))
     pdf.set_creator("analytics.reports")
@@ -936,6 +991,8 @@ def render_pdf(data: BriefingData, lang: str | None = None) -> tuple[bytes, int]
         size=9.5,
         h=5,
     )
+    if p["cancelled"]:
+        _para(pdf, tr("context_cancelled", lang, n=fmt_int(p["cancelled"], lang)), size=9, h=4.6)
     pdf.ln(0.5)
     _para(pdf, data.sentence(lang) + " (*)", size=10.5, bold=True, h=5.6, fill=(234, 240, 248))
     pdf.ln(0.5)
@@ -946,30 +1003,35 @@ def render_pdf(data: BriefingData, lang: str | None = None) -> tuple[bytes, int]
             _para(pdf, f"– {src}: {headline_sentence(sp, lang)}", size=8.5, h=4.4)
     pdf.ln(1)
     _para(pdf, footnote(p, data.as_of, lang), size=7, color=GREY, h=3.4)
+    for line in metrics.held_back_notices(data.held_back, lang):
+        _para(pdf, f"{line}. {t('held_back_notice_more', lang)}", size=8, bold=True, h=4)
 
     if len(data.by_source):
         _subheading(pdf, tr("by_source_title", lang))
-        headers = [
-            tr(k, lang)
-            for k in (
-                "h_source",
-                "h_total",
-                "h_due",
-                "h_due_completed",
-                "h_rate",
-                "h_on_time",
-                "h_completed_late",
-                "h_overdue",
-                "h_in_progress",
-                "h_no_deadline",
-            )
+        keys = [
+            "h_source",
+            "h_total",
+            "h_due",
+            "h_due_completed",
+            "h_rate",
+            "h_on_time",
+            "h_completed_late",
+            "h_overdue",
+            "h_in_progress",
+            "h_no_deadline",
         ]
+        widths = [42, 14, 14, 16, 16, 15, 15, 16, 16, 16]
+        with_cancelled = bool(p["cancelled"])  # a column of its own, only when there are any
+        if with_cancelled:
+            keys.append("h_cancelled")
+            widths = [30, *widths[1:], 12]
+        headers = [tr(k, lang) for k in keys]
         rows = []
         for src, sp in data.source_parts.items():
-            rows.append([src, *_source_cells(sp, lang)])
+            rows.append([src, *_source_cells(sp, lang, with_cancelled)])
         if len(data.source_parts) > 1:
-            rows.append([tr("all_sources_row", lang), *_source_cells(p, lang)])
-        _table(pdf, headers, rows, [42, 14, 14, 16, 16, 15, 15, 16, 16, 16], ["L"] + ["R"] * 9)
+            rows.append([tr("all_sources_row", lang), *_source_cells(p, lang, with_cancelled)])
+        _table(pdf, headers, rows, widths, ["L"] + ["R"] * (len(keys) - 1))
         if lang == "vi":
             _para(pdf, tr("abbrev_note", lang), size=6.5, color=GREY, h=3)
         _subheading(pdf, tr("chart_status", lang), keep=45)
@@ -1028,12 +1090,20 @@ def render_pdf(data: BriefingData, lang: str | None = None) -> tuple[bytes, int]
     else:
         _para(pdf, tr("no_overdue", lang))
 
+    # cancelled tasks, apart (in none of the figures above)
+    if len(data.cancelled):
+        _heading(pdf, tr("sec_cancelled", lang))
+        _para(
+            pdf, tr("cancelled_count", lang, n=fmt_int(len(data.cancelled), lang)), size=8.5, h=4.5
+        )
+        _task_table(pdf, data.cancelled, names, lang, days=False)
+
     out = bytes(pdf.output())
     return out, pdf.pages_count
 
 
-def _source_cells(sp: dict, lang: str) -> list[str]:
-    return [
+def _source_cells(sp: dict, lang: str, with_cancelled: bool = False) -> list[str]:
+    cells = [
         _n(sp["total"], lang),
         _n(sp["due"], lang),
         _n(sp["due_completed"], lang),
@@ -1044,6 +1114,7 @@ def _source_cells(sp: dict, lang: str) -> list[str]:
         _n(sp["in_progress"], lang),
         _n(sp["no_deadline"], lang),
     ]
+    return [*cells, _n(sp["cancelled"], lang)] if with_cancelled else cells
 
 
 def _changes_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
@@ -1072,7 +1143,10 @@ def _changes_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
         tr("change_delta", lang),
     ]
     rows = []
-    for key in ("total", "due", "completed", "overdue", "in_progress"):
+    keys = ["total", "due", "completed", "overdue", "in_progress"]
+    if before.get("cancelled") or after["cancelled"]:
+        keys.append("cancelled")
+    for key in keys:
         b, a = int(before.get(key, 0)), int(after[key])
         rows.append(
             [
@@ -1244,6 +1318,7 @@ def _summary_frame(
         (tr("k_previous", lang), data.previous_as_of if data.previous_as_of else tr("none", lang)),
         (tr("k_sentence", lang), headline_sentence(parts, lang)),
         (t("total", lang), parts["total"]),
+        (t("cancelled_apart", lang), parts["cancelled"]),
         (tr("k_due", lang), parts["due"]),
         (tr("k_x", lang), parts["x"]),
         (tr("k_y", lang), parts["y"]),
@@ -1269,12 +1344,18 @@ def _summary_frame(
         for key, value in data.changes.counts().items():
             rows.append((f"{tr('sheet_changes', lang)}: {tr('change_' + key, lang)}", value))
     rows += [
+        (t("held_back_title", lang), line)
+        for line in metrics.held_back_notices(data.held_back, lang)
+    ]
+    rows += [
         (tr("k_notes", lang), footnote(parts, data.as_of, lang)),
         (
             tr("k_generated", lang),
             data.generated_at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M"),
         ),
     ]
+    if data.audit_head is not None:  # the audit log's head when the figures were read
+        rows.append((tr("k_audit", lang), audit_head_text(data, lang)))
     frame = pd.DataFrame(
         {tr("k_item", lang): [r[0] for r in rows], tr("k_value", lang): [r[1] for r in rows]}
     )
@@ -1314,6 +1395,7 @@ def _source_record(src: str, sp: dict, lang: str) -> dict:
         t("in_progress", lang): sp["in_progress"],
         t("no_deadline", lang): sp["no_deadline"],
         t("late", lang): sp["late"],
+        t("cancelled_apart", lang): sp["cancelled"],
     }
 
 
@@ -1334,6 +1416,7 @@ def _agency_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("in_progress", lang): rows["in_progress"],
             t("no_deadline", lang): rows["no_deadline"],
             t("late", lang): rows["late"],
+            t("cancelled_apart", lang): rows["cancelled"],
         }
     )
     return out.reset_index(drop=True)
@@ -1351,6 +1434,20 @@ def _month_frame(months: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
+CANCELLED_COLUMNS = [
+    "task_id",
+    "source",
+    "title",
+    "lead",
+    "deadline",
+    "deadline_text",
+    "status_text",
+    "source_doc",
+    "leader",
+    "support",
+    "origin_file",
+    "origin_row",
+]
 OVERDUE_COLUMNS = [
     "task_id",
     "source",
@@ -1360,6 +1457,9 @@ OVERDUE_COLUMNS = [
     "deadline_text",
     "days_overdue",
     "status_text",
+    "source_doc",
+    "leader",
+    "agency_comment",
     "support",
     "causes",
     "proposals",
@@ -1467,6 +1567,9 @@ def briefing_xlsx(data: BriefingData, lang: str | None = None) -> bytes:
     )
     overdue = exports.present_tasks(data.overdue, data.agencies, lang, OVERDUE_COLUMNS)
     _write(wb, "sheet_overdue", overdue, lang, tr("sec_overdue", lang) + suffix)
+    if len(data.cancelled):
+        cancelled = exports.present_tasks(data.cancelled, data.agencies, lang, CANCELLED_COLUMNS)
+        _write(wb, "sheet_cancelled", cancelled, lang, tr("sec_cancelled", lang) + suffix)
     title = tr("sec_changes", lang)
     if data.previous_as_of:
         title += f" ({fmt_date(data.previous_as_of, lang)} → {date})"
@@ -1522,6 +1625,12 @@ class _AgencyKit:
         overdue = data.overdue
         self.overdue_leads = _leads(overdue)
         self.overdue = exports.present_tasks(overdue, data.agencies, lang, OVERDUE_COLUMNS)
+        self.cancelled_leads = _leads(data.cancelled)
+        self.cancelled = (
+            exports.present_tasks(data.cancelled, data.agencies, lang, CANCELLED_COLUMNS)
+            if len(data.cancelled)
+            else None
+        )
         self.changes, self.change_leads = _changes_frame(
             data.changes, data.agencies, lang, with_leads=True
         )
@@ -1560,6 +1669,10 @@ def agency_xlsx(
         lang,
         tr("sec_overdue", lang) + suffix,
     )
+    if kit.cancelled is not None:
+        cancelled = kit.cancelled[_mask(kit.cancelled_leads, agency_id)]
+        if len(cancelled):
+            _write(wb, "sheet_cancelled", cancelled, lang, tr("sec_cancelled", lang) + suffix)
     _write(
         wb,
         "sheet_months",
@@ -1659,16 +1772,25 @@ def cmd_report(args) -> int:
     lang = args.lang
     as_of = args.as_of or store.latest_as_of(db)
     if as_of is None:
-        return _fail("The database holds no snapshot: nothing to report.", 2)
+        return _fail(
+            "The database holds no snapshot: nothing to report.",
+            2,
+            message_vi="Cơ sở dữ liệu chưa có bản dữ liệu nào: không có gì để báo cáo.",
+        )
     known_sources = set(store.sources(db))
     unknown = [s for s in args.source or () if s not in known_sources]
     if unknown:
-        return _fail(f"Unknown source: {unknown[0]}", 2, choices=sorted(known_sources))
+        return _fail(
+            f"Unknown source: {unknown[0]}",
+            2,
+            message_vi=f"Không có nguồn nhiệm vụ: {unknown[0]}",
+            choices=sorted(known_sources),
+        )
     agency_ids = []
     for name in args.agency or ():
         agency_id = resolve_agency(db, name)
         if agency_id is None:
-            return _fail(f"Unknown agency: {name}", 2)
+            return _fail(f"Unknown agency: {name}", 2, message_vi=f"Không có cơ quan: {name}")
         agency_ids.append(agency_id)
     types: tuple[str, ...] = ()
     if args.agency_type == "central":
@@ -1680,9 +1802,15 @@ def cmd_report(args) -> int:
         agency_ids=tuple(agency_ids),
         agency_types=types,
         difficult_only=bool(args.difficult_only),
+        source_docs=tuple(args.source_doc or ()),
     )
     if not store.snapshots_in_force(db, as_of, filters.sources):
-        return _fail(f"No snapshot on or before {as_of.isoformat()}: nothing to report.", 2)
+        return _fail(
+            f"No snapshot on or before {as_of.isoformat()}: nothing to report.",
+            2,
+            message_vi=f"Không có bản dữ liệu nào đến ngày {as_of.strftime('%d/%m/%Y')}: không "
+            "có gì để báo cáo.",
+        )
     data = build_briefing(db, as_of, filters, Scope.everything(), lang)
     doc: dict = {}
     if args.format == "pdf":
@@ -1712,6 +1840,10 @@ def cmd_report(args) -> int:
             "lang": lang,
             "snapshots": list(data.snapshot_ids),
             "headline": headline_sentence(data.parts, lang),
+            # the audit log's head, so that the daily log (cron) anchors it too
+            "audit_head": (
+                {"seq": data.audit_head[0], "hash": data.audit_head[1]} if data.audit_head else None
+            ),
         }
     )
     return 0
@@ -1749,5 +1881,11 @@ def register_cli(subparsers) -> None:
     )
     p.add_argument("--agency-type", choices=("all", "central", "province"), default="all")
     p.add_argument("--difficult-only", action="store_true")
+    p.add_argument(
+        "--source-doc",
+        action="append",
+        default=None,
+        help="only the tasks of this assigning document (as written in the files); repeatable",
+    )
     p.add_argument("--lang", choices=LANGS, default="vi", help="vi (default) or en")
     p.set_defaults(func=cmd_report)

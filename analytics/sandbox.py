@@ -31,6 +31,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import logging
 import os
 import shutil
 import signal
@@ -43,9 +44,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analytics.problems import InputRejected, Problem, error
+from analytics.problems import HeldBackRow, InputRejected, Problem, error
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 
 MEM_LIMIT_MB = int(os.environ.get("TASKS_SANDBOX_MEM_MB") or 2048)
 TIMEOUT_S = float(os.environ.get("TASKS_SANDBOX_TIMEOUT") or 120)
@@ -68,6 +70,8 @@ LAYOUT_CODES = frozenset(
         "sheet_not_found",
         "empty_sheet",
         "chart_sheet",
+        "no_sheet_left",
+        "no_sheet_chosen",
     }
 )
 
@@ -175,7 +179,7 @@ def _task_fields() -> list[str]:
     return [f.name for f in dataclasses.fields(Task) if f.name != "extra"]
 
 
-_DATE_FIELDS = ("deadline", "completion_date")
+_DATE_FIELDS = ("deadline", "completion_date", "assigned_date")
 _TUPLE_FIELDS = ("lead_ids", "support_ids")
 
 
@@ -216,38 +220,26 @@ def _decode_tasks(doc: dict) -> list:
     return out
 
 
-def _encode_prepared(p) -> dict:
-    t = p.table
+def _encode_table(t) -> dict:
     return {
-        "table": {
-            "file_name": t.file_name,
-            "file_format": t.file_format,
-            "sheet": t.sheet,
-            "sheets": list(t.sheets),
-            "header_row": t.header_row,
-            "headers": list(t.headers),
-            "mapping": dict(t.mapping),
-            "epoch_1904": bool(t.epoch_1904),
-            "encoding": t.encoding,
-            "delimiter": t.delimiter,
-            "n_rows": t.n_rows,
-        },
-        "source": p.source,
-        "as_of": p.as_of.isoformat(),
-        "tasks": _encode_tasks(p.tasks),
-        "agencies": [[a.id, a.name_vi, a.name_en, a.type] for a in p.agencies],
-        "errors": [_problem_doc(x) for x in p.errors],
-        "warnings": [_problem_doc(x) for x in p.warnings],
+        "file_name": t.file_name,
+        "file_format": t.file_format,
+        "sheet": t.sheet,
+        "sheets": list(t.sheets),
+        "header_row": t.header_row,
+        "headers": list(t.headers),
+        "mapping": dict(t.mapping),
+        "epoch_1904": bool(t.epoch_1904),
+        "encoding": t.encoding,
+        "delimiter": t.delimiter,
+        "n_rows": t.n_rows,
     }
 
 
-def _decode_prepared(doc: dict):
-    from analytics.agencies import Agency
-    from analytics.ingest import Prepared
+def _decode_table(t: dict):
     from analytics.reading import RawTable
 
-    t = doc["table"]
-    table = RawTable(
+    return RawTable(
         file_name=t["file_name"],
         file_format=t["file_format"],
         sheet=t["sheet"],
@@ -263,6 +255,46 @@ def _decode_prepared(doc: dict):
         encoding=t["encoding"],
         delimiter=t["delimiter"],
     )
+
+
+def _encode_prepared(p) -> dict:
+    return {
+        "table": _encode_table(p.table),
+        "tables": [_encode_table(t) for t in p.tables],
+        "skipped_sheets": [s.to_dict() for s in p.skipped_sheets],
+        "source": p.source,
+        "as_of": p.as_of.isoformat(),
+        "tasks": _encode_tasks(p.tasks),
+        "agencies": [[a.id, a.name_vi, a.name_en, a.type, a.parent_id] for a in p.agencies],
+        "errors": [_problem_doc(x) for x in p.errors],
+        "warnings": [_problem_doc(x) for x in p.warnings],
+        "held_back": [
+            {
+                "row": h.row,
+                "problems": [_problem_doc(x) for x in h.problems],
+                "task_id": h.task_id,
+                "lead_ids": list(h.lead_ids),
+                "sheet": h.sheet,
+            }
+            for h in p.held_back
+        ],
+        "accepted": bool(p.accepted),
+    }
+
+
+def _decode_prepared(doc: dict):
+    from analytics.agencies import Agency
+    from analytics.ingest import Prepared
+    from analytics.reading import SkippedSheet
+
+    table = _decode_table(doc["table"])
+    tables = [_decode_table(t) for t in doc.get("tables") or ()]
+    if tables:
+        tables[0] = table  # the same table, as in the child
+    skipped = [
+        SkippedSheet(str(s["name"]), str(s["code"]), str(s["reason"]), str(s["reason_vi"]))
+        for s in doc.get("skipped_sheets") or ()
+    ]
     return Prepared(
         table=table,
         source=str(doc["source"]),
@@ -271,6 +303,19 @@ def _decode_prepared(doc: dict):
         agencies=[Agency(*a) for a in doc["agencies"]],
         errors=[_problem_from(x) for x in doc["errors"]],
         warnings=[_problem_from(x) for x in doc["warnings"]],
+        held_back=[
+            HeldBackRow(
+                row=int(h["row"]),
+                problems=tuple(_problem_from(x) for x in h["problems"]),
+                task_id=None if h["task_id"] is None else str(h["task_id"]),
+                lead_ids=tuple(map(str, h["lead_ids"])),
+                sheet=h["sheet"],
+            )
+            for h in doc.get("held_back", ())
+        ],
+        accepted=bool(doc.get("accepted")),
+        tables=tables,
+        skipped_sheets=skipped,
     )
 
 
@@ -328,11 +373,19 @@ def run_action(
         except subprocess.TimeoutExpired:
             proc.kill()  # our own child, by its handle
             proc.communicate()
+            log.warning("reader child (%s) stopped: timeout after %.0f s", action, timeout)
             return {"ok": False, "limit": "timeout", "wall_s": time.monotonic() - started}, b""
     finally:
         _slots.release()
         shutil.rmtree(scratch, ignore_errors=True)  # the child's own scratch folder
     wall = time.monotonic() - started
+    if err.strip():  # what the reader logged about the file, a traceback: the server log's
+        log.warning(
+            "reader child (%s, exit %s) said:\n%s",
+            action,
+            proc.returncode,
+            err[-8000:].decode("utf-8", "replace").rstrip(),
+        )
     line, _, payload = out.partition(b"\n")
     try:
         answer = json.loads(line) if line else None
@@ -351,7 +404,10 @@ def run_action(
             kind = "memory"
         else:
             kind = "crash"
+        log.warning("reader child (%s) stopped: %s, exit %s", action, kind, rc)
         return {"ok": False, "limit": kind, "returncode": rc, "stderr": tail, "wall_s": wall}, b""
+    if answer.get("limit"):
+        log.warning("reader child (%s): %s %s", action, answer["limit"], answer.get("detail", ""))
     answer.setdefault("stats", {})["wall_s"] = round(wall, 3)
     return answer, payload
 
@@ -370,12 +426,18 @@ def read_file(
     as_of: dt.date,
     source: str | None = None,
     sheet: str | None = None,
+    sheets: list[str] | None = None,
+    skip_sheets: list[str] | None = None,
     header_row: int | None = None,
     mapping: dict[str, int] | None = None,
     timeout: float | None = None,
     mem_mb: int | None = None,
+    register=None,
 ) -> ReadResult:
-    """`ingest.prepare` in a limited child; never raises for a bad file (see ReadResult)."""
+    """`ingest.prepare` in a limited child; never raises for a bad file (see ReadResult).
+
+    `register`: the store's agency register (`agency_units.Register`; the child never sees the
+    store), so that the units and names it holds resolve as they do for `ingest`."""
     from analytics.reading import MAX_BYTES
 
     if len(data) > MAX_BYTES:
@@ -390,8 +452,11 @@ def read_file(
         "as_of": as_of.isoformat(),
         "source": source,
         "sheet": sheet,
+        "sheets": list(sheets) if sheets else None,
+        "skip_sheets": list(skip_sheets) if skip_sheets else None,
         "header_row": header_row,
         "mapping": mapping,
+        "register": register.to_doc() if register else None,
     }
     answer, _ = run_action("prepare", params, data, timeout=timeout, mem_mb=mem_mb)
     head = None
@@ -527,25 +592,19 @@ def _trim(rows: list[list]) -> list[list[str]]:
 
 def _head(data: bytes, fmt: str | None, sheet: str | None, delimiter: str | None) -> dict | None:
     """The first rows of the sheet read (or of the first worksheet) as text."""
-    import csv
-
     import python_calamine as pc
 
-    from analytics.reading import TEXT_FORMATS, _sniff, decode_text
+    from analytics.reading import TEXT_FORMATS, _sniff
+    from analytics.reading.delimited import text_rows
+    from analytics.reading.xlsx import _calamine  # a calamine panic becomes InputRejected
 
     if fmt is None:
         fmt, info = _sniff(data, "file")
         delimiter = info.get("delimiter") if fmt in TEXT_FORMATS else None
     if fmt in TEXT_FORMATS:
-        text, _enc = decode_text(data)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or "\x1f")
-        rows = []
-        for rec in reader:
-            rows.append(rec)
-            if len(rows) >= HEAD_ROWS:
-                break
+        rows = text_rows(data, delimiter, HEAD_ROWS)
         return {"sheet": None, "sheets": [], "rows": _trim(rows)}
-    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    wb = _calamine(lambda: pc.CalamineWorkbook.from_filelike(io.BytesIO(data)))
     names = list(wb.sheet_names)
     meta = {m.name: m for m in wb.sheets_metadata}
 
@@ -562,7 +621,9 @@ def _head(data: bytes, fmt: str | None, sheet: str | None, delimiter: str | None
         sheet = (visible or [n for n in names if usable(n)] or [None])[0]
     if sheet is None:
         return {"sheet": None, "sheets": names, "rows": []}
-    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=HEAD_ROWS)
+    rows = _calamine(
+        lambda: wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=HEAD_ROWS)
+    )
     return {"sheet": sheet, "sheets": names, "rows": _trim(rows)}
 
 
@@ -571,6 +632,11 @@ def _do_prepare(params: dict, data: bytes) -> tuple[dict, bytes]:
     from analytics.reading import sniff_format
 
     fmt = None
+    resolver = None
+    if params.get("register"):
+        from analytics.agency_units import Register, layered
+
+        resolver = layered(Register.from_doc(params["register"]))
     try:
         _refuse_dtd(data)
         fmt = sniff_format(data, params["file_name"])
@@ -580,8 +646,11 @@ def _do_prepare(params: dict, data: bytes) -> tuple[dict, bytes]:
             as_of=dt.date.fromisoformat(params["as_of"]),
             source=params.get("source"),
             sheet=params.get("sheet"),
+            sheets=params.get("sheets"),
+            skip_sheets=params.get("skip_sheets"),
             header_row=params.get("header_row"),
             mapping=params.get("mapping"),
+            resolver=resolver,
         )
     except InputRejected as exc:
         answer = {

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -22,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics.model import TASK_FIELDS, Task, TaskBatch
-from analytics.problems import Problem, StoreBusy
+from analytics.problems import HeldBackRow, Problem, StoreBusy
 
 if TYPE_CHECKING:  # pandas loads only where a frame is made (keeps `ingest` quick to start)
     import pandas as pd
@@ -76,6 +78,7 @@ class Filters:
     agency_ids: tuple[str, ...] = ()
     agency_types: tuple[str, ...] = ()
     difficult_only: bool = False
+    source_docs: tuple[str, ...] = ()  # assigning documents ("Thông báo 05-TB/BCĐTW")
 
 
 @dataclass(frozen=True)
@@ -86,25 +89,45 @@ class CommitResult:
     tasks: int
     duplicate: bool = False
     kind: str = "full"
+    held_back: int = 0  # rows of the file held back (recorded in held_back_rows)
+    kept: tuple[str, ...] = ()  # held-back rows' tasks whose previous version stays in force
+
+
+# Expressions shared by several queries, each in sql/<name>.sql, inlined where {<name>} appears.
+SQL_FRAGMENTS = ("content_hash", "task_completed", "task_status")
 
 
 @cache
 def sql(name: str) -> str:
     """The text of analytics/sql/<name>.sql (names come from code, never from users), with the
-    content hash expression (sql/content_hash.sql) inlined where {content_hash} appears."""
+    shared expressions of SQL_FRAGMENTS (sql/content_hash.sql, the content hash; task_completed
+    and task_status, how a task is judged at a date) inlined where {<fragment>} appears."""
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    if "{content_hash}" in text:
+    for fragment in SQL_FRAGMENTS:
+        if "{" + fragment + "}" not in text:
+            continue
         expr = "\n".join(
             line
-            for line in (SQL_DIR / "content_hash.sql").read_text(encoding="utf-8").splitlines()
+            for line in (SQL_DIR / f"{fragment}.sql").read_text(encoding="utf-8").splitlines()
             if not line.lstrip().startswith("--")
         )
-        text = text.replace("{content_hash}", expr.strip())
+        text = text.replace("{" + fragment + "}", expr.strip())
     return text
 
 
-# What computed the stored content hashes; a different value means recompute them first.
-CONTENT_HASH_ENGINE = f"hash() of duckdb {duckdb.__version__}"
+def _expression(name: str) -> str:
+    """The expression of sql/<name>.sql without its comments, on one line."""
+    lines = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
+    return " ".join(" ".join(ln for ln in lines if not ln.lstrip().startswith("--")).split())
+
+
+# What computed the stored content hashes; a different value means recompute them first: another
+# DuckDB, or another expression (a column added to sql/content_hash.sql: a file's stored hashes
+# are then recomputed over the same columns as the new ones before anything is compared).
+CONTENT_HASH_ENGINE = (
+    f"hash() of duckdb {duckdb.__version__} over "
+    + hashlib.sha256(_expression("content_hash").encode()).hexdigest()[:12]
+)
 
 
 def _ensure_content_hashes(con) -> None:
@@ -139,6 +162,13 @@ def connect(path: str | os.PathLike | None = None, *, timeout: float = 15.0) -> 
         try:
             con = duckdb.connect(str(target))
             break
+        except duckdb.BinderException as exc:
+            # Another thread of this process closed the file's last connection as this one
+            # opened it: DuckDB's instance cache still names the file for a moment ("Unique
+            # file handle conflict"). Seen in 17 of 600 opens by two threads; a retry opens it.
+            if "unique file handle" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -165,13 +195,34 @@ def _create(target: Path) -> None:
         ).close()
 
 
+@cache
+def _schema_widths() -> dict[str, int]:
+    """The number of columns of each table of schema.sql (one column per line there)."""
+    blocks = re.findall(r"create table if not exists (\w+) \((.*?)\n\);", sql("schema"), re.S)
+    return {
+        name: sum(1 for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("--"))
+        for name, body in blocks
+    }
+
+
 def _ensure_schema(con) -> None:
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'snapshots'"
-    ).fetchone()[0]
-    if not exists:
+    """Every table and column of schema.sql in place: a new file gets them all, a file made
+    before a table or a column was added to schema.sql gets the missing ones (every statement
+    there is 'if not exists'; an added column also has its 'alter table ... add column if not
+    exists'). Tables and their widths come from duckdb_tables(), which a new connection answers
+    in a few milliseconds (information_schema.columns takes 20)."""
+    widths = _schema_widths()
+    present = dict(
+        con.execute(
+            "select table_name, column_count from duckdb_tables() "
+            "where list_contains($names, table_name)",
+            {"names": list(widths)},
+        ).fetchall()
+    )
+    if any(present.get(name, 0) < width for name, width in widths.items()):
         con.execute(sql("schema"))
-        con.execute("insert into meta values ('schema_version', ?)", [SCHEMA_VERSION])
+        if "snapshots" not in present:
+            con.execute("insert into meta values ('schema_version', ?)", [SCHEMA_VERSION])
 
 
 def version_token(path: str | os.PathLike | None = None) -> tuple:
@@ -215,6 +266,11 @@ _TASK_SCHEMA = pa.schema(
         ("origin_snapshot", pa.int32()),
         ("origin_sheet", pa.string()),
         ("origin_row", pa.int32()),
+        ("source_doc", pa.string()),
+        ("assigned_date", pa.date32()),
+        ("leader", pa.string()),
+        ("agency_comment", pa.string()),
+        ("progress", pa.string()),
     ]
 )
 
@@ -262,17 +318,19 @@ def commit_snapshot(
     agencies: Sequence,
     file_bytes: bytes,
     file_name: str,
-    sheet: str | None = None,
+    sheet: str | Sequence[str] | None = None,
     header_row: int | None = None,
     user: str | None = None,
     warnings: Sequence[Problem] = (),
     update_agencies: Sequence[str] | None = None,
     expected_base: tuple[int, ...] | None = None,
+    held_back: Sequence[HeldBackRow] = (),
     timeout: float = 30.0,
     _crash_after_stage: bool = False,
 ) -> CommitResult:
     """Store one file as one snapshot, all or nothing.
 
+    `sheet`: the sheet read, or the sheets (a workbook's several task sheets; see sheet_text).
     `update_agencies`: the file holds only these agencies' tasks; everyone else's tasks in the
     source are carried over from the state in force at `as_of`.
     `expected_base`: the snapshot ids of `source` in force at `as_of` when the change was
@@ -310,13 +368,14 @@ def commit_snapshot(
                 file_bytes=file_bytes,
                 file_sha=file_sha,
                 file_name=file_name,
-                sheet=sheet,
+                sheet=sheet_text(sheet),
                 header_row=header_row,
                 user=user,
                 warnings=warnings,
                 update_agencies=update_agencies,
                 kind=kind,
                 crash=_crash_after_stage,
+                held_back=held_back,
             )
             con.execute("commit")
         except BaseException:
@@ -344,6 +403,7 @@ def _write(
     update_agencies,
     kind,
     crash,
+    held_back=(),
 ) -> CommitResult:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchone()[
@@ -367,10 +427,12 @@ def _write(
     ).fetchone()[0]
     # Every task is new when the file is a whole list, the source's latest, and nothing of the
     # source is open: the tasks go straight from Arrow into task_versions (no staged copy).
-    all_new = not update_agencies and later == 0 and open_versions == 0
+    held_ids = sorted({h.task_id for h in held_back if h.task_id})
+    all_new = not update_agencies and not held_ids and later == 0 and open_versions == 0
     with _registered(con, "incoming", tasks_to_arrow(tasks, snapshot_id)):
         relation = "view" if all_new else "table"  # from this allow-list only
         con.execute(f"create or replace temp {relation} stage as {sql('staged_tasks')}")
+        kept = _carry_over_held_back(con, source, as_of, held_ids, snapshot_id) if held_ids else ()
         if update_agencies:
             _carry_over_others(con, source, as_of, list(update_agencies))
         n_tasks = len(tasks) if all_new else con.execute("select count(*) from stage").fetchone()[0]
@@ -418,8 +480,11 @@ def _write(
         if crash:  # fault injection for the crash test: die inside the open transaction
             os._exit(137)
         _store_warnings(con, snapshot_id, warnings)
+        _store_held_back(con, snapshot_id, held_back, kept)
         _store_agencies(con, agencies)
-        return CommitResult(snapshot_id, source, as_of, n_tasks, kind=kind)
+        return CommitResult(
+            snapshot_id, source, as_of, n_tasks, kind=kind, held_back=len(held_back), kept=kept
+        )
 
 
 @contextmanager
@@ -435,7 +500,8 @@ def _registered(con, name: str, table: pa.Table) -> Iterator[None]:
 def _carry_over_others(con, source: str, as_of: dt.date, update_agencies: list[str]) -> None:
     """Add to stage the tasks in force for `source` at `as_of` that the update does not cover:
     those not in the file, unless every lead agency of the task is one of the update's (a task
-    shared with another agency is never dropped by one agency's file)."""
+    shared with another agency is never dropped by one agency's file, nor one whose lead was
+    not recognised: no agency's file covers it)."""
     con.execute(
         """
         insert into stage by name
@@ -449,11 +515,26 @@ def _carry_over_others(con, source: str, as_of: dt.date, update_agencies: list[s
         from task_versions as v, in_force as f
         where v.source = $source
           and v.from_seq <= f.seq and (v.to_seq is null or v.to_seq > f.seq)
-          and not list_has_all($agencies, v.lead_ids)
+          and not (coalesce(len(v.lead_ids), 0) > 0 and list_has_all($agencies, v.lead_ids))
           and v.task_id not in (select task_id from stage)
         """,
         {"source": source, "as_of": as_of, "agencies": update_agencies},
     )
+
+
+def _carry_over_held_back(
+    con, source: str, as_of: dt.date, task_ids: list[str], snapshot_id: int
+) -> tuple[str, ...]:
+    """Add to stage, for each held-back row's task id that the file does not give on a valid
+    row, the task's version in force for `source` at `as_of`: a row that could not be read
+    never removes or changes its task. Returns the ids kept so."""
+    con.execute(sql("carry_over_held_back"), {"source": source, "as_of": as_of, "ids": task_ids})
+    rows = con.execute(
+        "select task_id from stage where list_contains($ids, task_id) "
+        "and origin_snapshot is distinct from $snapshot order by task_id",
+        {"ids": task_ids, "snapshot": snapshot_id},
+    ).fetchall()
+    return tuple(r[0] for r in rows)
 
 
 def _append_versions(con, source: str, new_seq: int, *, all_new: bool) -> None:
@@ -523,6 +604,48 @@ def _store_warnings(con, snapshot_id: int, warnings: Sequence[Problem]) -> None:
         con.unregister("incoming_warnings")
 
 
+def _store_held_back(
+    con, snapshot_id: int, held_back: Sequence[HeldBackRow], kept: Sequence[str]
+) -> None:
+    """One line per error of each held-back row."""
+    lines = [(h, p) for h in held_back for p in h.problems]
+    if not lines:
+        return
+    kept_ids = set(kept)
+    table = pa.table(
+        {
+            "snapshot_id": [snapshot_id] * len(lines),
+            "sheet": [h.sheet for h, _p in lines],
+            "row_no": [h.row for h, _p in lines],
+            "col": [p.column for _h, p in lines],
+            "value": [p.value for _h, p in lines],
+            "code": [p.code for _h, p in lines],
+            "message": [p.message for _h, p in lines],
+            "message_vi": [p.message_vi for _h, p in lines],
+            "task_id": [h.task_id for h, _p in lines],
+            "lead_ids": [list(h.lead_ids) for h, _p in lines],
+            "kept_previous": [h.task_id in kept_ids for h, _p in lines],
+        },
+        schema=pa.schema(
+            [
+                ("snapshot_id", pa.int32()),
+                ("sheet", pa.string()),
+                ("row_no", pa.int32()),
+                ("col", pa.string()),
+                ("value", pa.string()),
+                ("code", pa.string()),
+                ("message", pa.string()),
+                ("message_vi", pa.string()),
+                ("task_id", pa.string()),
+                ("lead_ids", pa.list_(pa.string())),
+                ("kept_previous", pa.bool_()),
+            ]
+        ),
+    )
+    with _registered(con, "incoming_held_back", table):
+        con.execute("insert into held_back_rows by name select * from incoming_held_back")
+
+
 def _store_agencies(con, agencies: Sequence) -> None:
     if not agencies:
         return
@@ -584,10 +707,49 @@ def load_tasks(db, as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFra
         "agencies": _list_param(filters.agency_ids),
         "agency_types": _list_param(filters.agency_types),
         "difficult_only": bool(filters.difficult_only),
+        "source_docs": _list_param(filters.source_docs),
         "scope": None if scope.agency_ids is None else sorted(scope.agency_ids),
     }
     with connect(db) as con:
+        params = with_units(con, params)
         return con.execute(sql("tasks_at"), params).fetch_arrow_table().to_pandas()
+
+
+def with_units(con, params: dict) -> dict:
+    """Query parameters with the agency filter ('agencies') and the access scope ('scope')
+    widened to the registered units of the agencies they name: a ministry's filter, or its
+    viewer's scope, takes in its units' tasks. The one place a parent id is expanded (its
+    counterpart, counting a unit's task for its parent, is metrics.roll_up)."""
+    out = dict(params)
+    for name in ("agencies", "scope"):
+        ids = out.get(name)
+        if not ids:  # None: no restriction; []: nothing
+            continue
+        units = units_of(con, ids)
+        if units:
+            out[name] = sorted({*ids, *units})
+    return out
+
+
+def with_units_of(db, ids) -> tuple[str, ...]:
+    """`ids` followed by their registered units (store.units_of): an agency update of a ministry
+    covers its units' tasks, as its filter and its viewers' scope do."""
+    ids = tuple(dict.fromkeys(ids or ()))
+    if not ids:
+        return ids
+    with connect(db) as con:
+        return ids + tuple(u for u in units_of(con, ids) if u not in ids)
+
+
+def units_of(con, ids) -> list[str]:
+    """The registered units (agency_units) of the agencies `ids`."""
+    if not ids:
+        return []
+    rows = con.execute(
+        "select agency_id from agency_units where list_contains($ids, parent_id) order by 1",
+        {"ids": list(ids)},
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def judge_tasks(
@@ -615,6 +777,7 @@ def judge_tasks(
             "agencies": None,
             "agency_types": None,
             "difficult_only": False,
+            "source_docs": None,
             "scope": None,
         }
         return con.execute(sql("tasks_at"), params).fetch_arrow_table().to_pandas()
@@ -642,9 +805,34 @@ def _in_force(con, as_of: dt.date, sources: Sequence[str] = ()) -> tuple[int, ..
     return tuple(r[0] for r in rows)
 
 
+def sheet_text(sheet: str | Sequence[str] | None) -> str | None:
+    """What `snapshots.sheet` holds: the name of the one sheet read (as databases made before
+    several sheets were read hold), or, for several task sheets, their names as a JSON list.
+    Excel and ODS sheet names cannot hold '[', so the two never meet."""
+    if sheet is None or isinstance(sheet, str):
+        return sheet
+    names = list(sheet)
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else json.dumps(names, ensure_ascii=False)
+
+
+def sheet_names(text: str | None) -> list[str]:
+    """The sheets a snapshot was read from (`snapshots.sheet`, see sheet_text)."""
+    if text is None or not isinstance(text, str) or text == "":
+        return []
+    if text.startswith("["):
+        with suppress(ValueError):
+            names = json.loads(text)
+            if isinstance(names, list) and all(isinstance(n, str) for n in names):
+                return names
+    return [text]
+
+
 def list_snapshots(db) -> pd.DataFrame:
+    """Every snapshot, oldest first; `sheets` lists the sheets each was read from."""
     with connect(db) as con:
-        return con.execute(
+        frame = con.execute(
             """
             select snapshot_id, source, as_of, kind, update_agencies, file_name, file_sha256,
                    sheet, header_row, uploaded_at, uploaded_by, n_tasks, n_warnings, status,
@@ -652,6 +840,8 @@ def list_snapshots(db) -> pd.DataFrame:
             from snapshots order by as_of, snapshot_id
             """
         ).df()
+    frame["sheets"] = frame["sheet"].map(sheet_names)
+    return frame
 
 
 def list_warnings(db, snapshot_ids: Sequence[int] | None = None) -> pd.DataFrame:
@@ -668,11 +858,56 @@ def list_warnings(db, snapshot_ids: Sequence[int] | None = None) -> pd.DataFrame
         ).df()
 
 
-def list_agencies(db) -> pd.DataFrame:
+def _scope_param(scope: Scope) -> list | None:
+    return None if scope.agency_ids is None else sorted(scope.agency_ids)
+
+
+def held_back_in_force(
+    db, as_of: dt.date, sources: Sequence[str] = (), scope: Scope | None = None
+) -> pd.DataFrame:
+    """Per snapshot in force at `as_of` with rows held back: snapshot_id, source, as_of,
+    file_name, n_rows (the rows `scope` may see)."""
+    params = {
+        "as_of": as_of,
+        "sources": _list_param(sources),
+        "scope": _scope_param(scope or Scope.everything()),
+    }
     with connect(db) as con:
-        return con.execute(
-            "select agency_id, name_vi, name_en, agency_type from agencies order by agency_id"
-        ).df()
+        return con.execute(sql("held_back_in_force"), params).df()
+
+
+def list_held_back(
+    db, snapshot_ids: Sequence[int] | None = None, scope: Scope | None = None
+) -> pd.DataFrame:
+    """The held-back rows of these snapshots (None: all), one line per error, as `scope` may
+    see them."""
+    params = {
+        "ids": None if snapshot_ids is None else list(snapshot_ids) or [-1],  # -1: no snapshot
+        "scope": _scope_param(scope or Scope.everything()),
+    }
+    with connect(db) as con:
+        return con.execute(sql("held_back_list"), params).df()
+
+
+def list_agencies(db) -> pd.DataFrame:
+    """agency_id, name_vi, name_en, agency_type, parent_id (a registered unit's parent)."""
+    with connect(db) as con:
+        return con.execute(sql("agencies")).df()
+
+
+def source_docs(
+    db, as_of: dt.date, sources: Sequence[str] = (), scope: Scope | None = None
+) -> pd.DataFrame:
+    """The assigning documents of the tasks in force at `as_of` that `scope` may see:
+    source_doc, n_tasks (sql/source_docs_at.sql)."""
+    params = {
+        "as_of": as_of,
+        "sources": _list_param(sources),
+        "scope": _scope_param(scope or Scope.everything()),
+    }
+    with connect(db) as con:
+        params = with_units(con, params)
+        return con.execute(sql("source_docs_at"), params).df()
 
 
 def sources(db) -> list[str]:

@@ -9,6 +9,8 @@ STATUS_ORDER = (
     "overdue",
     "no_deadline",
 )
+# Cancelled tasks are shown apart, never in the split above (lists, filters, their own count).
+LISTED_STATUS_ORDER = (*STATUS_ORDER, "cancelled")
 STATUS_COLORS = {
     "completed_on_time": "#009E73",  # bluish green
     "completed_late": "#E69F00",  # orange
@@ -16,6 +18,7 @@ STATUS_COLORS = {
     "in_progress": "#0072B2",  # blue
     "overdue": "#D55E00",  # vermillion
     "no_deadline": "#999999",  # grey
+    "cancelled": "#CC79A7",  # reddish purple
 }
 STATUS_PATTERNS = {
     "completed_on_time": "",
@@ -24,4 +27,5 @@ STATUS_PATTERNS = {
     "in_progress": "",
     "overdue": "x",
     "no_deadline": "-",
+    "cancelled": "",
 }

@@ -4,7 +4,9 @@ in and send back, and an annotated copy of an uploaded file with its problem cel
 The template and "my tasks" share one layout: canonical columns headed in Vietnamese (the reader
 recognises every header), dropdowns (data validation) for the status and the lead agency whose
 lists sit on a hidden sheet, date-formatted deadline and completion cells, and an instructions
-sheet. Text from the store is always written as text (never a formula, whatever it starts with).
+sheet. Text from the store is always written as text (never a formula, whatever it starts with),
+without what an xlsx file cannot hold (`safe_text.for_xlsx`: control characters a stored value or
+an uploaded cell may carry).
 
 `annotate` opens an uploaded workbook with openpyxl, so it must run in the sandbox child (see
 analytics/sandbox.py), where defusedxml is checked and memory and time are limited. Formulas are
@@ -14,7 +16,6 @@ write back) it returns an .xlsx with the same cells at the same row and column p
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from analytics.exports import is_formula_like
+from analytics.safe_text import for_xlsx
 
 # canonical field, Vietnamese header (recognised by analytics.reading), column width
 TEMPLATE_COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -38,7 +40,8 @@ TEMPLATE_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("support_agencies", "Cơ quan phối hợp", 30),
     ("product", "Sản phẩm", 24),
     ("deadline", "Thời hạn", 14),
-    ("status", "Tình hình thực hiện", 26),
+    ("status", "Trạng thái", 26),
+    ("progress", "Tình hình thực hiện", 40),
     ("completion_date", "Ngày hoàn thành", 14),
     ("result", "Kết quả đạt được", 30),
     ("issues", "Khó khăn, vướng mắc", 30),
@@ -46,6 +49,9 @@ TEMPLATE_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("difficulty", "Mức độ khó", 10),
     ("notes", "Ghi chú", 24),
     ("source_doc", "Văn bản giao nhiệm vụ", 30),
+    ("assigned_date", "Ngày giao", 14),
+    ("leader", "Lãnh đạo phụ trách", 24),
+    ("agency_comment", "Ý kiến của đơn vị", 30),
 )
 STATUS_CHOICES = (
     "Đang thực hiện",
@@ -57,6 +63,7 @@ STATUS_CHOICES = (
     "Có nguy cơ chậm tiến độ",
     "Thường xuyên",
     "Tạm dừng",
+    "Đã hủy",
 )
 DIFFICULTY_CHOICES = ("Khó",)
 DATA_SHEET = "Nhiệm vụ"
@@ -162,10 +169,12 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
         "(counted to the last day of the period).",
     ),
     (
-        "5. 'Tình hình thực hiện': chọn trong danh sách. Nếu đã hoàn thành, ghi 'Ngày hoàn thành': "
-        "khi ngày và chữ mâu thuẫn, hệ thống tính theo ngày và báo cảnh báo.",
-        "5. 'Tình hình thực hiện' (status): pick from the list. When completed, give the "
-        "completion date: where dates and words disagree, the dates count and a warning says so.",
+        "5. 'Trạng thái': chọn trong danh sách; 'Tình hình thực hiện': ghi diễn giải tiến độ. Nếu "
+        "đã hoàn thành, ghi 'Ngày hoàn thành': khi ngày và chữ mâu thuẫn, hệ thống tính theo ngày "
+        "và báo cảnh báo.",
+        "5. 'Trạng thái' (status): pick from the list; 'Tình hình thực hiện' (progress): describe "
+        "the progress. When completed, give the completion date: where dates and words disagree, "
+        "the dates count and a warning says so.",
     ),
     (
         "6. 'Mức độ khó': ghi 'Khó' cho nhiệm vụ khó, phức tạp; để trống nếu không.",
@@ -195,7 +204,8 @@ def _t(key: str, lang: str, **fmt) -> str:
 
 
 def _put_text(cell, value: str) -> None:
-    """A string cell that is never a formula."""
+    """A string cell that is never a formula (and holds nothing an xlsx file cannot)."""
+    value = for_xlsx(value)
     cell.value = value
     cell.data_type = "s"
     if is_formula_like(value):
@@ -264,7 +274,7 @@ def _task_workbook(
             if fld in ("task", "result", "issues", "proposals", "notes"):
                 ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="top")
     last = first + len(rows) + BLANK_ROWS - 1
-    for fld in ("deadline", "completion_date"):
+    for fld in ("deadline", "completion_date", "assigned_date"):
         letter = get_column_letter(col[fld])
         for r in range(first + len(rows), last + 1):
             ws[f"{letter}{r}"].number_format = DATE_FORMAT
@@ -397,13 +407,19 @@ def task_rows(frame, source: str | None = None) -> list[dict]:
                 "product": _text_or_none(rec.get("product")),
                 "deadline": deadline_cell,
                 "status": _text_or_none(rec.get("status_text")),
+                "progress": _text_or_none(rec.get("progress")),
                 "completion_date": _date_or_none(rec.get("completion_date")),
                 "result": _text_or_none(rec.get("result")),
                 "issues": _text_or_none(rec.get("causes")),
                 "proposals": _text_or_none(rec.get("proposals")),
                 "difficulty": _text_or_none(rec.get("priority")),
                 "notes": _text_or_none(rec.get("notes")),
-                "source_doc": source or _text_or_none(rec.get("source")),
+                # the task's own attributes, so that they read back unchanged (the source is
+                # named in the title block, which the reader looks at first)
+                "source_doc": _text_or_none(rec.get("source_doc")),
+                "assigned_date": _date_or_none(rec.get("assigned_date")),
+                "leader": _text_or_none(rec.get("leader")),
+                "agency_comment": _text_or_none(rec.get("agency_comment")),
             }
         )
     return rows
@@ -455,13 +471,12 @@ def _column_index(p, table: dict) -> int | None:
 
 def _grid_rows(data: bytes, table: dict) -> list[list]:
     """The cells of the sheet that was read (text files: the records), for a rebuilt copy."""
-    fmt = table.get("file_format")
-    if fmt in ("csv", "tsv", "txt"):
-        from analytics.reading import decode_text
+    from analytics.reading import TEXT_FORMATS
 
-        text, _enc = decode_text(data)
-        delim = table.get("delimiter") or "\x1f"
-        return [list(rec) for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+    if table.get("file_format") in TEXT_FORMATS:  # delimited text, or a web page named .xls
+        from analytics.reading.delimited import text_rows
+
+        return text_rows(data, table.get("delimiter"))
     import python_calamine as pc
 
     wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -475,17 +490,41 @@ def _rebuilt(data: bytes, table: dict, lang: str):
     wb = Workbook()
     ws = wb.active
     ws.title = _safe_title(table.get("sheet") or DATA_SHEET)
-    for i, row in enumerate(_grid_rows(data, table), start=1):
+    _copy_cells(ws, _grid_rows(data, table))
+    return wb, ws
+
+
+def _copy_cells(ws, rows: list[list]) -> None:
+    for i, row in enumerate(rows, start=1):
         for j, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue
             _put(ws.cell(i, j), value)
-    return wb, ws
+
+
+def _sheets_read(data: bytes, table: dict, wb, ws, rebuilt: bool) -> dict[str, tuple]:
+    """Several task sheets read: each sheet's worksheet in the copy and its own reading (a
+    rebuilt copy gets every sheet read); one sheet: {}."""
+    per_sheet = table.get("sheets") or {}
+    if len(per_sheet) < 2:
+        return {}
+    out = {}
+    for name, reading in per_sheet.items():
+        info = {**table, **reading, "sheet": name}
+        if name == table.get("sheet"):
+            out[name] = (ws, info)
+        elif not rebuilt and name in wb.sheetnames:
+            out[name] = (wb[name], info)
+        elif rebuilt:
+            other = wb.create_sheet(_safe_title(name))
+            _copy_cells(other, _grid_rows(data, info))
+            out[name] = (other, info)
+    return out
 
 
 def _safe_title(name: str) -> str:
     bad = "[]:*?/\\"
-    clean = "".join("_" if ch in bad else ch for ch in str(name)).strip("'") or "Sheet"
+    clean = "".join("_" if ch in bad else ch for ch in for_xlsx(str(name))).strip("'") or "Sheet"
     return clean[:31]
 
 
@@ -516,18 +555,27 @@ def annotate(
         if wb is not None:
             sheet = table.get("sheet")
             ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
-    if wb is None or ws is None:
+    rebuilt = wb is None or ws is None
+    if rebuilt:
         wb, ws = _rebuilt(data, table, lang)
+    sheets = _sheets_read(data, table, wb, ws, rebuilt)
+    order = {name: k for k, name in enumerate(sheets)}
 
-    cells: dict[tuple[int, int], list] = {}
+    cells: dict[tuple[int, int, int], list] = {}
     for p in problems:
         if not p.row:
             continue
-        c = _column_index(p, table)
-        cells.setdefault((int(p.row), (c if c is not None else 0) + 1), []).append(p)
+        if sheets and p.sheet not in sheets:
+            continue  # not a cell of a sheet read: listed on the problems sheet only
+        _ws, info = sheets[p.sheet] if sheets else (ws, table)
+        c = _column_index(p, info)
+        key = (order.get(p.sheet, 0), int(p.row), (c if c is not None else 0) + 1)
+        cells.setdefault(key, []).append(p)
     n_comments = 0
-    for (r, c), found in sorted(cells.items()):
-        cell = _anchor(ws, r, c)
+    targets = list(sheets.values()) or [(ws, table)]
+    for (k, r, c), found in sorted(cells.items()):
+        ws_p, info = targets[k]
+        cell = _anchor(ws_p, r, c)
         is_error = any(p.level == "error" for p in found)
         cell.fill = ERROR_FILL if is_error else WARNING_FILL
         if n_comments >= MAX_COMMENTS:
@@ -535,12 +583,12 @@ def annotate(
         lines = []
         for p in found:
             level = _t("level_error" if p.level == "error" else "level_warning", lang)
-            prefix = "" if _column_index(p, table) is not None or not p.column else f"[{p.column}] "
+            prefix = "" if _column_index(p, info) is not None or not p.column else f"[{p.column}] "
             lines.append(f"{level}: {prefix}{_problem_text(p, lang)}")
         text = "\n".join(lines)
         if cell.comment is not None and cell.comment.text:
             text = text + "\n---\n" + cell.comment.text
-        comment = Comment(text[:30_000], COMMENT_AUTHOR)
+        comment = Comment(for_xlsx(text[:30_000]), COMMENT_AUTHOR)
         comment.width = 420
         comment.height = min(60 + 40 * len(lines), 600)
         cell.comment = comment
@@ -566,7 +614,9 @@ def annotate(
         _put_text(cell, _t(key, lang))
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         ps.column_dimensions[get_column_letter(j)].width = width
-    ordered = sorted(problems, key=lambda p: (p.level != "error", p.row or 0))
+    ordered = sorted(
+        problems, key=lambda p: (p.level != "error", order.get(p.sheet, -1), p.row or 0)
+    )
     for i, p in enumerate(ordered, start=4):
         level = _t("level_error" if p.level == "error" else "level_warning", lang)
         _put_text(ps.cell(i, 1), level)

@@ -56,6 +56,11 @@ SEMANTIC_FIELDS = (
     "proposals",
     "notes",
     "result",
+    "source_doc",
+    "assigned_date",
+    "leader",
+    "agency_comment",
+    "progress",
 )
 
 
@@ -243,15 +248,36 @@ def apply_agency_choices(prepared, choices: dict[str, str], resolver=None):
 
 @dataclass(frozen=True)
 class Plan:
-    """How an upload is applied: the whole source, or only some agencies' tasks in it."""
+    """How an upload is applied: the whole source ("full"), or only some agencies' tasks in it
+    ("agency"). The mode is said, not read from the list: an agency update whose list is empty
+    is not ready (`ready`), never a full replacement. Left out, the mode is "agency" when
+    agencies are given, else "full"."""
 
     source: str
     as_of: dt.date
-    update_agencies: tuple[str, ...] = ()  # empty: the file replaces the whole source
+    update_agencies: tuple[str, ...] = ()
+    mode: str | None = None  # "full" | "agency"
+
+    def __post_init__(self) -> None:
+        mode = self.mode or ("agency" if self.update_agencies else "full")
+        if mode not in PLAN_MODES:
+            raise ValueError(f"unknown upload mode {mode!r}")
+        if mode == "full" and self.update_agencies:
+            raise ValueError("a full replacement names no agencies")
+        object.__setattr__(self, "mode", mode)
+        object.__setattr__(self, "update_agencies", tuple(self.update_agencies))
 
     @property
     def is_agency_update(self) -> bool:
-        return bool(self.update_agencies)
+        return self.mode == "agency"
+
+    @property
+    def ready(self) -> bool:
+        """False for an agency update that names no agency yet (nothing may be committed)."""
+        return not self.is_agency_update or bool(self.update_agencies)
+
+
+PLAN_MODES = ("full", "agency")
 
 
 def default_update_agencies(user, tasks, before: pd.DataFrame) -> tuple[str, ...]:
@@ -334,8 +360,53 @@ class Refusal:
     """What an upload would change that the user may not change."""
 
     agencies: tuple[str, ...]  # agencies whose tasks the upload would touch, not the user's
-    tasks: dict[str, list[str]]  # agency -> task ids touched
-    reason: str = "agencies"  # "agencies" | "not_allowed" | "full_by_editor" | "outside_update"
+    tasks: dict[str, list[str]]  # agency -> task ids touched (for the audit log)
+    # "agencies" | "not_allowed" | "full_by_editor" | "outside_update" | "no_agencies"
+    reason: str = "agencies"
+    # agency -> the same tasks as a user finds them: the file's row and the title (a derived
+    # id such as 'auto-8c21e2447a' means nothing to anyone and is never shown)
+    named: dict[str, list[TaskRef]] = field(default_factory=dict)
+
+
+TITLE_SHOWN = 60  # characters of a title named in a message
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A task named for a user: the row of the file (and its sheet) and its title; a task the
+    upload would take out of the list has no row in the file, only its title."""
+
+    row: int | None
+    title: str
+    sheet: str | None = None
+
+    def text(self, lang: str = "vi") -> str:
+        title = " ".join(str(self.title or "").split())
+        if len(title) > TITLE_SHOWN:
+            title = title[: TITLE_SHOWN - 1].rstrip() + "…"
+        vi = lang == "vi"
+        if self.row is None:
+            return f"'{title}' ({'không còn trong tệp' if vi else 'not in the file'})"
+        where = f"{'dòng' if vi else 'row'} {self.row}"
+        if self.sheet:
+            where = f"{'trang' if vi else 'sheet'} '{self.sheet}', {where}"
+        return f"{where}: {title}" if title else where
+
+
+def _refs_of(frame: pd.DataFrame, ids, *, from_file: bool) -> dict[str, TaskRef]:
+    """task id -> TaskRef for the `ids` found in a judged or stored frame (`from_file`: its
+    rows are the file's, so named by row; else by title alone)."""
+    if frame.empty:
+        return {}
+    part = frame[frame["task_id"].isin(list(ids))].drop_duplicates("task_id")
+    out = {}
+    for rec in part.to_dict("records"):
+        row = rec.get("origin_row") if from_file else None
+        row = None if row is None or pd.isna(row) else int(row)
+        sheet = rec.get("origin_sheet") if from_file else None
+        sheet = None if sheet is None or (isinstance(sheet, float) and pd.isna(sheet)) else sheet
+        out[str(rec["task_id"])] = TaskRef(row, str(rec.get("title") or ""), sheet or None)
+    return out
 
 
 @dataclass
@@ -344,7 +415,7 @@ class Preview:
     before: pd.DataFrame  # the source's tasks in force at as_of, judged at as_of
     incoming: pd.DataFrame  # the file's tasks, judged at as_of by the store's SQL
     after: pd.DataFrame  # the source after the commit (merged for an agency update)
-    kept: int  # tasks of other agencies carried over (agency update)
+    kept: int  # the source's tasks the file does not touch, carried over (agency update)
     changes: Changes
     changed: set[str]  # ids whose content changes
     headline_before: dict
@@ -357,6 +428,17 @@ class Preview:
     refusal: Refusal | None = None
     # held-back rows' tasks whose version in force stays (the valid rows committed without them)
     kept_held_back: tuple[str, ...] = ()
+    # the other sources' tasks in force at the date: no upload of this source touches them
+    kept_elsewhere: int = 0
+    # other source -> how many of the file's task ids, unknown in this source, are in force
+    # there (a file read as a new source whose tasks belong to an existing one)
+    ids_elsewhere: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def untouched(self) -> int:
+        """Every task in force at the date, in every source, that stays as it is: the source's
+        tasks the file does not touch and all the other sources' tasks."""
+        return self.kept + self.kept_elsewhere
 
     @property
     def touched_ids(self) -> set[str]:
@@ -374,15 +456,26 @@ def _leads_by_id(frame: pd.DataFrame) -> dict[str, set[str]]:
 
 
 def check_permission(
-    user, before: pd.DataFrame, after: pd.DataFrame, changes: Changes, changed: set[str], plan: Plan
+    user,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    changes: Changes,
+    changed: set[str],
+    plan: Plan,
+    *,
+    with_sheet: bool = False,
 ) -> Refusal | None:
     """None when `user` may make this change; else what is refused.
 
     Every task the upload adds, removes or edits is touched; its agencies are its lead agencies
     before and after. `user.may_update(those agencies)` decides (admins: all; agency editors:
-    only their own; everyone else: none). Agency editors may only send agency updates."""
+    only their own; everyone else: none). Agency editors may only send agency updates. An
+    agency update that names no agency is refused for everyone (it is not ready). Each task
+    refused is named by its row in the file (with its sheet: `with_sheet`) and its title."""
     if not getattr(user, "can_upload", False):
         return Refusal((), {}, "not_allowed")
+    if not plan.ready:
+        return Refusal((), {}, "no_agencies")
     if getattr(user, "role", None) == "agency_editor":
         own = set(getattr(user, "agency_ids", ()) or ())
         if not plan.is_agency_update:
@@ -399,21 +492,46 @@ def check_permission(
     if user.may_update(per_agency.keys()):
         return None
     refused = user.refused_agencies(per_agency.keys())
-    return Refusal(tuple(refused), {a: per_agency.get(a, []) for a in refused}, "agencies")
+    ids = {tid for a in refused for tid in per_agency.get(a, [])}
+    refs = _refs_of(before, ids, from_file=False)  # a task taken out: its title
+    refs.update(_refs_of(after, ids, from_file=True))  # a task the file gives: its row
+    if not with_sheet:
+        refs = {k: dataclasses.replace(r, sheet=None) for k, r in refs.items()}
+    return Refusal(
+        tuple(refused),
+        {a: per_agency.get(a, []) for a in refused},
+        "agencies",
+        {a: [refs[tid] for tid in per_agency.get(a, []) if tid in refs] for a in refused},
+    )
 
 
-def outside_refusal(tasks, plan: Plan) -> Refusal | None:
+def outside_refusal(tasks, plan: Plan, *, with_sheet: bool = False) -> Refusal | None:
     """An agency update whose file holds rows no agency of the update leads (the rule the
-    command line's `ingest --update-agency` applies too: analytics/agency_update.py)."""
-    if not plan.is_agency_update:
+    command line's `ingest --update-agency` applies too: analytics/agency_update.py), each
+    row named by its number (and sheet: `with_sheet`) and its title."""
+    if not plan.is_agency_update or not plan.update_agencies:
         return None
     outside = rows_outside(tasks, plan.update_agencies)
     if not outside:
         return None
+    columns = getattr(tasks, "columns", None)
+    if columns is not None:
+        pairs = zip(columns["title"], columns["sheet"], strict=True)
+        about = dict(zip(columns["task_id"], pairs, strict=True))
+    else:
+        about = {t.task_id: (t.title, t.sheet) for t in tasks}
+    named = {}
+    for agency, items in sorted(outside.items()):
+        refs = []
+        for row, tid in items:
+            title, sheet = about.get(tid, ("", None))
+            refs.append(TaskRef(row, str(title or ""), sheet if with_sheet else None))
+        named[agency] = refs
     return Refusal(
         tuple(sorted(outside)),
         {a: [str(tid) for _row, tid in items] for a, items in sorted(outside.items())},
         "outside_update",
+        named,
     )
 
 
@@ -460,12 +578,22 @@ def build_preview(
     if incoming.empty and not before.empty:
         incoming = _empty_like(before)
     given, kept_held = with_held_back_kept(before, incoming, prepared)
-    after, kept = merged_after(before, given, plan.update_agencies)
+    if plan.ready:
+        after, kept = merged_after(before, given, plan.update_agencies)
+    else:  # an agency update naming no agency yet changes nothing (and is refused below)
+        after, kept = before.reset_index(drop=True), len(before)
     changes = compare(before, after)
     changed = changed_ids(before, after)
     everything = store.load_tasks(db, plan.as_of, Filters(), everyone)
     others = everything[everything["source"] != plan.source] if len(everything) else everything
     overall_after = pd.concat([others, after], ignore_index=True) if len(others) else after
+    ids_elsewhere: dict[str, int] = {}
+    if len(others) and len(incoming):  # the file's ids this source does not hold
+        unknown = set(incoming["task_id"]) - set(before["task_id"])
+        found = others[others["task_id"].isin(unknown)]
+        ids_elsewhere = {
+            str(src): int(n) for src, n in found.groupby("source")["task_id"].nunique().items()
+        }
     snaps = store.list_snapshots(db)
     later: list[dt.date] = []
     duplicate = None
@@ -480,9 +608,10 @@ def build_preview(
                 & (dates == plan.as_of)
             ]
             duplicate = int(same["snapshot_id"].min()) if len(same) else None
-    refusal = check_permission(user, before, after, changes, changed, plan) or outside_refusal(
-        prepared.tasks, plan
-    )
+    with_sheet = len(getattr(prepared, "tables", None) or ()) > 1  # rows named with their sheet
+    refusal = check_permission(
+        user, before, after, changes, changed, plan, with_sheet=with_sheet
+    ) or outside_refusal(prepared.tasks, plan, with_sheet=with_sheet)
     return Preview(
         plan=plan,
         before=before,
@@ -500,6 +629,8 @@ def build_preview(
         duplicate_of=duplicate,
         refusal=refusal,
         kept_held_back=kept_held,
+        kept_elsewhere=len(others),
+        ids_elsewhere=ids_elsewhere,
     )
 
 
@@ -532,6 +663,8 @@ def commit(
 
     `accept_valid_rows`: the rows with errors are held back (recorded with the snapshot, their
     tasks kept as they were) and the valid rows committed; without it any error refuses."""
+    if not plan.ready:  # never stored as a full replacement: an agency update names agencies
+        raise Refused(Refusal((), {}, "no_agencies"))
     if accept_valid_rows:
         prepared = prepared.accepting_valid_rows()
     if prepared.errors:
@@ -551,11 +684,11 @@ def commit(
             agencies=prepared.agencies,
             file_bytes=data,
             file_name=display_name(file_name),
-            sheet=table.sheet,
+            sheet=prepared.sheet_names or None,
             header_row=table.header_row,
             user=getattr(user, "username", None),
             warnings=prepared.warnings,
-            update_agencies=list(plan.update_agencies) or None,
+            update_agencies=list(plan.update_agencies) if plan.is_agency_update else None,
             expected_base=tuple(preview.base_snapshots),
             held_back=prepared.held_back,
         )
@@ -603,6 +736,7 @@ def group_warnings(warnings: list[Problem]) -> dict[str, list[Problem]]:
 
 
 PROBLEM_COLUMNS = {
+    "sheet": ("Trang", "Sheet"),
     "row": ("Dòng", "Row"),
     "column": ("Cột", "Column"),
     "value": ("Giá trị", "Value"),
@@ -615,6 +749,7 @@ def problems_frame(problems: list[Problem], lang: str = "vi") -> pd.DataFrame:
     k = 0 if lang == "vi" else 1
     rows = [
         {
+            PROBLEM_COLUMNS["sheet"][k]: p.sheet or "",
             PROBLEM_COLUMNS["row"][k]: p.row,
             PROBLEM_COLUMNS["column"][k]: p.column or "",
             PROBLEM_COLUMNS["value"][k]: p.value or "",
@@ -627,6 +762,8 @@ def problems_frame(problems: list[Problem], lang: str = "vi") -> pd.DataFrame:
     frame[PROBLEM_COLUMNS["row"][k]] = frame[PROBLEM_COLUMNS["row"][k]].astype("Int64")
     if not any(p.suggestions for p in problems):
         frame = frame.drop(columns=[PROBLEM_COLUMNS["suggestions"][k]])
+    if not any(p.sheet for p in problems):  # one sheet read: no sheet to name
+        frame = frame.drop(columns=[PROBLEM_COLUMNS["sheet"][k]])
     return frame
 
 
@@ -640,6 +777,12 @@ def table_info(prepared) -> dict:
         "headers": list(t.headers),
         "mapping": dict(t.mapping),
         "delimiter": t.delimiter,
+        # several task sheets: each sheet's own reading (a problem names its sheet)
+        "sheets": {
+            x.sheet: {"headers": list(x.headers), "mapping": dict(x.mapping)}
+            for x in getattr(prepared, "tables", None) or []
+            if x.sheet is not None
+        },
     }
 
 

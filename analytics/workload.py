@@ -12,6 +12,7 @@ Definitions (all at the as-of date of the frame):
   against the cumulative number of them completed by the end of each month (by completion date;
   a completion without a recorded date counts in the as-of month; one before the year in January).
 - pace: the open tasks due in the year divided by the months left, the as-of month included.
+Cancelled tasks are in none of these (they are not due); `pace` counts them apart (`cancelled`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def years(df: pd.DataFrame, as_of: dt.date) -> list[int]:
 
 
 def _dated(df: pd.DataFrame) -> pd.DataFrame:
+    """The tasks with a deadline, cancelled ones left out."""
+    df = metrics.counted(df)
     if df.empty:
         return df
     return df[df["deadline"].notna()]
@@ -156,6 +159,10 @@ def pace(df: pd.DataFrame, year: int, as_of: dt.date) -> dict:
     done = completions_by_month(df, year, as_of)
     elapsed = 0 if as_of.year < year else (12 if as_of.year > year else as_of.month)
     achieved = sum(done[:elapsed]) / elapsed if elapsed else None
+    cancelled = metrics.cancelled(df)
+    if len(cancelled):
+        deadline_year = pd.to_datetime(cancelled["deadline"]).dt.year
+        cancelled = cancelled[deadline_year == year]
     return {
         "year": year,
         "due": int(len(year_df)),
@@ -165,6 +172,7 @@ def pace(df: pd.DataFrame, year: int, as_of: dt.date) -> dict:
         "per_month": per_month,
         "per_month_ceil": math.ceil(per_month) if per_month is not None else None,
         "achieved_per_month": achieved,
+        "cancelled": int(len(cancelled)),
     }
 
 
@@ -185,7 +193,7 @@ def agency_month(
     if year_df.empty:
         return pd.DataFrame(columns=columns)
     open_df = year_df[open_mask(year_df)]
-    per = metrics.explode_leads(open_df)
+    per = metrics.roll_up(metrics.explode_leads(open_df), agencies, keep=scope_ids)
     if scope_ids is not None:
         per = per[per["agency_id"].isin(scope_ids)]
     if per.empty:

@@ -104,6 +104,10 @@ def main() -> None:
         f"{db.stat().st_size / 1e6:.1f} MB"
     )
     os.environ["TASKS_DB"] = str(db)
+    # the caches' budget (ui/cache.py): one view of 200,000 tasks keeps about 600 MB of frames
+    # (the tasks at two dates, 153 MB each, and what the pages derive from them)
+    os.environ.setdefault("TASKS_CACHE_MB", "1024")
+    print(f"caches: TASKS_CACHE_MB={os.environ['TASKS_CACHE_MB']}")
 
     latest = store.latest_as_of(db)
     q = []
@@ -115,7 +119,12 @@ def main() -> None:
         f"query: load_tasks at {latest} ({len(df):,} tasks in force): {statistics.median(q) * 1000:7.0f} ms"
     )
 
+    from streamlit import config
     from streamlit.testing.v1 import AppTest
+
+    # the pages as `make run` serves them to this machine: the read-only guest view
+    os.environ["TASKS_GUEST"] = "1"
+    config.set_option("server.address", "127.0.0.1")
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     t0 = time.perf_counter()

@@ -15,11 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from analytics import briefing as B
-from analytics import exports
+from analytics import exports, metrics
 from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct
 from analytics.store import Filters, Scope
-from analytics.style import STATUS_ORDER
-from ui import charts, components, data, reports, state
+from analytics.style import LISTED_STATUS_ORDER
+from ui import cache, charts, components, data, reports, state
 from ui.auth import esc
 from ui.state import View
 
@@ -28,6 +28,21 @@ STATUS_KEY = "agency_status"
 SOURCE_KEY = "agency_source"
 MONTH_KEY = "agency_month"
 TIMELINE_ROWS = 60  # dots drawn at most (the soonest deadlines); the table below lists them all
+
+UNIT_TEXT: dict[str, tuple[str, str]] = {  # the drill-down by unit (agency_units register)
+    "units_title": ("Theo đơn vị trực thuộc", "By unit"),
+    "units_note": (
+        "Nhiệm vụ do từng đơn vị của {name} chủ trì; dòng '{name}' là nhiệm vụ cơ quan tự chủ "
+        "trì. Nhiệm vụ có cả cơ quan và đơn vị cùng chủ trì được tính ở cả hai dòng.",
+        "Tasks each unit of {name} leads; the row '{name}' holds the tasks it leads itself. A "
+        "task led by the agency and one of its units is counted on both rows.",
+    ),
+    "unit_of": ("Đơn vị thuộc {parent}", "A unit of {parent}"),
+    "col_unit": ("Đơn vị", "Unit"),
+    "col_total": ("Tổng số nhiệm vụ", "Tasks"),
+    "col_completed": ("Đã hoàn thành", "Completed"),
+    "col_overdue": ("Quá hạn", "Overdue"),
+}
 
 TABLE_COLUMNS = [  # in display order
     "task_id",
@@ -38,8 +53,11 @@ TABLE_COLUMNS = [  # in display order
     "days_overdue",
     "days_late",
     "source",
+    "source_doc",
+    "leader",
     "support",
     "causes",
+    "agency_comment",
     "origin_file",
     "origin_sheet",
     "origin_row",
@@ -49,7 +67,7 @@ TABLE_COLUMNS = [  # in display order
 # --------------------------------------------------------------------------- cached tables
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _ranking(
     db: str, ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope
 ) -> pd.DataFrame:
@@ -57,15 +75,14 @@ def _ranking(
     return B.peer_ranking(data.aggregate("by_agency", as_of, filters, scope))
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _agency_tables(
     db: str, ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope, lang: str
 ) -> dict:
     """The agency's task table as users read it, with the raw columns its filters need."""
     df = data.tasks(as_of, filters, scope)
-    shown = B.ordered(
-        exports.present_tasks(df, data.agencies(), lang, TABLE_COLUMNS), TABLE_COLUMNS, lang
-    )
+    columns = exports.shown_columns(TABLE_COLUMNS, df)  # the attributes the tasks carry
+    shown = B.ordered(exports.present_tasks(df, data.agencies(), lang, columns), columns, lang)
     keys = pd.DataFrame(
         {
             "status": df["status"].to_numpy(),
@@ -79,11 +96,54 @@ def _agency_tables(
         "timeline": B.open_timeline(df),
         "months": B.task_months(df),
         "sources": sorted(df["source"].unique().tolist()),
-        "statuses": [s for s in STATUS_ORDER if (df["status"] == s).any()],
+        "statuses": [s for s in LISTED_STATUS_ORDER if (df["status"] == s).any()],
     }
 
 
+@cache.resource(ttl=3600)
+def _unit_table(
+    db: str, ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope, agency_id: str
+) -> pd.DataFrame:
+    """The agency's figures by its registered units (empty when it has none)."""
+    agencies = data.agencies()
+    if not metrics.units_of(agencies, agency_id):
+        return pd.DataFrame()
+    return metrics.by_unit(data.tasks(as_of, filters, scope), agencies, as_of, agency_id)
+
+
 # --------------------------------------------------------------------------- drawing
+
+
+def _ut(view: View, key: str, **fmt) -> str:
+    text = UNIT_TEXT[key][0 if view.lang == "vi" else 1]
+    return text.format(**fmt) if fmt else text
+
+
+def _unit_section(view: View, table: pd.DataFrame, agency_id: str) -> None:
+    """Drill-down: the agency's figures by unit (its own tasks on its own row)."""
+    if table.empty or set(table["agency_id"]) <= {agency_id}:
+        return
+    agencies = data.agencies()
+    name = state.agency_label(agencies, agency_id, view.lang)
+    st.subheader(_ut(view, "units_title"))
+    st.caption(_ut(view, "units_note", name=esc(name)))
+    own = table["agency_id"] == agency_id
+    table = pd.concat([table[~own], table[own]])  # the units first (worst first), then itself
+    shown = pd.DataFrame(
+        {
+            _ut(view, "col_unit"): [
+                state.agency_label(agencies, a, view.lang) for a in table["agency_id"]
+            ],
+            _ut(view, "col_total"): table["total"].to_numpy(),
+            _ut(view, "col_completed"): table["completed"].to_numpy(),
+            _ut(view, "col_overdue"): table["overdue"].to_numpy(),
+            _tr(view, "col_late"): table["late"].to_numpy(),
+            view.t("col_rate"): (table["due_completion_rate"].astype(float) * 100)
+            .round(1)
+            .to_numpy(),
+        }
+    )
+    components.table(view, shown, "agency_unit_table", f"units_{agency_id}")
 
 
 def _tr(view: View, key: str, **fmt) -> str:
@@ -196,7 +256,11 @@ def _task_section(view: View, tables: dict, agency_id: str) -> None:
 def _main(view: View) -> None:
     ids = components.page_header(view, "page_agency")
     db = data.db()
-    peer_filters = Filters(sources=view.filters.sources, difficult_only=view.filters.difficult_only)
+    peer_filters = Filters(
+        sources=view.filters.sources,
+        difficult_only=view.filters.difficult_only,
+        source_docs=view.filters.source_docs,
+    )
     ranking = _ranking(db, ids, view.as_of, peer_filters, view.scope)
     agency_id = _pick_agency(view, ranking)
     if agency_id is None:
@@ -206,7 +270,11 @@ def _main(view: View) -> None:
     st.header(esc(state.agency_label(agencies, agency_id, view.lang)))
     if view.agency_id:
         st.caption(_tr(view, "from_sidebar"))
-    if not row.empty:
+    parent_id = row.iloc[0].get("parent_id") if not row.empty else None
+    if isinstance(parent_id, str) and parent_id:
+        parent = state.agency_label(agencies, parent_id, view.lang)
+        st.caption(_ut(view, "unit_of", parent=esc(parent)))
+    elif not row.empty:
         st.caption(
             _tr(view, "agency_type_label", type=esc(view.t(str(row.iloc[0]["agency_type"]))))
         )
@@ -218,7 +286,7 @@ def _main(view: View) -> None:
         else dataclasses.replace(view.filters, agency_ids=(agency_id,))
     )
     head = data.aggregate("headline", view.as_of, filters, view.scope)
-    if head["total"] == 0:
+    if head["total"] == 0 and not head["cancelled"]:
         components.no_data(view)
         return
     prev_date = B.previous_date(data.snapshots(), view.as_of, filters.sources)
@@ -248,6 +316,8 @@ def _main(view: View) -> None:
         )
     with right:
         _peer_section(view, ranking, agency_id)
+
+    _unit_section(view, _unit_table(db, ids, view.as_of, filters, view.scope, agency_id), agency_id)
 
     st.subheader(_tr(view, "timeline"))
     timeline = tables["timeline"]

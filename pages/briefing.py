@@ -2,8 +2,9 @@
 
 Headline figures with the change since the previous snapshot date, the same by source, late
 tasks by ministry and by province (a click on a bar filters the list below), tasks due in the
-next 30 days, the overdue list and the difficult tasks apart. Computation lives in
-analytics/briefing.py; derived tables are cached by (snapshot ids, date, filters, scope).
+next 30 days, the overdue list, the difficult tasks apart and the cancelled ones apart (counted
+in none of the figures). Computation lives in analytics/briefing.py; derived tables are cached
+by (snapshot ids, date, filters, scope).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from analytics import briefing as B
 from analytics import exports
 from analytics.i18n import fmt_date, fmt_int, fmt_month
 from analytics.store import Filters, Scope
-from ui import charts, components, data, reports, state
+from ui import cache, charts, components, data, reports, state
 from ui.auth import esc
 from ui.state import View
 
@@ -37,9 +38,30 @@ LIST_COLUMNS = {  # in display order
         "days_late",
         "causes",
         "source",
+        "source_doc",
+        "leader",
     ],
-    "at_risk": ["task_id", "title", "lead", "deadline", "deadline_text", "source"],
-    "overdue": ["task_id", "title", "lead", "deadline", "days_overdue", "causes", "source"],
+    "at_risk": [
+        "task_id",
+        "title",
+        "lead",
+        "deadline",
+        "deadline_text",
+        "source",
+        "source_doc",
+        "leader",
+    ],
+    "overdue": [
+        "task_id",
+        "title",
+        "lead",
+        "deadline",
+        "days_overdue",
+        "causes",
+        "source",
+        "source_doc",
+        "leader",
+    ],
     "difficult": [
         "task_id",
         "title",
@@ -49,20 +71,34 @@ LIST_COLUMNS = {  # in display order
         "days_overdue",
         "causes",
         "source",
+        "source_doc",
+        "leader",
     ],
     "changes": ["task_id", "title", "lead", "status_label", "deadline", "source"],
+    "cancelled": [
+        "task_id",
+        "title",
+        "lead",
+        "deadline",
+        "status_text",
+        "source",
+        "source_doc",
+        "leader",
+    ],
 }
+# The task attributes (assigning document, leader) show only where some task in a list has one.
 
 
 # --------------------------------------------------------------------------- cached tables
 
 
 def _present(frame: pd.DataFrame, agencies: pd.DataFrame, lang: str, kind: str) -> pd.DataFrame:
-    shown = exports.present_tasks(frame, agencies, lang, LIST_COLUMNS[kind])
-    return B.ordered(shown, LIST_COLUMNS[kind], lang)
+    columns = exports.shown_columns(LIST_COLUMNS[kind], frame)
+    shown = exports.present_tasks(frame, agencies, lang, columns)
+    return B.ordered(shown, columns, lang)
 
 
-@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _derived(
     db: str,
     ids: tuple[int, ...],
@@ -98,10 +134,11 @@ def _derived(
     out["month"] = B.open_due_in_month(df, as_of)
     out["overdue"] = B.overdue_list(df)
     out["difficult"] = B.difficult_tasks(df)
+    out["cancelled"] = B.cancelled_list(df)
     return out
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _presented(
     db: str,
     ids: tuple[int, ...],
@@ -116,7 +153,7 @@ def _presented(
     d = _derived(db, ids, prev_ids, as_of, prev_date, filters, scope)
     agencies = data.agencies()
     out = {}
-    for name in ("at_risk", "overdue", "difficult"):
+    for name in ("at_risk", "overdue", "difficult", "cancelled"):
         out[name] = _present(d[name], agencies, lang, name)
     if d["change_list"] is not None and len(d["change_list"]):
         cl = d["change_list"]
@@ -132,7 +169,7 @@ def _presented(
     return out
 
 
-@st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _late_list(
     db: str,
     ids: tuple[int, ...],
@@ -324,11 +361,17 @@ def _main(view: View) -> None:
             view,
             "difficult_caption",
             n=len(diff),
-            open=int((~diff["completed"].astype(bool)).sum()),
+            open=int(diff["status"].isin(B.OPEN_STATUSES).sum()),
             overdue=int((diff["status"] == "overdue").sum()),
         )
     )
     components.table(view, p["difficult"], "briefing_difficult_table", "difficult_tasks")
+
+    # Cancelled tasks, counted and listed apart (only when there are any)
+    if len(d["cancelled"]):
+        st.subheader(_tr(view, "cancelled_title"))
+        st.caption(_tr(view, "cancelled_caption", n=fmt_int(len(d["cancelled"]), view.lang)))
+        components.table(view, p["cancelled"], "briefing_cancelled_table", "cancelled_tasks")
 
 
 view = state.current_view()

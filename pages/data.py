@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import exports, history
+from analytics import exports, history, store
 from analytics.i18n import fmt_date, fmt_int
 from analytics.store import Filters, Scope
-from ui import auth, charts_time, components, data, state
+from ui import auth, cache, charts_time, components, data, state
 
 view = state.current_view()
 
@@ -105,6 +105,11 @@ TASK_COLUMNS = [
     "deadline",
     "completion_date",
     "support",
+    "source_doc",
+    "assigned_date",
+    "leader",
+    "agency_comment",
+    "progress",
     "origin_file",
     "origin_sheet",
     "origin_row",
@@ -253,12 +258,79 @@ def warnings_section(view: state.View, snaps: pd.DataFrame) -> None:
     )
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+HELD_BACK_PARAM = "held_back"  # /data?held_back=SNAPSHOT_ID: that snapshot's held-back rows
+
+
+def _held_back_param() -> int | None:
+    value = st.query_params.get(HELD_BACK_PARAM)
+    return int(value) if value and value.isdigit() else None
+
+
+def held_back_section(view: state.View, snaps: pd.DataFrame) -> None:
+    """The rows held back from the snapshots in force (and from the one a link names), each
+    error with its row, column, value and message; the user's scope applies to the rows."""
+    held = data.held_back(view.as_of, view.filters.sources, view.scope)
+    rows = {int(r.snapshot_id): r for r in snaps.itertuples()}
+    options = [int(i) for i in held["snapshot_id"]]
+    wanted = _held_back_param()
+    if wanted is not None and wanted in rows and wanted not in options:
+        options.append(wanted)
+    if not options:
+        return
+    st.subheader(view.t("held_back_title"))
+    if wanted in options and st.session_state.get("_data_held_back_param") != wanted:
+        st.session_state["_data_held_back_param"] = wanted  # the link's choice, once
+        st.session_state["data_held_back"] = wanted
+    if st.session_state.get("data_held_back") not in options:
+        st.session_state["data_held_back"] = options[0]
+    sid = st.selectbox(
+        view.t("held_back_pick"),
+        options,
+        key="data_held_back",
+        format_func=lambda i: snapshot_label(view, rows[i]),
+    )
+    if st.query_params.get(HELD_BACK_PARAM) != str(sid):
+        st.query_params[HELD_BACK_PARAM] = str(sid)  # the address names what is shown
+    found = store.list_held_back(data.db(), [sid], view.scope)
+    if found.empty:
+        st.caption(view.t("held_back_none"))
+        return
+    n_rows = len(found[["sheet", "row_no"]].drop_duplicates())
+    st.caption(
+        view.t("held_back_count", n=fmt_int(n_rows, view.lang))
+        + " "
+        + view.t("held_back_notice_more")
+    )
+    message = (
+        found["message_vi"].fillna(found["message"]) if view.lang == "vi" else found["message"]
+    )
+    table = pd.DataFrame(
+        {
+            s(view, "col_file"): found["file_name"],
+            view.t("col_sheet"): found["sheet"],
+            s(view, "col_row"): found["row_no"].astype("Int64"),
+            s(view, "col_column"): found["col"],
+            s(view, "col_value"): found["value"],
+            s(view, "col_message"): message,
+            view.t("col_task_id"): found["task_id"],
+            view.t("held_back_kept"): found["kept_previous"].astype(bool),
+        }
+    )
+    charts_time.show_table(table, view.lang, key="data_held_back_table")
+    components.downloads(
+        view,
+        table,
+        ("dong_giu_lai_" if view.lang == "vi" else "held_back_") + str(sid),
+        key="data_dl_held_back",
+    )
+
+
+@cache.resource(ttl=3600)
 def _index(path: str, snap_ids: tuple, as_of: dt.date, filters: Filters, scope: Scope) -> pd.Series:
     return history.search_index(data.tasks(as_of, filters, scope), data.agencies())
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _found(
     path: str,
     snap_ids: tuple,
@@ -270,7 +342,8 @@ def _found(
 ) -> tuple[int, pd.DataFrame]:
     df = data.tasks(as_of, filters, scope)
     hits = history.search(df, _index(path, snap_ids, as_of, filters, scope), query)
-    return len(hits), exports.present_tasks(hits, data.agencies(), lang, columns=TASK_COLUMNS)
+    columns = exports.shown_columns(TASK_COLUMNS, df)  # the attributes the tasks carry
+    return len(hits), exports.present_tasks(hits, data.agencies(), lang, columns=columns)
 
 
 def tasks_section(view: state.View) -> None:
@@ -306,6 +379,7 @@ with components.guard(view.lang):
     if snaps.empty:
         components.no_data(view)
     else:
+        held_back_section(view, snaps)
         st.subheader(s(view, "snapshots"))
         st.caption(s(view, "snapshots_note"))
         table = snapshots_table(view, snaps)

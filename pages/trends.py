@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import changes, exports, history
 from analytics.i18n import fmt_date, fmt_int, t
 from analytics.store import Filters, Scope
-from ui import charts_time, components, data, state
+from ui import cache, charts_time, components, data, state
 
 view = state.current_view()
 
@@ -64,7 +64,7 @@ def s(view: state.View, key: str, **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
-@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _trend(path: str, snapshot_states: tuple, filters: Filters, scope: Scope) -> pd.DataFrame:
     return history.trend(path, filters, scope)
 
@@ -76,7 +76,7 @@ def trend(view: state.View) -> pd.DataFrame:
     return _trend(data.db(), states, view.filters, view.scope)
 
 
-@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _changes(
     path: str,
     ids_from: tuple,
@@ -111,8 +111,9 @@ def trend_section(view: state.View, frame: pd.DataFrame) -> None:
         "overdue",
         "in_progress",
         "no_deadline",
+        "cancelled",
     ):
-        if key == "completed_timing_unknown" and not frame[key].any():
+        if key in ("completed_timing_unknown", "cancelled") and not frame[key].any():
             continue
         table[t(key, view.lang)] = frame[key].astype("int64")
     st.markdown(f"**{s(view, 'trend_table')}**")

@@ -2,7 +2,9 @@
 
 1. a file (kept under its SHA-256 first), the source it belongs to, the as-of date;
 2. the reading (sheet, header row, column mapping; correctable, remembered per layout) and a
-   preview of the resolved tasks;
+   preview of the resolved tasks; a workbook's task sheets are all read, listed with their
+   counts beside the sheets skipped and why, and one can be left out (a correction or a
+   remembered layout is one sheet's: that sheet alone is then read);
 3. the problems, grouped, with an annotated copy of the user's own workbook;
 4. what the upload changes against the source's current state, figures before and after;
 5. confirm: one snapshot, committed atomically.
@@ -14,18 +16,20 @@ this page (app.py); the check is repeated here, deny by default.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
 import pandas as pd
 import streamlit as st
 
-from analytics import exports, layouts, sandbox, store, templates, uploads
+from analytics import agency_units, exports, layouts, sandbox, store, templates, uploads
 from analytics.i18n import fmt_date, fmt_int, fmt_pct, t
 from analytics.ingest import KNOWN_SOURCES
 from analytics.model import FIELDS, REQUIRED_FIELDS
 from analytics.problems import InputRejected
 from analytics.store import Filters, Scope
+from analytics.text import fold, nfc
 from ui import auth, components, data, state
 
 S: dict[str, tuple[str, str]] = {
@@ -43,6 +47,32 @@ S: dict[str, tuple[str, str]] = {
     ),
     "source": ("Thuộc nguồn nhiệm vụ", "Task source"),
     "source_auto": ("(Theo nội dung tệp)", "(As the file says)"),
+    "source_pick": ("Tệp thuộc danh mục nhiệm vụ nào?", "Which task list does the file belong to?"),
+    "source_pick_help": (
+        "Số liệu của tệp được ghi vào danh mục này. Chọn 'Danh mục mới…' cho một danh mục chưa có.",
+        "The file's figures are stored in this task list. Choose 'New task list…' for a list not "
+        "kept yet.",
+    ),
+    "source_pick_none": ("Chọn danh mục nhiệm vụ", "Choose a task list"),
+    "source_new_option": ("Danh mục mới…", "New task list…"),
+    "source_new": ("Tên danh mục nhiệm vụ mới", "Name of the new task list"),
+    "source_new_hint": ("Ví dụ: Kết luận số 123-KL/TW", "For example: Conclusion 123-KL/TW"),
+    "source_detected": (
+        "Nhận ra từ nội dung tệp (tiêu đề, cột văn bản giao hoặc tên tệp): '{source}'.",
+        "Recognised from the file (its title, document column or name): '{source}'.",
+    ),
+    "source_undetected": (
+        "Tệp không ghi rõ thuộc danh mục nhiệm vụ nào (tiêu đề, cột văn bản giao và tên tệp không "
+        "nhắc '71/NQ-CP' hay 'Thông báo kết luận'): hãy chọn danh mục, hoặc 'Danh mục mới…'.",
+        "The file does not say which task list it belongs to (its title, document column and name "
+        "mention neither '71/NQ-CP' nor 'Thông báo kết luận'): choose the list, or 'New task "
+        "list…'.",
+    ),
+    "source_needed": (
+        "Chọn danh mục nhiệm vụ của tệp (ở đầu trang) để xem thay đổi và ghi nhận.",
+        "Choose the file's task list (at the top of the page) to see what changes and store it.",
+    ),
+    "source_unset": ("chưa chọn", "not chosen yet"),
     "as_of": ("Số liệu tính đến ngày", "Figures as of"),
     "choose": (
         "Chọn tệp cần tải lên. Có thể tải mẫu trống hoặc danh sách nhiệm vụ của cơ quan ở thẻ "
@@ -68,6 +98,33 @@ S: dict[str, tuple[str, str]] = {
         "Đã đọc: định dạng {fmt}, trang '{sheet}', dòng tiêu đề {row}, {n} nhiệm vụ, nguồn: {source}.",
         "Read: format {fmt}, sheet '{sheet}', header row {row}, {n} tasks, source: {source}.",
     ),
+    "read_summary_sheets": (
+        "Đã đọc: định dạng {fmt}, {k} trang nhiệm vụ, {n} nhiệm vụ, nguồn: {source} (một bản số "
+        "liệu chung cho cả sổ tính).",
+        "Read: format {fmt}, {k} task sheets, {n} tasks, source: {source} (one snapshot for the "
+        "whole workbook).",
+    ),
+    "sheets_found": ("Các trang của sổ tính", "The workbook's sheets"),
+    "col_sheet": ("Trang", "Sheet"),
+    "col_sheet_tasks": ("Số nhiệm vụ", "Tasks"),
+    "col_sheet_note": ("Ghi chú", "Note"),
+    "sheet_read": ("Đã đọc, dòng tiêu đề {row}", "Read, header row {row}"),
+    "sheet_skipped": ("Không đọc: {why}", "Not read: {why}"),
+    "sheets_pick": ("Các trang nhiệm vụ được đọc", "Task sheets read"),
+    "sheets_pick_help": (
+        "Bỏ chọn một trang để đọc lại tệp mà không có trang đó (hoặc chọn thêm một trang ẩn).",
+        "Leave a sheet out to read the file again without it (or add a hidden sheet).",
+    ),
+    "sheets_none": ("Hãy chọn ít nhất một trang nhiệm vụ.", "Choose at least one task sheet."),
+    "sheets_mapping": (
+        "Tệp có {k} trang nhiệm vụ: mỗi trang được đọc với dòng tiêu đề và ánh xạ cột tự nhận ra "
+        "trong trang đó (không dùng ánh xạ đã lưu, và không ghi nhớ ánh xạ). Để sửa cách đọc một "
+        "trang, chọn trang đó ở mục 'Sửa cách đọc': khi đó chỉ trang đó được đọc.",
+        "The file has {k} task sheets: each is read with the header row and column mapping found "
+        "in it (remembered mappings are neither used nor saved). To correct one sheet's reading, "
+        "choose that sheet under 'Correct the reading': only that sheet is then read.",
+    ),
+    "mapping_of": ("Ánh xạ cột của trang '{sheet}'", "Column mapping of sheet '{sheet}'"),
     "step_reading": ("1. Cách đọc tệp", "1. How the file was read"),
     "mapping": ("Ánh xạ cột", "Column mapping"),
     "col_field": ("Trường", "Field"),
@@ -102,11 +159,25 @@ S: dict[str, tuple[str, str]] = {
         "{n} cảnh báo (không chặn việc ghi nhận).",
         "{n} warning(s) (they do not block the upload).",
     ),
-    "g_unknown_agency": ("Cơ quan chưa có trong danh mục", "Agencies not in the reference list"),
+    "g_unknown_agency_n": (
+        "{k} tên cơ quan chưa có trong danh mục ({n} dòng)",
+        "{k} agency names not in the reference list ({n} rows)",
+    ),
     "g_free_text_deadline": ("Thời hạn ghi bằng chữ", "Deadlines written as free text"),
     "g_dates_vs_words": ("Ngày và tình trạng mâu thuẫn", "Dates and status words disagree"),
     "g_other": ("Cảnh báo khác", "Other warnings"),
     "fix_agency": ("'{name}' là cơ quan nào?", "Which agency is '{name}'?"),
+    "fix_note": (
+        "Câu trả lời được ghi nhớ ngay vào danh mục cơ quan: tệp này và các tệp sau tự nhận ra "
+        "tên đó (quản trị viên xem danh mục ở trang Quản trị).",
+        "An answer is remembered at once in the agency register: this file and later files "
+        "recognise the name (administrators see the register on the Administration page).",
+    ),
+    "fix_remembered": (
+        "Đã ghi nhớ: '{name}' là {agency}. Các tệp sau tự nhận ra tên này.",
+        "Remembered: '{name}' is {agency}. Later files recognise this name.",
+    ),
+    "fix_refused": ("Không ghi nhớ được '{name}': {why}", "'{name}' was not remembered: {why}"),
     "keep_as_written": ("(Giữ nguyên như đã ghi)", "(Keep as written)"),
     "annotate": ("Chuẩn bị tệp có đánh dấu lỗi", "Prepare the file with problems marked"),
     "annotate_dl": ("Tải tệp của bạn có đánh dấu lỗi", "Download your file with problems marked"),
@@ -119,6 +190,10 @@ S: dict[str, tuple[str, str]] = {
     "mode_full": ("Thay toàn bộ nguồn nhiệm vụ", "Replace the whole source"),
     "mode_agency": ("Chỉ cập nhật nhiệm vụ của cơ quan", "Update only some agencies' tasks"),
     "agencies": ("Cơ quan được cập nhật", "Agencies updated"),
+    "choose_agency": (
+        "Chọn ít nhất một cơ quan: chỉ nhiệm vụ của các cơ quan được chọn thay đổi.",
+        "Choose at least one agency: only the tasks of the agencies chosen change.",
+    ),
     "agency_update": (
         "Cập nhật riêng cho: {names}. Chỉ nhiệm vụ của các cơ quan này trong nguồn '{source}' "
         "thay đổi; {kept} nhiệm vụ của các cơ quan khác giữ nguyên.",
@@ -128,6 +203,19 @@ S: dict[str, tuple[str, str]] = {
     "full_update": (
         "Tệp thay thế toàn bộ nguồn '{source}' tại ngày {date}.",
         "The file replaces the whole source '{source}' as of {date}.",
+    ),
+    "kept_elsewhere": (
+        "{n} nhiệm vụ của các nguồn khác giữ nguyên.",
+        "{n} tasks of the other sources stay as they are.",
+    ),
+    "ids_elsewhere": (
+        "{k} trong {n} nhiệm vụ của tệp (theo mã nhiệm vụ) đang thuộc nguồn '{other}', không "
+        "thuộc nguồn '{source}'. Nếu tệp cập nhật nguồn '{other}', hãy chọn nguồn đó ở ô 'Thuộc "
+        "nguồn nhiệm vụ' phía trên; nếu ghi vào '{source}', các nhiệm vụ này được tính ở cả hai "
+        "nguồn.",
+        "{k} of the file's {n} tasks (by task id) are tasks of '{other}', not of '{source}'. If "
+        "the file updates '{other}', choose it under 'Task source' above; stored under "
+        "'{source}', these tasks would count in both sources.",
     ),
     "new_source": (
         "Nguồn '{source}' chưa có số liệu: mọi nhiệm vụ đều mới.",
@@ -226,7 +314,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "deadline": ("Thời hạn", "Deadline"),
     "source_doc": ("Văn bản giao", "Source document"),
     "assigned_date": ("Ngày giao", "Assigned date"),
-    "status": ("Tình hình thực hiện", "Status"),
+    "status": ("Trạng thái (tình trạng)", "Status"),
     "progress_pct": ("Tỷ lệ hoàn thành (%)", "Progress (%)"),
     "completion_date": ("Ngày hoàn thành", "Completion date"),
     "result": ("Kết quả", "Result"),
@@ -236,6 +324,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "leader": ("Lãnh đạo phụ trách", "Leader"),
     "focal_point": ("Đầu mối", "Focal point"),
     "difficulty": ("Mức độ khó", "Difficulty"),
+    "agency_comment": ("Ý kiến của đơn vị", "Agency's comment"),
+    "progress": ("Tình hình thực hiện (diễn giải)", "Progress (narrative)"),
 }
 FIGURES = ("total", "completed", "overdue", "in_progress", "no_deadline")
 CHANGE_KEYS = (
@@ -247,7 +337,9 @@ CHANGE_KEYS = (
     "deadline_moved",
 )
 STATE = "up_state"
+SHEETS_KEY = "up_sheets_read"  # the task sheets chosen to be read
 AUTO = "__auto__"
+NEW_SOURCE = "__new__"  # "Danh mục mới…": a task list not kept yet, named by the user
 
 
 def _me():
@@ -307,7 +399,13 @@ def agency_frame(extra=()) -> pd.DataFrame:
         return known
     more = pd.DataFrame(
         [
-            {"agency_id": a.id, "name_vi": a.name_vi, "name_en": a.name_en, "agency_type": a.type}
+            {
+                "agency_id": a.id,
+                "name_vi": a.name_vi,
+                "name_en": a.name_en,
+                "agency_type": a.type,
+                "parent_id": a.parent_id,
+            }
             for a in extra
         ]
     )
@@ -322,7 +420,15 @@ def reset_widgets(prefixes=("up_map_", "up_fix_")) -> None:
     for k in list(st.session_state.keys()):
         if isinstance(k, str) and k.startswith(prefixes):
             del st.session_state[k]
-    for k in ("up_header_row", "up_sheet", "up_mode", "up_agencies", "up_annotated"):
+    for k in (
+        "up_header_row",
+        "up_sheet",
+        "up_mode",
+        "up_agencies",
+        "up_annotated",
+        "up_accept_valid",  # a new reading's rows with errors are asked about afresh
+        SHEETS_KEY,
+    ):
         st.session_state.pop(k, None)
 
 
@@ -337,6 +443,52 @@ def present(frame: pd.DataFrame, agencies: pd.DataFrame, columns) -> pd.DataFram
 # --------------------------------------------------------------------------- step 1: the file
 
 
+def known_sources() -> list[str]:
+    """The task lists a file may belong to: the known ones, then those the store holds."""
+    return list(KNOWN_SOURCES) + [x for x in data.catalog()["sources"] if x not in KNOWN_SOURCES]
+
+
+def source_choice(prepared) -> str | None:
+    """Which task list the file belongs to, asked when the source box says "as the file says":
+    the list the file names is preselected and said; when it names none, nothing is chosen
+    (the file is never stored under its own name unasked). "New task list…" takes a name.
+    Returns the list chosen, or None."""
+    undetected = any(w.code == "source_from_name" for w in prepared.warnings)
+    detected = None if undetected else prepared.source
+    options = known_sources()
+    if detected and detected not in options:
+        options.insert(0, detected)
+    options.append(NEW_SOURCE)
+    picked = st.selectbox(
+        s("source_pick"),
+        options,
+        index=options.index(detected) if detected else None,
+        key="up_source_pick",
+        format_func=lambda x: s("source_new_option") if x == NEW_SOURCE else x,
+        placeholder=s("source_pick_none"),
+        help=s("source_pick_help"),
+    )
+    if detected:
+        st.caption(s("source_detected", source=esc(detected)))
+    else:
+        st.warning(s("source_undetected"))
+    if picked != NEW_SOURCE:
+        return picked
+    typed = st.text_input(s("source_new"), key="up_source_new", placeholder=s("source_new_hint"))
+    name = " ".join(str(typed or "").split())
+    if not name:
+        return None
+    same = [x for x in options if x != NEW_SOURCE and fold(x) == fold(name)]
+    return same[0] if same else nfc(name)
+
+
+def with_task_list(prepared, source: str | None):
+    """The file as the page stores it: under the task list chosen (`source`; None: not yet),
+    without the reader's "recorded under the file's name" warning (the page asks instead)."""
+    warns = [w for w in prepared.warnings if w.code != "source_from_name"]
+    return dataclasses.replace(prepared, source=source or prepared.source, warnings=warns)
+
+
 def choose_file() -> tuple | None:
     file = st.file_uploader(
         s("file"),
@@ -346,10 +498,9 @@ def choose_file() -> tuple | None:
         max_upload_size=uploads.MAX_UPLOAD_BYTES // 2**20,
     )
     c1, c2 = st.columns(2)
-    known = list(KNOWN_SOURCES) + [x for x in data.catalog()["sources"] if x not in KNOWN_SOURCES]
     source = c1.selectbox(
         s("source"),
-        [AUTO, *known],
+        [AUTO, *known_sources()],
         key="up_source",
         format_func=lambda x: s("source_auto") if x == AUTO else x,
     )
@@ -416,6 +567,8 @@ def current(q: uploads.Quarantined, name: str) -> dict:
     cur = st.session_state.get(STATE)
     if not isinstance(cur, dict) or cur.get("sha") != q.sha256:
         reset_widgets()
+        for k in ("up_source_pick", "up_source_new"):  # a new file's task list is asked afresh
+            st.session_state.pop(k, None)
         cur = {
             "sha": q.sha256,
             "name": name,
@@ -445,8 +598,11 @@ def do_read(
                 as_of=as_of,
                 source=source,
                 sheet=params.get("sheet"),
+                sheets=params.get("sheets"),
+                skip_sheets=params.get("skip_sheets"),
                 header_row=params.get("header_row"),
                 mapping=params.get("mapping") or None,
+                register=agency_units.read_register(db),
             )
     except sandbox.SandboxBusy:
         st.warning(s("busy"))
@@ -492,38 +648,56 @@ def column_options(result: sandbox.ReadResult, header_row: int) -> list[str]:
 
 
 def reading_section(
-    cur: dict, result: sandbox.ReadResult, source: str | None, as_of: dt.date
+    cur: dict,
+    result: sandbox.ReadResult,
+    source: str | None,
+    as_of: dt.date,
+    task_list: str | None = None,
 ) -> None:
+    """Step 1; `task_list`: the task list the file is stored under (None: not chosen yet)."""
     st.subheader(s("step_reading"))
     p = result.prepared
+    shown = esc(task_list) if task_list else s("source_unset")
     head = result.head
+    several = p is not None and len(p.tables) > 1
     if p is not None:
         t = p.table
-        st.caption(
-            s(
-                "read_summary",
-                fmt=t.file_format,
-                sheet=esc(t.sheet or "-"),
-                row=t.header_row,
-                n=fmt_int(len(p.tasks), lg),
-                source=esc(p.source),
+        if several:
+            st.caption(
+                s(
+                    "read_summary_sheets",
+                    fmt=t.file_format,
+                    k=fmt_int(len(p.tables), lg),
+                    n=fmt_int(len(p.tasks), lg),
+                    source=shown,
+                )
             )
-        )
-        headers = t.headers
-        rows = [
-            {
-                s("col_field"): field_label(f),
-                s("col_column"): uploads.column_label(c, headers[c] if c < len(headers) else ""),
-            }
-            for f, c in sorted(
-                t.mapping.items(), key=lambda fc: FIELDS.index(fc[0]) if fc[0] in FIELDS else 99
+        else:
+            st.caption(
+                s(
+                    "read_summary",
+                    fmt=t.file_format,
+                    sheet=esc(t.sheet or "-"),
+                    row=t.header_row,
+                    n=fmt_int(len(p.tasks), lg),
+                    source=shown,
+                )
             )
-        ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="up_mapping_table")
+        sheets_section(cur, p)
+        if several:
+            st.info(s("sheets_mapping", k=fmt_int(len(p.tables), lg)))
+        for i, table in enumerate(p.tables or [t]):
+            if several:
+                st.markdown(f"**{s('mapping_of', sheet=esc(table.sheet))}**")
+            st.dataframe(
+                mapping_frame(table),
+                hide_index=True,
+                key="up_mapping_table" if i == 0 else f"up_mapping_table_{i}",
+            )
     else:
         show_rejection(result.errors)
     remembered = None
-    if head is not None and head.rows:
+    if head is not None and head.rows and not several:  # a remembered layout is one sheet's
         remembered = layouts.match(db, head.sheet, head.rows)
     if remembered is not None:
         applied = (
@@ -558,6 +732,66 @@ def reading_section(
         if cur["params"] and st.button(s("reset"), key="up_reset"):
             cur["params"] = {}
             st.rerun()
+
+
+def mapping_frame(table) -> pd.DataFrame:
+    headers = table.headers
+    rows = [
+        {
+            s("col_field"): field_label(f),
+            s("col_column"): uploads.column_label(c, headers[c] if c < len(headers) else ""),
+        }
+        for f, c in sorted(
+            table.mapping.items(), key=lambda fc: FIELDS.index(fc[0]) if fc[0] in FIELDS else 99
+        )
+    ]
+    return pd.DataFrame(rows)
+
+
+def sheets_section(cur: dict, p) -> None:
+    """A workbook's sheets: each task sheet read with its count, every other sheet with why it
+    was not read; a task sheet can be left out (or a hidden one added), and the file is read
+    again with the sheets chosen."""
+    names = list(p.table.sheets)
+    if len(names) < 2:
+        return
+    counts = dict(p.sheet_counts())
+    header_rows = {x.sheet: x.header_row for x in p.tables or [p.table]}
+    skipped = {x.name: x for x in p.skipped_sheets}
+    rows = []
+    for name in names:
+        if name in counts:
+            n, note = counts[name], s("sheet_read", row=header_rows.get(name, "-"))
+        else:
+            why = skipped[name].text(lg) if name in skipped else "-"
+            n, note = None, s("sheet_skipped", why=why)
+        rows.append({s("col_sheet"): name, s("col_sheet_tasks"): n, s("col_sheet_note"): note})
+    frame = pd.DataFrame(rows)
+    frame[s("col_sheet_tasks")] = frame[s("col_sheet_tasks")].astype("Int64")
+    st.markdown(f"**{s('sheets_found')}**")
+    st.dataframe(frame, hide_index=True, key="up_sheets_table")
+    params = cur["params"]
+    if not any(params.get(k) for k in ("sheet", "sheets", "skip_sheets", "header_row", "mapping")):
+        cur["auto_sheets"] = list(counts)  # what is read when nothing is chosen
+    auto = cur.get("auto_sheets") or list(counts)
+    hidden = [x.name for x in p.skipped_sheets if x.code == "hidden"]
+    known = set(cur.get("task_sheets") or ()) | set(counts) | set(auto) | set(hidden)
+    cur["task_sheets"] = options = [n for n in names if n in known]
+    if len(options) < 2:
+        return
+    st.session_state.setdefault(SHEETS_KEY, [n for n in options if n in counts])
+    picked = st.multiselect(s("sheets_pick"), options, key=SHEETS_KEY, help=s("sheets_pick_help"))
+    if set(picked) == set(counts):
+        return
+    if not picked:
+        st.warning(s("sheets_none"))
+        return
+    if set(picked) <= set(auto):
+        left = [n for n in auto if n not in picked]
+        cur["params"] = {"skip_sheets": left} if left else {}
+    else:
+        cur["params"] = {"sheets": [n for n in options if n in picked]}
+    st.rerun()
 
 
 def _guess_header_row(result: sandbox.ReadResult) -> int:
@@ -639,6 +873,10 @@ def reading_form(cur: dict, result: sandbox.ReadResult) -> None:
         st.rerun()
     if params.get("sheet"):
         new["sheet"] = params["sheet"]
+    elif p is not None and len(p.tables) > 1:  # several sheets read: this one is corrected
+        if int(chosen_row) == p.table.header_row and not overrides:
+            return  # nothing changed: every task sheet stays read
+        new["sheet"] = head.sheet
     if overrides:
         new["mapping"] = overrides
     if (
@@ -655,50 +893,102 @@ def reading_form(cur: dict, result: sandbox.ReadResult) -> None:
 # --------------------------------------------------------------------------- step 3: problems
 
 
-def unknown_agency_choices(prepared) -> dict[str, str]:
-    from analytics.agencies import default_resolver
+def unknown_names(prepared) -> set[str]:
+    return {w.value for w in prepared.warnings if w.code == "unknown_agency" and w.value}
 
-    resolver = default_resolver()
+
+def unknown_agency_choices(prepared) -> dict[str, str]:
+    """One question per unknown name; an answer is remembered in the register at once (it is
+    applied to this file from the next run on, as to every later file)."""
+    resolver = agency_units.resolver_for(db)
     names: dict[str, tuple[str, ...]] = {}
     for w in prepared.warnings:
         if w.code == "unknown_agency" and w.value:
             names.setdefault(w.value, w.suggestions)
-    choices: dict[str, str] = {}
+    if names:
+        st.caption(s("fix_note"))
+    file_agencies = [a.id for a in prepared.agencies if a.type != "other"]
     for i, (name, sugg) in enumerate(sorted(names.items())[:50]):
-        ids = [a.id for a in (resolver.resolve(x) for x in sugg) if a is not None]
-        ids = list(dict.fromkeys(ids))
-        if not ids:
+        options = agency_units.answer_options(name, sugg, resolver, me, file_agencies)
+        if not options:
             continue
-        known = data.agencies()
+        parent = resolver.unit_parent(name)
+        suggested = agency_units.UNIT + parent.id if parent is not None else None
         picked = st.selectbox(
             s("fix_agency", name=name),
-            ["", *ids],
+            ["", *options],
             key=f"up_fix_{i}",
-            format_func=lambda a, known=known: (
-                s("keep_as_written") if not a else agency_name(known, a)
+            format_func=lambda a, sg=suggested: (
+                s("keep_as_written") if not a else agency_units.answer_label(a, resolver, lg, sg)
             ),
         )
-        if picked:
-            choices[name] = picked
-    return choices
+        if not picked:
+            continue
+        try:
+            agency = agency_units.remember_answer(db, me, name, picked)
+        except agency_units.RegisterError as exc:
+            st.error(s("fix_refused", name=esc(name), why=esc(exc.text(lg))))
+            continue
+        shown = agency_units.label(agency, agency_units.resolver_for(db), lg)
+        st.session_state["up_remembered"] = s("fix_remembered", name=esc(name), agency=esc(shown))
+        for k in [k for k in st.session_state if isinstance(k, str) and k.startswith("up_fix_")]:
+            del st.session_state[k]  # the questions left are asked afresh
+        data.clear()
+        st.rerun()
+    return {}
 
 
-def problems_section(cur: dict, prepared, data_bytes: bytes) -> dict[str, str]:
+def errors_block(prepared) -> bool:
+    """The errors, said once, above the warnings. A file whose errors are all row errors may
+    have its valid rows committed and the rows with errors held back: True when the user chose
+    so (the message then says which rows are held back)."""
+    errors = prepared.errors
+    offer = bool(prepared.held_back) and not prepared.accepting_valid_rows().errors
+    said = st.empty()
+    st.dataframe(uploads.problems_frame(errors, lg), hide_index=True, key="up_errors_table")
+    if not offer:
+        said.error(s("errors", n=fmt_int(len(errors), lg)))
+        return False
+    n, m = fmt_int(len(prepared.tasks), lg), fmt_int(len(prepared.held_back), lg)
+    chosen = st.checkbox(
+        t("held_back_accept", lg, n=n, m=m),
+        key="up_accept_valid",
+        help=t("held_back_accept_help", lg),
+    )
+    if not chosen:
+        said.error(t("held_back_upload", lg, m=m))
+        return False
+    several = len(prepared.tables) > 1
+    refs = [uploads.TaskRef(h.row, "", h.sheet if several else None) for h in prepared.held_back]
+    rows = ", ".join(r.text(lg) for r in refs[:20]) + (" …" if len(refs) > 20 else "")
+    said.info(t("held_back_chosen", lg, n=n, m=m, rows=esc(rows)))
+    return True
+
+
+def problems_section(cur: dict, prepared, data_bytes: bytes) -> tuple[dict[str, str], bool]:
+    """Step 3; returns (the agencies the user matched to unknown names, whether the valid rows
+    are to be committed with the rows with errors held back)."""
     st.subheader(s("step_problems"))
     errors, warns = prepared.errors, prepared.warnings
     choices: dict[str, str] = {}
+    accept = False
     if not errors and not warns:
         st.success(s("no_problems"))
-        return choices
+        return choices, accept
     if errors:
-        st.error(s("errors", n=fmt_int(len(errors), lg)))
-        st.dataframe(uploads.problems_frame(errors, lg), hide_index=True, key="up_errors_table")
+        accept = errors_block(prepared)
     if warns:
         st.warning(s("warnings", n=fmt_int(len(warns), lg)))
         for group, items in uploads.group_warnings(warns).items():
-            with st.expander(
-                f"{s('g_' + group)} ({fmt_int(len(items), lg)})", expanded=group == "unknown_agency"
-            ):
+            if group == "unknown_agency":  # the names asked about, and the rows that hold them
+                label = s(
+                    "g_unknown_agency_n",
+                    k=fmt_int(len({w.value for w in items}), lg),
+                    n=fmt_int(len(items), lg),
+                )
+            else:
+                label = f"{s('g_' + group)} ({fmt_int(len(items), lg)})"
+            with st.expander(label, expanded=group == "unknown_agency"):
                 st.dataframe(
                     uploads.problems_frame(items, lg), hide_index=True, key=f"up_warn_{group}"
                 )
@@ -727,7 +1017,7 @@ def problems_section(cur: dict, prepared, data_bytes: bytes) -> dict[str, str]:
             out = b""
         st.session_state["up_annotated"] = {"key": cur["key"], "bytes": out}
         st.rerun()
-    return choices
+    return choices, accept
 
 
 # --------------------------------------------------------------------------- step 4: changes
@@ -745,7 +1035,8 @@ def plan_widgets(prepared, before: pd.DataFrame, agencies: pd.DataFrame) -> uplo
             key="up_agencies",
             format_func=lambda a: agency_name(agencies, a),
         )
-        return uploads.Plan(prepared.source, as_of, tuple(sorted(chosen)))
+        agency_ids = store.with_units_of(db, sorted(chosen))
+        return uploads.Plan(prepared.source, as_of, agency_ids, mode="agency")
     st.session_state.setdefault("up_mode", "agency" if suggested else "full")
     mode = st.radio(
         s("mode"),
@@ -755,7 +1046,7 @@ def plan_widgets(prepared, before: pd.DataFrame, agencies: pd.DataFrame) -> uplo
         format_func=lambda m: s("mode_full" if m == "full" else "mode_agency"),
     )
     if mode == "full":
-        return uploads.Plan(prepared.source, as_of, ())
+        return uploads.Plan(prepared.source, as_of, (), mode="full")
     _common, union = uploads.common_and_all_leads(prepared.tasks)
     options = sorted(union | set(suggested))
     st.session_state.setdefault("up_agencies", list(suggested))
@@ -763,7 +1054,8 @@ def plan_widgets(prepared, before: pd.DataFrame, agencies: pd.DataFrame) -> uplo
     chosen = st.multiselect(
         s("agencies"), options, key="up_agencies", format_func=lambda a: agency_name(agencies, a)
     )
-    return uploads.Plan(prepared.source, as_of, tuple(sorted(chosen)))
+    agency_ids = store.with_units_of(db, sorted(chosen))
+    return uploads.Plan(prepared.source, as_of, agency_ids, mode="agency")
 
 
 def figures(title: str, before: dict, after: dict) -> None:
@@ -787,6 +1079,11 @@ def figures(title: str, before: dict, after: dict) -> None:
         delta_color="off",
         delta_arrow="off",
     )
+    cb, ca = int(before.get("cancelled", 0)), int(after.get("cancelled", 0))
+    if cb or ca:  # counted apart, in none of the figures above
+        st.caption(
+            f"{t('cancelled_apart', lg)}: {fmt_int(ca, lg)} ({s('before')}: {fmt_int(cb, lg)})"
+        )
 
 
 def changes_section(preview: uploads.Preview, agencies: pd.DataFrame) -> None:
@@ -820,11 +1117,13 @@ def refusal_message(refusal: uploads.Refusal, agencies: pd.DataFrame) -> str:
         return s("refused_role")
     if refusal.reason == "full_by_editor":
         return s("refused_full")
+    if refusal.reason == "no_agencies":
+        return s("choose_agency")
     key = "refused_outside" if refusal.reason == "outside_update" else "refused_agencies"
     items = []
-    for a in refusal.agencies:
-        ids = refusal.tasks.get(a, [])
-        shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
+    for a in refusal.agencies:  # each task by its row and title, never by a derived id
+        refs = refusal.named.get(a, [])
+        shown = "; ".join(r.text(lg) for r in refs[:10]) + (" …" if len(refs) > 10 else "")
         items.append(f"{agency_name(agencies, a)}" + (f" ({shown})" if shown else ""))
     return s(key, items=esc("; ".join(items)))
 
@@ -836,9 +1135,18 @@ def changes_and_confirm(cur: dict, prepared, data_bytes: bytes, incoming: pd.Dat
         db, prepared.as_of, Filters(sources=(prepared.source,)), Scope.everything()
     )
     plan = plan_widgets(prepared, before_src, agencies)
+    if not plan.ready:  # agency mode, no agency chosen: nothing to compare or store yet
+        st.warning(s("choose_agency"))
+        confirm_button(cur, prepared, plan, data_bytes, None)
+        return
     preview = uploads.build_preview(db, prepared, plan, me, cur["sha"], incoming=incoming)
     if preview.before.empty:
         st.caption(s("new_source", source=esc(plan.source)))
+    elsewhere = (
+        " " + s("kept_elsewhere", n=fmt_int(preview.kept_elsewhere, lg))
+        if preview.kept_elsewhere
+        else ""
+    )
     if plan.is_agency_update:
         names = ", ".join(agency_name(agencies, a) for a in plan.update_agencies)
         st.info(
@@ -848,9 +1156,22 @@ def changes_and_confirm(cur: dict, prepared, data_bytes: bytes, incoming: pd.Dat
                 source=esc(plan.source),
                 kept=fmt_int(preview.kept, lg),
             )
+            + elsewhere
         )
     else:
-        st.caption(s("full_update", source=esc(plan.source), date=fmt_date(plan.as_of, lg)))
+        st.caption(
+            s("full_update", source=esc(plan.source), date=fmt_date(plan.as_of, lg)) + elsewhere
+        )
+    for other, k in sorted(preview.ids_elsewhere.items(), key=lambda kv: -kv[1]):
+        st.warning(
+            s(
+                "ids_elsewhere",
+                k=fmt_int(k, lg),
+                n=fmt_int(len(preview.incoming), lg),
+                other=esc(other),
+                source=esc(plan.source),
+            )
+        )
     if preview.later:
         st.warning(s("later", dates=", ".join(fmt_date(d, lg) for d in preview.later)))
     figures(
@@ -860,6 +1181,18 @@ def changes_and_confirm(cur: dict, prepared, data_bytes: bytes, incoming: pd.Dat
     )
     figures(s("figures_all"), preview.overall_before, preview.overall_after)
     changes_section(preview, agencies)
+    if preview.kept_held_back:
+        ids = ", ".join(preview.kept_held_back[:20]) + (
+            " …" if len(preview.kept_held_back) > 20 else ""
+        )
+        st.info(
+            t(
+                "held_back_kept_preview",
+                lg,
+                k=fmt_int(len(preview.kept_held_back), lg),
+                ids=esc(ids),
+            )
+        )
     if preview.duplicate_of is not None:
         st.info(s("duplicate", id=preview.duplicate_of))
     if preview.refusal is not None:
@@ -880,23 +1213,45 @@ def changes_and_confirm(cur: dict, prepared, data_bytes: bytes, incoming: pd.Dat
                 },
                 outcome="denied",
             )
-    blocked = bool(prepared.errors) or preview.refusal is not None
-    if st.button(
+    confirm_button(cur, prepared, plan, data_bytes, preview)
+
+
+def confirm_button(
+    cur: dict,
+    prepared,
+    plan: uploads.Plan | None,
+    data_bytes: bytes,
+    preview: uploads.Preview | None,
+) -> None:
+    """The confirm button ("Xác nhận ghi nhận"), disabled while anything is missing (the task
+    list, an agency of an agency update: `plan` not ready, no `preview`) or refused (errors,
+    the permission check)."""
+    blocked = (
+        plan is None
+        or not plan.ready
+        or preview is None
+        or bool(prepared.errors)
+        or preview.refusal is not None
+    )
+    clicked = st.button(
         s("confirm"),
         key="up_commit",
         type="primary",
         disabled=blocked,
         help=s("confirm_help"),
         on_click=_follow_date,
-        args=(view.latest, plan.as_of),
-    ):
+        args=(view.latest, plan.as_of if plan is not None else None),
+    )
+    if clicked and not blocked:
         do_commit(cur, prepared, plan, data_bytes, preview)
 
 
 def _follow_date(previous_latest, new_as_of) -> None:
     """Before the run: a user looking at the latest date keeps looking at the latest date."""
     shown = st.session_state.get("as_of")
-    if previous_latest is not None and shown == previous_latest and new_as_of > previous_latest:
+    if previous_latest is None or new_as_of is None:
+        return
+    if shown == previous_latest and new_as_of > previous_latest:
         st.session_state["as_of"] = new_as_of
 
 
@@ -904,7 +1259,16 @@ def do_commit(
     cur: dict, prepared, plan: uploads.Plan, data_bytes: bytes, preview: uploads.Preview
 ) -> None:
     try:
-        result = uploads.commit(db, prepared, plan, data_bytes, cur["name"], me, preview)
+        result = uploads.commit(
+            db,
+            prepared,
+            plan,
+            data_bytes,
+            cur["name"],
+            me,
+            preview,
+            accept_valid_rows=prepared.accepted,
+        )
     except uploads.StaleState:
         st.warning(s("stale"))
         return
@@ -928,12 +1292,15 @@ def do_commit(
             "kind": result.kind,
             "update_agencies": list(plan.update_agencies),
             "duplicate": result.duplicate,
+            "held_back": result.held_back,
+            "kept_previous": list(result.kept)[:50],
         },
     )
     head = (st.session_state.get(STATE) or {}).get("result")
     head = getattr(head, "head", None)
     t = prepared.table
-    if head is not None and head.rows and 1 <= t.header_row <= len(head.rows):
+    several = len(prepared.tables) > 1  # each sheet read as found: no layout to remember
+    if head is not None and head.rows and not several and 1 <= t.header_row <= len(head.rows):
         try:
             layouts.remember(
                 db,
@@ -953,6 +1320,7 @@ def do_commit(
         "source": plan.source,
         "date": plan.as_of,
         "duplicate": result.duplicate,
+        "held_back": result.held_back,
     }
     st.rerun()
 
@@ -1028,7 +1396,7 @@ def templates_tab() -> None:
 
 def judged(cur: dict, prepared, choices: dict) -> pd.DataFrame:
     """The file's tasks judged by the store's SQL, kept for this reading and agency choices."""
-    token = (cur["key"], json.dumps(choices, sort_keys=True))
+    token = (cur["key"], prepared.source, json.dumps(choices, sort_keys=True))
     found = cur.get("judged")
     if not (isinstance(found, tuple) and found[0] == token):
         found = (token, uploads.judge(prepared, prepared.source, prepared.as_of))
@@ -1049,6 +1417,11 @@ def upload_tab() -> None:
                     n=fmt_int(done["n"], lg),
                     source=esc(done["source"]),
                     date=fmt_date(done["date"], lg),
+                )
+                + (
+                    " " + t("held_back_committed", lg, m=fmt_int(done["held_back"], lg))
+                    if done.get("held_back")
+                    else ""
                 )
             )
     chosen = choose_file()
@@ -1071,13 +1444,27 @@ def upload_tab() -> None:
     result = do_read(cur, data_bytes, source, as_of)
     if result is None:
         return
-    reading_section(cur, result, source, as_of)
+    task_list = result.prepared.source if result.ok else None
+    if result.ok and source is None:  # "as the file says": confirmed, or asked when it is silent
+        task_list = source_choice(result.prepared)
+    reading_section(cur, result, source, as_of, task_list)
     if not result.ok:
         return
     prepared = result.prepared
+    if source is None:
+        prepared = with_task_list(prepared, task_list)
+    # names the register learnt since the file was read (an answer below) resolve as they will
+    # in the next file
+    resolver = agency_units.resolver_for(db)
+    known_now = agency_units.remembered(unknown_names(prepared), resolver)
+    prepared = uploads.apply_agency_choices(prepared, known_now, resolver)
+    remembered_msg = st.session_state.pop("up_remembered", None)
+    if remembered_msg:
+        st.success(remembered_msg)
     preview_box = st.container()  # step 2 above step 3, filled once agencies are matched
-    choices = problems_section(cur, prepared, data_bytes)
-    prepared = uploads.apply_agency_choices(prepared, choices)
+    choices, accept_valid = problems_section(cur, prepared, data_bytes)
+    prepared = uploads.apply_agency_choices(prepared, choices, resolver)
+    choices = {**known_now, **choices}
     preview_box.subheader(s("step_preview"))
     agencies = agency_frame(prepared.agencies)
     incoming = judged(cur, prepared, choices)
@@ -1094,6 +1481,7 @@ def upload_tab() -> None:
                 "deadline_text",
                 "completion_date",
                 "status_text",
+                *(["origin_sheet"] if len(prepared.tables) > 1 else []),
                 "origin_row",
             ],
         ),
@@ -1101,7 +1489,13 @@ def upload_tab() -> None:
         key="up_tasks_table",
     )
     if prepared.errors:
-        st.error(s("errors", n=fmt_int(len(prepared.errors), lg)))
+        if not accept_valid:  # step 3 said what to do
+            return
+        prepared = prepared.accepting_valid_rows()  # the valid rows, the others held back
+    if task_list is None:  # no task list yet: nothing to compare with, nothing to store
+        st.subheader(s("step_changes"))
+        st.info(s("source_needed"))
+        confirm_button(cur, prepared, None, data_bytes, None)
         return
     changes_and_confirm(cur, prepared, data_bytes, incoming)
 

@@ -12,7 +12,7 @@ import streamlit as st
 from analytics import exports, workload
 from analytics.i18n import fmt_date, fmt_int, fmt_month, t
 from analytics.store import Filters, Scope
-from ui import charts_time, components, data, state
+from ui import cache, charts_time, components, data, state
 
 view = state.current_view()
 
@@ -48,6 +48,10 @@ S: dict[str, tuple[str, str]] = {
         "included, {first} – {last}).",
     ),
     "m_pace_none": ("Năm đã kết thúc", "The year is over"),
+    "m_cancelled": (
+        "Không tính {n} nhiệm vụ đã hủy có thời hạn trong năm {year} (tính riêng).",
+        "Not counted: {n} cancelled tasks due in {year} (counted apart).",
+    ),
     "m_achieved": ("Đã đạt bình quân mỗi tháng", "Achieved per month so far"),
     "m_achieved_help": (
         "Số nhiệm vụ của năm {year} đã hoàn thành, chia cho số tháng đã qua (theo ngày hoàn thành).",
@@ -119,7 +123,7 @@ def _num(value: float | None, lang: str) -> str:
     return text.replace(".", ",") if lang == "vi" else text
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _figures(
     path: str, snap_ids: tuple, as_of: dt.date, filters: Filters, scope: Scope, year: int
 ) -> dict:
@@ -134,7 +138,7 @@ def _figures(
     }
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _month_tasks(
     path: str,
     snap_ids: tuple,
@@ -215,6 +219,8 @@ def headline(view: state.View, year: int, fig: dict) -> None:
         _num(p["achieved_per_month"], lg),
         help=s(view, "m_achieved_help", year=year),
     )
+    if p["cancelled"]:
+        st.caption(s(view, "m_cancelled", n=fmt_int(p["cancelled"], lg), year=year))
     if p["months_left"] and p["open"]:
         st.info(
             s(

@@ -66,21 +66,37 @@ def sample_copy(sample_db, tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def app_clean(monkeypatch):
-    """AppTest: empty Streamlit caches, fast password hashing, no identity settings."""
+def demo_guest(monkeypatch):
+    """AppTest as `make run` serves the app: TASKS_GUEST=1, server.address 127.0.0.1, no proxy
+    settings (the guest view needs all of them: ui/auth.py guest_allowed)."""
+    from streamlit import config
+
+    monkeypatch.setenv("TASKS_GUEST", "1")
+    for name in ("TASKS_TRUSTED_HEADER", "TASKS_TRUSTED_SECRET", "TASKS_TRUSTED_SECRET_HEADER"):
+        monkeypatch.delenv(name, raising=False)
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", before)
+
+
+@pytest.fixture
+def app_clean(monkeypatch, demo_guest):
+    """AppTest: empty Streamlit caches, fast password hashing, the demo's identity settings."""
     import streamlit as st
     from argon2 import PasswordHasher
 
     from analytics import auth as accounts
+    from ui import cache
 
     st.cache_data.clear()
     st.cache_resource.clear()
+    cache.clear()  # the pages' byte-bounded caches (ui/cache.py)
     monkeypatch.setattr(
         accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
     monkeypatch.setattr(accounts, "_dummy_hash", None)
-    for name in ("TASKS_TRUSTED_HEADER", "TASKS_GUEST"):
-        monkeypatch.delenv(name, raising=False)
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+    cache.clear()

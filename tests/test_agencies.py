@@ -361,6 +361,57 @@ def test_own_forms_cover_the_csvs() -> None:
     assert ("Bộ KH&CN", "most") in OWN_FORMS and ("TP.HCM", "p79") in OWN_FORMS
 
 
+OLDER = _rows("agencies_former_older.csv")
+
+
+def _older_forms() -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for r in OLDER:
+        names = [r["former_name_vi"], r["former_name_en"], *r["other_names_vi"].split("|")]
+        out += [(n, r["successor_id"]) for n in names + r["former_abbr"].split(" / ")]
+    return [(f.strip(), i) for f, i in out if f.strip()]
+
+
+@pytest.mark.parametrize(("text", "expected"), _older_forms())
+def test_older_names_resolve_to_their_successors(
+    resolver: AgencyResolver, text: str, expected: str
+) -> None:
+    agency = resolver.resolve(text)
+    assert agency is not None and agency.id == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hà Tây", "p01"),  # merged into Hà Nội on 1 Aug 2008 (Resolution 15/2008/QH12)
+        ("Ha Tay", "p01"),
+        ("UBND tỉnh Hà Tây", "p01"),
+        ("Ủy ban nhân dân tỉnh Hà Tây", "p01"),
+        ("tỉnh Hà Tây (cũ)", "p01"),
+        ("Bộ Lao động - Thương binh và Xã hội", "moha"),
+        ("Bộ LĐTBXH", "moha"),
+        ("Ủy ban Dân tộc", "memr"),
+        ("Bộ Bưu chính, Viễn thông", "most"),
+        ("Bộ Thủy sản", "mae"),
+        ("Bộ Thương mại", "moit"),
+    ],
+)
+def test_former_names_before_2025_resolve(
+    resolver: AgencyResolver, text: str, expected: str
+) -> None:
+    agency = resolver.resolve(text)
+    assert agency is not None and agency.id == expected, text
+
+
+def test_older_names_cite_a_source_and_never_take_a_live_name(resolver: AgencyResolver) -> None:
+    assert {r["former_name_vi"] for r in OLDER} >= {"Hà Tây"}
+    for r in OLDER:
+        assert r["source"].strip() and r["effective"] < "2025-03-01", r
+        assert r["successor_id"] in {a.id for a in resolver.all()}
+    assert resolver.resolve("Hà Nội").id == "p01" and resolver.resolve("Hà Giang").id == "p08"
+    assert resolver.resolve("Bộ Công Thương").id == "moit"
+
+
 def test_former_bhxh_stays_bhxh(resolver: AgencyResolver) -> None:
     # agencies_former.csv maps "Bảo hiểm xã hội Việt Nam (as gov. agency)" to MOF, but
     # agencies_other.csv still lists it as its own agency: the live row wins.
@@ -543,6 +594,7 @@ def test_reference_dir_argument(tmp_path: Path) -> None:
         "agencies_central.csv",
         "agencies_other.csv",
         "agencies_former.csv",
+        "agencies_former_older.csv",
         "provinces_34.csv",
         "provinces_63_to_34.csv",
     ):

@@ -24,7 +24,9 @@ def test_cli_agency_update_refuses_rows_of_other_agencies_naming_them(tmp_path):
     ((row, value),) = refused
     assert value == "UBND tỉnh Bắc Giang" and row is not None
     assert doc["errors"][0]["column"] == "Cơ quan chủ trì"
-    assert "NV-03" in doc["errors"][0]["message_vi"] and "mof" in doc["errors"][0]["message"]
+    assert (
+        "NV-03" in doc["errors"][0]["message_vi"] and "Bộ Tài chính" in doc["errors"][0]["message"]
+    )
     assert not db.exists() or snapshot_count(db) == 0
 
 
@@ -89,3 +91,11 @@ def test_page_refuses_an_admins_agency_update_with_other_agencies_rows(tmp_path)
     ]
     full = uploads.build_preview(db, prepared, uploads.Plan(prepared.source, prepared.as_of), admin)
     assert full.refusal is None
+
+
+def test_a_row_without_an_id_is_named_by_its_title_never_a_derived_id():
+    rows = [[r[0], None, *r[2:]] for r in GOOD_ROWS]
+    prepared = prepare(workbook(rows), "nq71.xlsx", as_of=dt.date(2025, 8, 28))
+    (problem,) = outside_problems(prepared.tasks, ["mof"])
+    assert "auto-" not in problem.message + problem.message_vi
+    assert "Kết nối hệ thống giải quyết TTHC" in problem.message_vi

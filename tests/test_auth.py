@@ -155,7 +155,11 @@ def test_lockout_after_five_failures_and_audit_records_it(db, clock):
     assert [e["failures"] for _, e in events[:5]] == [1, 2, 3, 4, 5]
     lockout = auth.read_audit(db, actions=["signin_lockout"])
     assert list(lockout["username"]) == ["dan"] and list(lockout["outcome"]) == ["locked"]
-    assert json.loads(lockout["details"][0]) == {"failures": 5, "locked_for_s": 15 * 60}
+    assert json.loads(lockout["details"][0]) == {
+        "failures": 5,
+        "locked_for_s": 15 * 60,
+        "client": "local",
+    }
     # the lock runs 15 minutes from the fifth failure; attempts during it do not extend it
     clock.tick(13 * 60)
     with pytest.raises(auth.Locked) as info:

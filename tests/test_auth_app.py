@@ -12,6 +12,7 @@ run go through app.py as it does then. `fresh_server` tests keep AppTest's behav
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -76,11 +77,9 @@ def app_path(tmp_path_factory) -> str:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
+def clean_env(monkeypatch, demo_guest):
     st.cache_data.clear()
     st.cache_resource.clear()
-    for name in ("TASKS_TRUSTED_HEADER", "TASKS_GUEST"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(
         accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
@@ -215,8 +214,13 @@ def test_guest_deep_link_to_admin_on_a_fresh_server_runs_nothing(app_path, db, f
     assert list(denied["username"]) == ["anonymous"] and list(denied["target"]) == ["page_admin"]
 
 
-def test_no_guest_when_disabled_by_env(app_path, db, nav, monkeypatch):
-    monkeypatch.setenv("TASKS_GUEST", "0")
+@pytest.mark.parametrize("guest", [None, "0", "", "yes"], ids=["unset", "0", "empty", "yes"])
+def test_no_guest_unless_the_demo_turns_it_on(app_path, db, nav, monkeypatch, guest):
+    # only `make run` (TASKS_GUEST=1) shows the guest view; by default visitors must sign in
+    if guest is None:
+        monkeypatch.delenv("TASKS_GUEST")
+    else:
+        monkeypatch.setenv("TASKS_GUEST", guest)
     at = new_app(app_path).run()
     assert not at.exception
     assert nav == []  # stopped before navigation: no page, no data
@@ -231,13 +235,20 @@ def test_no_guest_when_disabled_by_env(app_path, db, nav, monkeypatch):
     "remote",
     [
         {"client_ip": lambda: "203.0.113.9"},
-        {"_header": lambda name: "198.51.100.7" if name == "X-Forwarded-For" else None},
+        {"_request_headers": lambda: {"X-Forwarded-For": ["198.51.100.7"]}},
+        {"_request_headers": lambda: {"Via": ["1.1 proxy"]}},
+        {"_server_address": lambda: ""},  # listening on every interface
+        {"_server_address": lambda: "unix:/run/tasks.sock"},
+        {"env": ("TASKS_TRUSTED_SECRET", "s" * 32)},  # a proxy is configured
     ],
-    ids=["remote address", "through a proxy"],
+    ids=["remote address", "through a proxy", "via", "all interfaces", "socket", "secret set"],
 )
-def test_no_guest_from_another_machine(app_path, db, nav, monkeypatch, remote):
+def test_no_guest_from_another_machine_or_behind_a_proxy(app_path, db, nav, monkeypatch, remote):
     for name, fn in remote.items():
-        monkeypatch.setattr(ui_auth, name, fn)
+        if name == "env":
+            monkeypatch.setenv(*fn)
+        else:
+            monkeypatch.setattr(ui_auth, name, fn)
     at = new_app(app_path).run()
     assert not at.exception
     assert nav == []
@@ -376,6 +387,72 @@ def test_wrong_password_six_times_locks(app_path, db):
     assert {"failure", "locked"} <= set(log["outcome"])
 
 
+ATTACKER = "203.0.113.66"
+
+
+def lock_out(db, username: str, client: str) -> None:
+    """Five quick wrong passwords for `username` from `client` (tries while waiting count)."""
+    for _ in range(accounts.MAX_FAILURES):
+        with contextlib.suppress(accounts.Locked):
+            accounts.verify_password(db, username, "not-the-password", client=client)
+    assert accounts.retry_after(db, username, client=client)[1] == "locked"
+
+
+def test_a_lockout_from_this_machine_leaves_another_address_signing_in(
+    app_path, db, nav, monkeypatch
+):
+    at = new_app(app_path).run()
+    for _ in range(6):
+        submit_signin(at, "root", "not-the-password")
+    assert ui_auth.tr("locked", "vi", minutes=15) in texts(at, "error")
+    # the real admin, from their own machine: no guest there, the sign-in form, and it works
+    monkeypatch.setattr(ui_auth, "client_ip", lambda: "198.51.100.7")
+    nav.clear()
+    at = new_app(app_path).run()
+    assert nav == []
+    submit_signin(at, "root", PW)
+    assert at.session_state["auth_user"] == "root"
+    assert "admin" in nav[-1]
+    ok = audit(db, actions=["signin"], username="root")
+    assert json.loads(ok["details"][0])["client"] == "198.51.100.7"
+    assert ok["outcome"][0] == "ok"
+
+
+def lockouts_table(at: AppTest):
+    (table,) = [df.value for df in at.dataframe if "Địa chỉ máy" in df.value.columns]
+    return table
+
+
+def test_admin_page_lists_lockouts_and_unlocking_clears_one(app_path, db):
+    lock_out(db, "root", ATTACKER)
+    for i in range(accounts.CLIENT_MAX_FAILURES):  # another address tries many names
+        accounts.verify_password(db, f"guess{i}", "not-the-password", client="192.0.2.9")
+    at = signed_in(app_path, "root")  # from this machine: not locked
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception and not texts(at, "error")
+    told = ui_auth.esc(f"root ({ATTACKER})")
+    assert any(told in w for w in texts(at, "warning"))  # told at the top, whatever the tab
+    table = lockouts_table(at)
+    assert table.values[:, [0, 2, 5]].tolist() == [
+        ["root", ATTACKER, accounts.MAX_FAILURES],
+        ["(mọi tài khoản)", "192.0.2.9", accounts.CLIENT_MAX_FAILURES],
+    ]
+    assert table["Vai trò"].tolist() == ["Quản trị viên", "(không có tài khoản)"]
+    at.button(key=f"admin_lockout_unlock__root__{ATTACKER}").click().run()
+    assert not at.exception and not texts(at, "error")
+    done = f"Đã mở khoá đăng nhập cho root từ {ui_auth.esc(ATTACKER)}."
+    assert done in texts(at, "success")
+    assert accounts.lockouts(db)["client"].tolist() == ["192.0.2.9"]
+    assert lockouts_table(at).shape[0] == 1
+    assert not any(told in w for w in texts(at, "warning"))
+    assert accounts.verify_password(db, "root", PW, client=ATTACKER).username == "root"
+    unlock = audit(db, actions=["user_unlock"]).iloc[0]
+    assert (unlock["username"], unlock["target"]) == ("root", "root")
+    assert json.loads(unlock["details"]) == {"lockouts": 1, "client": ATTACKER}
+    lockout = audit(db, actions=["signin_lockout"])
+    assert set(lockout["target"]) == {"root", accounts.EVERY_USER}
+
+
 def test_wrong_password_message_in_english(app_path, db):
     at = new_app(app_path, lang="en").run()
     submit_signin(at, "ed", "not-the-password")
@@ -457,9 +534,19 @@ def loopback_server():
     config.set_option("server.address", before)
 
 
-def test_trusted_header_on_loopback(app_path, db, nav, monkeypatch, loopback_server):
+SECRET = "proxy-shared-secret-0123456789"
+
+
+def behind_proxy(monkeypatch, headers: dict, secret: str | None = SECRET) -> None:
+    """TASKS_TRUSTED_HEADER=X-Remote-User (and the secret, unless None); requests with `headers`."""
     monkeypatch.setenv("TASKS_TRUSTED_HEADER", "X-Remote-User")
-    monkeypatch.setattr(ui_auth, "_header", lambda name: "hn" if name == "X-Remote-User" else None)
+    if secret is not None:
+        monkeypatch.setenv("TASKS_TRUSTED_SECRET", secret)
+    monkeypatch.setattr(ui_auth, "_request_headers", lambda: headers)
+
+
+def test_trusted_header_on_loopback(app_path, db, nav, monkeypatch, loopback_server):
+    behind_proxy(monkeypatch, {"X-Remote-User": "hn", "X-Proxy-Secret": SECRET})
     at = new_app(app_path).run()
     assert not at.exception
     assert nav[-1] == GUEST_PAGES
@@ -467,16 +554,61 @@ def test_trusted_header_on_loopback(app_path, db, nav, monkeypatch, loopback_ser
     assert rows_received(at) == {"t3", "t4"}
 
 
+def test_trusted_header_secret_in_secrets_toml_and_its_header_configurable(
+    app_path, db, nav, monkeypatch
+):
+    monkeypatch.setenv("TASKS_TRUSTED_SECRET_HEADER", "X-Gateway-Key")
+    behind_proxy(monkeypatch, {"X-Remote-User": "hn", "X-Gateway-Key": SECRET}, secret=None)
+    at = new_app(app_path)
+    at.secrets["TASKS_TRUSTED_SECRET"] = SECRET
+    at.run()
+    assert not at.exception
+    assert nav[-1] == GUEST_PAGES
+    assert at.session_state["_view"].scope == Scope.agencies(["p01"])
+
+
+@pytest.mark.parametrize(
+    ("secret", "sent"),
+    [(None, SECRET), (SECRET, None), (SECRET, SECRET + "x"), ("short", "short")],
+    ids=["no secret configured", "none sent", "wrong secret", "too short"],
+)
+def test_trusted_header_without_the_secret_shows_the_sign_in_screen(
+    app_path, db, nav, monkeypatch, caplog, secret, sent
+):
+    headers = {"X-Remote-User": "root", **({"X-Proxy-Secret": sent} if sent else {})}
+    behind_proxy(monkeypatch, headers, secret=secret)
+    with caplog.at_level("ERROR", logger="dashboard.auth"):
+        at = new_app(app_path).run()
+    assert not at.exception
+    assert nav == []  # nothing shown, no guest
+    assert "_view" not in at.session_state
+    assert ui_auth.tr("must_signin", "vi") in texts(at, "info")
+    assert at.text_input(key="signin_user") is not None
+    assert any("refused" in r.getMessage() for r in caplog.records)
+    assert audit(db, actions=["signin"]).empty  # root was not signed in by the header
+    denied = audit(db, actions=["permission_denied"])
+    if secret and len(secret) >= ui_auth.MIN_SECRET:  # a request naming a user got past the proxy
+        assert json.loads(denied["details"][0]) == {
+            "method": "header",
+            "reason": "bad_secret",
+            "claimed": "root",
+            "source": "local",
+        }
+    else:  # a setting is wrong: the log says so
+        assert denied.empty
+    # the password form still works
+    submit_signin(at, "boss", PW)
+    assert nav[-1] == GUEST_PAGES
+
+
 def test_trusted_header_unknown_or_missing_user(app_path, db, nav, monkeypatch, loopback_server):
-    monkeypatch.setenv("TASKS_TRUSTED_HEADER", "X-Remote-User")
-    monkeypatch.setattr(
-        ui_auth, "_header", lambda name: "intruder" if name == "X-Remote-User" else None
-    )
+    behind_proxy(monkeypatch, {"X-Remote-User": "intruder", "X-Proxy-Secret": SECRET})
     at = new_app(app_path).run()
     assert nav == [] and not at.exception
-    monkeypatch.setattr(ui_auth, "_header", lambda name: None)
+    behind_proxy(monkeypatch, {"X-Proxy-Secret": SECRET})
     at = new_app(app_path).run()
     assert nav == [] and not at.exception  # no guest behind the proxy
+    assert ui_auth.tr("proxy_missing", "vi") in texts(at, "warning")
 
 
 def test_trusted_header_refused_unless_bound_to_loopback(app_path, db, nav, monkeypatch):
@@ -485,8 +617,7 @@ def test_trusted_header_refused_unless_bound_to_loopback(app_path, db, nav, monk
     before = config.get_option("server.address")
     config.set_option("server.address", "0.0.0.0")
     try:
-        monkeypatch.setenv("TASKS_TRUSTED_HEADER", "X-Remote-User")
-        monkeypatch.setattr(ui_auth, "_header", lambda name: "root")
+        behind_proxy(monkeypatch, {"X-Remote-User": "root", "X-Proxy-Secret": SECRET})
         at = new_app(app_path).run()
     finally:
         config.set_option("server.address", before)

@@ -23,7 +23,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analytics import reading, store
+from analytics import reading, safe_text, store
 from analytics.ingest import _bulk, _id_column, _per_distinct, _text_column, ingest, prepare
 from analytics.model import TASK_FIELDS, Task, TaskBatch
 from analytics.reading import common, xlsx
@@ -49,11 +49,24 @@ def test_cleaning_many_cells_at_once_equals_cleaning_each():
         "a\x00b",  # NUL: the joined pass cannot be used
         "line\n\nline2",
         "\u3000wide\u2003space",
+        # control characters: removed (the whitespace-like ones read as a space)
+        "x\x01y",
+        "e\x07\u0301",  # a mark after a removed control composes with the letter before
+        "\x0bv\x0ct\x1f",
+        "\x7f\x85\x9f",
+        "\ud800",
+        "\ufffe\uffff",
     ]
     rng = random.Random(7)
     for _ in range(3000):
         cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(5)]
+        found: list[int] = []
+        assert common._clean_strs(cells, found) == [common._clean_str(c) for c in cells], cells
         assert common._clean_strs(cells) == [common._clean_str(c) for c in cells], cells
+        assert found == [k for k, c in enumerate(cells) if safe_text.has_controls(c)], cells
+    for cell in pieces:
+        cleaned = common._clean_str(cell)
+        assert cleaned is None or not safe_text.has_controls(cleaned), cell
 
 
 def test_odd_space_class_is_exactly_pythons_whitespace_but_the_space():
@@ -61,6 +74,13 @@ def test_odd_space_class_is_exactly_pythons_whitespace_but_the_space():
     matched = {c for c in map(chr, range(sys.maxunicode + 1)) if common._ODD_CHAR.fullmatch(c)}
     assert matched == odd
     assert not any(c.isprintable() for c in odd)  # _clean_strs skips the scan for printable text
+    # the scan of cells joined by NUL: odd spaces and control characters, NUL left out
+    controls = {c for c in map(chr, range(sys.maxunicode + 1)) if safe_text.has_controls(c)}
+    scanned = {
+        c for c in map(chr, range(sys.maxunicode + 1)) if common._UNCLEAN_JOINED.fullmatch(c)
+    }
+    assert scanned == (odd | controls) - {"\x00"}
+    assert not any(c.isprintable() for c in scanned)
 
 
 @pytest.mark.parametrize(
@@ -598,6 +618,7 @@ def test_a_text_column_converts_the_same_cell_by_cell_or_once_per_distinct_value
         "x" * (reading.MAX_CELL_CHARS + 1),
         "",
         "a\u00a0b",
+        "Việc\x00 có\x1f ký tự điều khiển\x07",
     ]
     distinct = [f"Nhiệm vụ {i}" for i in range(3_000)]
     texts = (
@@ -615,11 +636,17 @@ def test_a_text_column_converts_the_same_cell_by_cell_or_once_per_distinct_value
         results = []
         for probe in (100, 10**9):  # judged on the first 100 cells / on every cell
             monkeypatch.setattr(row_conversion, "_DISTINCT_PROBE", probe)
-            results.append(row_conversion._convert_column(list(column), task_id))
+            found: set[str] = set()
+            results.append(
+                (*row_conversion._convert_column(list(column), task_id, None, found), found)
+            )
         assert results[0] == results[1]
         assert [type(v) for v in results[0][0]] == [type(v) for v in results[1][0]]
-        conv, bad = results[0]
+        conv, bad, found = results[0]
+        assert found == {v for v in column if isinstance(v, str) and safe_text.has_controls(v)}
         if column in texts:
             assert conv[column.index("#N/A")] is None and bad["#N/A"] == ("error", "#N/A")
             assert bad["x" * (reading.MAX_CELL_CHARS + 1)][0] == "long"
             assert conv[column.index("  Việc có khoảng trắng  ")] == "Việc có khoảng trắng"
+            at = column.index("Việc\x00 có\x1f ký tự điều khiển\x07")
+            assert conv[at] == "Việc có ký tự điều khiển"

@@ -44,11 +44,9 @@ pytestmark = pytest.mark.usefixtures("steady_server")
 
 
 @pytest.fixture(autouse=True)
-def clean(monkeypatch):
+def clean(monkeypatch, demo_guest):
     st.cache_data.clear()
     st.cache_resource.clear()
-    for name in ("TASKS_TRUSTED_HEADER", "TASKS_GUEST"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(
         accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
@@ -158,7 +156,7 @@ def xlsx(wb) -> bytes:
 
 def appendix(version: int = 1) -> bytes:
     """A Government-Office style appendix: title block, a two-row merged header whose lead agency
-    column is headed in a way the reader does not know ('Đơn vị đầu mối'), column numbers, roman
+    column is headed in a way the reader does not know ('Đơn vị nhận việc'), column numbers, roman
     sections, a lead agency merged over three rows, an unknown agency, a free-text deadline, a
     status that contradicts its dates, a total row and a note."""
     wb = openpyxl.Workbook()
@@ -168,7 +166,7 @@ def appendix(version: int = 1) -> bytes:
     ws["A2"] = "DANH MỤC NHIỆM VỤ THEO THÔNG BÁO KẾT LUẬN CỦA BAN CHỈ ĐẠO TRUNG ƯƠNG"
     ws.merge_cells("A2:H2")
     ws["A3"] = "(Kèm theo Báo cáo ngày 28/8/2025)"
-    top = ["STT", "Nội dung nhiệm vụ", "Đơn vị đầu mối", "Cơ quan phối hợp", "Thời hạn"]
+    top = ["STT", "Nội dung nhiệm vụ", "Đơn vị nhận việc", "Cơ quan phối hợp", "Thời hạn"]
     for c, h in enumerate(top, 1):
         ws.cell(4, c, h)
     ws["G4"] = "Tình hình thực hiện"
@@ -234,7 +232,7 @@ def test_messy_appendix_through_mapping_preview_diff_and_commit_then_the_layout_
     summary = " ".join(texts(at, "caption"))
     assert "dòng tiêu đề 4" in summary and "4 nhiệm vụ" in summary
     mapping = frame(at, "Cột trong tệp")
-    assert "C – Đơn vị đầu mối" in set(mapping["Cột trong tệp"])
+    assert "C – Đơn vị nhận việc" in set(mapping["Cột trong tệp"])
     # problems, grouped, with row, column and value; the unknown agency offers the closest names
     warned = " ".join(texts(at, "warning"))
     assert "cảnh báo" in warned

@@ -62,11 +62,9 @@ def db(module_db, monkeypatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def clean_caches(monkeypatch):
+def clean_caches(monkeypatch, demo_guest):
     st.cache_data.clear()
     st.cache_resource.clear()
-    for name in ("TASKS_TRUSTED_HEADER", "TASKS_GUEST"):
-        monkeypatch.delenv(name, raising=False)
     yield
     st.cache_data.clear()
     st.cache_resource.clear()

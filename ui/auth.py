@@ -4,13 +4,21 @@ Identity, in order of precedence:
 1. OIDC (`st.login`) when `.streamlit/secrets.toml` has an `[auth]` section: the signed-in
    e-mail address must be a username in the app's `users` table.
 2. A trusted reverse-proxy header when `TASKS_TRUSTED_HEADER` names one (e.g. X-Remote-User),
-   and only while the server listens on loopback (`server.address` 127.0.0.1 / localhost / ::1).
-3. Local accounts (argon2 hashes, rate limited): a sign-in form in the sidebar.
+   only while the server listens on loopback (`server.address` 127.0.0.1 / localhost / ::1) and
+   only on a request that carries the proxy's shared secret `TASKS_TRUSTED_SECRET` (environment
+   or secrets.toml) in `X-Proxy-Secret` (or the header `TASKS_TRUSTED_SECRET_HEADER` names).
+   Without the secret configured, or on a request without it, the header is refused (a log
+   line) and the sign-in form is shown.
+3. Local accounts (argon2 hashes, rate limited per username and client address): a sign-in
+   form. The client is the peer's address, or, from a proxy that sends the shared secret, the
+   address it forwards.
 
 Whatever the source of the identity, the role and agencies come from the `users` table on every
 rerun, so disabling a user or changing a role takes effect at once. Visitors who have not signed
-in are the read-only GUEST only when `TASKS_GUEST` is not "0" and the request comes from this
-machine; everybody else must sign in before any data is shown.
+in are the read-only GUEST only in the demo: `TASKS_GUEST=1` (which `make run` sets), no proxy
+configured, the server on loopback and the request from this machine with no proxy header
+(`guest_allowed`, a pure function of those inputs). Everybody else must sign in before any data
+is shown.
 
 Pages: `auth.user()` is the signed-in user of this run; `auth.require(user, "upload")` checks a
 permission (recording a refusal); `auth.audit("commit", target, details)` records an event;
@@ -25,20 +33,22 @@ Running it:
 - Accounts: `python -m analytics users add NAME --role admin|agency_editor|leader|agency_viewer
   [--agency ID ...]`, `users list|disable|enable|set-role|set-password|unlock`, or the
   administration page.
-- No guest on a shared machine: `TASKS_GUEST=0`. Visitors from other machines (or through a
-  reverse proxy) never get the guest view.
+- The guest view is off unless `TASKS_GUEST=1`: a reverse proxy on the same machine that sends
+  no forwarding header (nginx's default) would otherwise look like a local visitor.
 - Identity provider: an `[auth]` section in `.streamlit/secrets.toml` (needs `authlib`); add
   each person with their e-mail address as the username. Proxy: `TASKS_TRUSTED_HEADER=X-Remote-
-  User` and `--server.address 127.0.0.1`; the proxy must set (and strip any incoming) header.
+  User`, `TASKS_TRUSTED_SECRET=<random, 16+ characters>` and `--server.address 127.0.0.1`; the
+  proxy must set (and strip any incoming) user header and send the secret in X-Proxy-Secret.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import ipaddress
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn
 
 import pandas as pd
@@ -57,8 +67,42 @@ CURRENT_KEY = "_auth_current"  # the User decided in this run (read by pages thr
 LOGGED_KEY = "_auth_logged"  # identity whose sign-in (OIDC/header) was already recorded
 DENIED_KEY = "_auth_denied"  # identity whose refusal was already recorded
 MAX_SESSION = dt.timedelta(hours=12)
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-FORWARD_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Host")
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+# Headers a reverse proxy adds (any X-Forwarded-* counts too): a request with one of them came
+# through a proxy, whatever its peer address says.
+FORWARD_HEADERS = (
+    "X-Forwarded-For",
+    "Forwarded",
+    "X-Real-Ip",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "X-Original-Forwarded-For",
+    "X-Client-Ip",
+    "True-Client-Ip",
+    "Cf-Connecting-Ip",
+    "Fastly-Client-Ip",
+    "X-Cluster-Client-Ip",
+    "Via",
+)
+SECRET_HEADER = "X-Proxy-Secret"  # default name of the header carrying TASKS_TRUSTED_SECRET
+# ... and headers that identity proxies send: also signs of a proxy.
+PROXY_HEADERS = (
+    *FORWARD_HEADERS,
+    SECRET_HEADER,
+    "X-Remote-User",
+    "Remote-User",
+    "X-Forwarded-User",
+    "X-Auth-Request-User",
+    "X-Auth-Request-Email",
+)
+MIN_SECRET = 16  # characters of TASKS_TRUSTED_SECRET at least
+SETTINGS = (
+    "TASKS_GUEST",
+    "TASKS_TRUSTED_HEADER",
+    "TASKS_TRUSTED_SECRET",
+    "TASKS_TRUSTED_SECRET_HEADER",
+)
+HEADER_REFUSED_KEY = "_auth_header_refused"  # why the trusted header was refused (logged once)
 
 TEXT: dict[str, tuple[str, str]] = {
     "signin": ("Đăng nhập", "Sign in"),
@@ -69,8 +113,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "wrong": ("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."),
     "empty": ("Nhập tên đăng nhập và mật khẩu.", "Enter a username and a password."),
     "locked": (
-        "Đăng nhập sai quá nhiều lần: tài khoản tạm khoá. Thử lại sau {minutes} phút.",
-        "Too many failed sign-ins: this account is locked. Try again in {minutes} min.",
+        "Đăng nhập sai quá nhiều lần từ máy này: tạm khoá đăng nhập. Thử lại sau {minutes} phút.",
+        "Too many failed sign-ins from this device: sign-in is locked here. "
+        "Try again in {minutes} min.",
     ),
     "throttled": (
         "Vui lòng đợi {seconds} giây rồi thử lại.",
@@ -133,14 +178,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit_user": ("Người dùng", "User"),
     "audit_limit": ("Số dòng tối đa", "Rows at most"),
     "audit_rows": ("{n} dòng, mới nhất trước.", "{n} rows, newest first."),
-    "audit_chain_ok": (
-        "Chuỗi kiểm tra toàn vẹn của nhật ký: nguyên vẹn.",
-        "The log's integrity chain is intact.",
-    ),
-    "audit_chain_bad": (
-        "Cảnh báo: nhật ký đã bị sửa ngoài ứng dụng (từ dòng {id}).",
-        "Warning: the log was altered outside the application (from row {id}).",
-    ),
     "download_xlsx": ("Tải Excel", "Download Excel"),
     "download_csv": ("Tải CSV", "Download CSV"),
 }
@@ -186,13 +223,13 @@ def _db() -> str:
 # --------------------------------------------------------------------------- the request
 
 
-def _header(name: str) -> str | None:
-    """One header of the request that opened this session ('' and absent → None)."""
+def _request_headers() -> dict[str, list[str]]:
+    """The headers of the request that opened this session, every value of each ({} in tests)."""
     try:
-        value = st.context.headers.get(name)
+        headers = st.context.headers
+        return {str(k): [v for v in headers.get_all(k) if isinstance(v, str)] for k in headers}
     except Exception:
-        return None
-    return value if isinstance(value, str) and value else None
+        return {}
 
 
 def client_ip() -> str | None:
@@ -204,32 +241,167 @@ def client_ip() -> str | None:
     return ip if isinstance(ip, str) and ip else None  # AppTest's mock runtime gives a mock
 
 
+def settings() -> dict[str, str]:
+    """The identity settings of SETTINGS from the environment; TASKS_TRUSTED_SECRET may also be
+    a top-level key of .streamlit/secrets.toml (the environment wins)."""
+    found = {k: os.environ[k] for k in SETTINGS if k in os.environ}
+    if not found.get("TASKS_TRUSTED_SECRET", "").strip():
+        try:
+            secret = st.secrets.get("TASKS_TRUSTED_SECRET")
+        except Exception:
+            secret = None
+        if isinstance(secret, str) and secret.strip():
+            found["TASKS_TRUSTED_SECRET"] = secret
+    return found
+
+
+def _server_address() -> str:
+    return str(st.get_option("server.address") or "")
+
+
+# -- the decisions, as pure functions of the settings and the request
+
+
+def _values(headers: Mapping[str, str | Sequence[str]], name: str) -> list[str]:
+    """Every value of header `name` (any case) in `headers`."""
+    want = name.lower()
+    out: list[str] = []
+    for key, value in headers.items():
+        if str(key).lower() == want:
+            out.extend(
+                [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+            )
+    return out
+
+
 def _is_loopback(ip: str) -> bool:
     try:
-        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+        addr = ipaddress.ip_address(ip.strip("[]").split("%", 1)[0])
     except ValueError:
         return False
     mapped = getattr(addr, "ipv4_mapped", None)
     return addr.is_loopback or bool(mapped and mapped.is_loopback)
 
 
+def loopback_address(server_address: str | None) -> bool:
+    """Does `server.address` make the server listen on this machine only? (Unset listens on
+    every interface; a unix socket sits behind a proxy.)"""
+    text = str(server_address or "").strip()
+    return text.lower() in LOOPBACK_NAMES or (bool(text) and _is_loopback(text))
+
+
+def proxy_signs(headers: Mapping[str, str | Sequence[str]]) -> list[str]:
+    """The headers of `headers` that only a proxy (or someone posing as one) sends."""
+    names = {h.lower() for h in PROXY_HEADERS}
+    return sorted(
+        str(k)
+        for k, v in headers.items()
+        if (str(k).lower() in names or str(k).lower().startswith("x-forwarded-"))
+        and any(x.strip() for x in ([v] if isinstance(v, str) else v) if isinstance(x, str))
+    )
+
+
+def proxy_configured(env: Mapping[str, str]) -> bool:
+    """A trusted header or a proxy secret is set: the dashboard is meant to sit behind a proxy."""
+    return any(env.get(k, "").strip() for k in ("TASKS_TRUSTED_HEADER", "TASKS_TRUSTED_SECRET"))
+
+
+def is_local(
+    headers: Mapping[str, str | Sequence[str]], peer: str | None, server_address: str | None
+) -> bool:
+    """Does the request come from this machine, and not through a proxy? The server listens on
+    loopback only, the peer is loopback (None: Streamlit's word for it), no proxy header."""
+    if not loopback_address(server_address):
+        return False
+    if peer is not None and not _is_loopback(peer):
+        return False
+    return not proxy_signs(headers)
+
+
+def guest_allowed(
+    env: Mapping[str, str],
+    headers: Mapping[str, str | Sequence[str]],
+    peer: str | None,
+    server_address: str | None,
+) -> bool:
+    """May a visitor who has not signed in see the read-only guest view? Only in the demo that
+    `make run` starts: TASKS_GUEST=1, no proxy configured (TASKS_TRUSTED_HEADER or
+    TASKS_TRUSTED_SECRET), and a local request (`is_local`). A proxy on this machine that sends
+    no forwarding header (nginx's default) looks local: that is why the guest is off unless
+    TASKS_GUEST=1."""
+    if env.get("TASKS_GUEST", "").strip() != "1":
+        return False
+    if proxy_configured(env):
+        return False
+    return is_local(headers, peer, server_address)
+
+
+def _proxy_proven(env: Mapping[str, str], headers: Mapping[str, str | Sequence[str]]) -> str:
+    """'ok' when the request carries the proxy's shared secret; else why not: 'no_secret' (none
+    configured), 'weak_secret' (shorter than MIN_SECRET), 'bad_secret' (absent, repeated or
+    wrong). Compared in constant time."""
+    secret = env.get("TASKS_TRUSTED_SECRET", "").strip()
+    if not secret:
+        return "no_secret"
+    if len(secret) < MIN_SECRET:
+        return "weak_secret"
+    name = env.get("TASKS_TRUSTED_SECRET_HEADER", "").strip() or SECRET_HEADER
+    sent = _values(headers, name)
+    if len(sent) != 1:
+        return "bad_secret"
+    ok = hmac.compare_digest(sent[0].strip().encode("utf-8"), secret.encode("utf-8"))
+    return "ok" if ok else "bad_secret"
+
+
+def header_identity(
+    env: Mapping[str, str], headers: Mapping[str, str | Sequence[str]]
+) -> tuple[str | None, str]:
+    """The username the proxy's TASKS_TRUSTED_HEADER names, accepted only with the proxy's
+    shared secret: (username, 'ok'), or (None, why not): 'off' (no trusted header set),
+    'no_secret' | 'weak_secret' | 'bad_secret' (see `_proxy_proven`), 'missing' (no user, or the
+    header given twice)."""
+    name = env.get("TASKS_TRUSTED_HEADER", "").strip()
+    if not name:
+        return None, "off"
+    proof = _proxy_proven(env, headers)
+    if proof != "ok":
+        return None, proof
+    values = _values(headers, name)
+    user = accounts.normalize_username(values[0]) if len(values) == 1 else ""
+    return (user, "ok") if user else (None, "missing")
+
+
+def client_address(
+    env: Mapping[str, str], headers: Mapping[str, str | Sequence[str]], peer: str | None
+) -> str | None:
+    """The visitor's address, which sign-in failures are counted against: the peer's (None:
+    this machine), or, from a proxy that proves itself with the shared secret, the address it
+    forwards (the last X-Forwarded-For entry, the one the proxy itself added, else X-Real-Ip).
+    A forwarded address without the secret is anyone's to write and is not used."""
+    if _proxy_proven(env, headers) == "ok":
+        chain = [p.strip() for v in _values(headers, "X-Forwarded-For") for p in v.split(",")]
+        real = [v.strip() for v in _values(headers, "X-Real-Ip")]
+        for candidate in (chain[-1:] or [""])[0], (real[-1:] or [""])[0]:
+            if candidate:
+                return candidate
+    return peer
+
+
+# -- the decisions for this request
+
+
 def is_local_request() -> bool:
     """Does this session come from this machine (and not through a reverse proxy)?"""
-    address = str(st.get_option("server.address") or "")
-    if address.startswith("unix:"):
-        return False  # a socket behind a proxy: the peer says nothing about the visitor
-    ip = client_ip()
-    if ip is not None and not _is_loopback(ip):
-        return False
-    return not any(_header(h) for h in FORWARD_HEADERS)
+    return is_local(_request_headers(), client_ip(), _server_address())
 
 
 def bound_to_loopback() -> bool:
-    return str(st.get_option("server.address") or "").strip().strip("[]") in LOOPBACK_NAMES
+    return loopback_address(_server_address())
 
 
-def guest_allowed() -> bool:
-    return os.environ.get("TASKS_GUEST", "1").strip() != "0" and is_local_request()
+def guest_here() -> bool:
+    """`guest_allowed` for this session's request."""
+    return guest_allowed(settings(), _request_headers(), client_ip(), _server_address())
 
 
 def oidc_configured() -> bool:
@@ -421,6 +593,7 @@ def audit_export(
             "agency_ids": list(view.filters.agency_ids),
             "agency_types": list(view.filters.agency_types),
             "difficult_only": view.filters.difficult_only,
+            "source_docs": list(view.filters.source_docs),
         },
         **(details or {}),
     }
@@ -452,6 +625,11 @@ def audit_panel(view: state.View, key: str = "audit") -> None:
         return
     lg = view.lang
     st.subheader(tr("audit_title", lg))
+    try:  # first: whether the log is intact (analytics/audit.py), naming the first bad entry
+        verdict = accounts.verify_audit(_db())
+        (st.success if verdict.intact else st.error)(esc(verdict.text(lg)))
+    except accounts.AuditError as exc:
+        st.error(esc(exc.message_vi if lg == "vi" else exc.message))
     c1, c2, c3, c4 = st.columns([1, 2, 1, 1])
     since = c1.date_input(
         tr("audit_since", lg),
@@ -483,11 +661,6 @@ def audit_panel(view: state.View, key: str = "audit") -> None:
     )
     st.caption(tr("audit_rows", lg, n=len(frame)))
     st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}_table")
-    ok, bad = accounts.check_audit_chain(_db())
-    if ok:
-        st.caption(tr("audit_chain_ok", lg))
-    else:
-        st.error(tr("audit_chain_bad", lg, id=bad))
     audit_export(view, "audit_log", frame, name="audit_log", key=f"{key}_dl")
 
 
@@ -509,6 +682,8 @@ AUDIT_ACTIONS = (
     "user_unlock",
     "user_recover",
     "session_end",
+    "agency_unit_add",
+    "agency_alias_add",
 )
 
 
@@ -538,8 +713,9 @@ def current_user() -> User:
 
 
 def _anonymous(offer: Callable[[object], None]) -> User:
-    """No identity: the guest on this machine, else a sign-in screen and nothing more."""
-    if guest_allowed():
+    """No identity: the guest in the demo on this machine (`guest_allowed`), else a sign-in
+    screen and nothing more."""
+    if guest_here():
         box = st.sidebar.expander(
             tr("signin_title"), expanded=bool(st.session_state.get("_signin_open"))
         )
@@ -645,13 +821,49 @@ def _oidc_user() -> User:
 # -- trusted header
 
 
+HEADER_REFUSALS = {
+    "no_secret": "TASKS_TRUSTED_HEADER is set but TASKS_TRUSTED_SECRET is not (environment or "
+    "secrets.toml): the header is refused and the sign-in screen shown; give the proxy and the "
+    "dashboard the same secret",
+    "weak_secret": f"TASKS_TRUSTED_SECRET is shorter than {MIN_SECRET} characters: the trusted "
+    "header is refused and the sign-in screen shown",
+    "bad_secret": "a request came without the proxy's secret (missing or wrong): "
+    "TASKS_TRUSTED_HEADER is refused for it and the sign-in screen shown",
+}
+
+
+def _header_refused(why: str, claimed: str | None) -> User:
+    """The trusted header cannot be believed: say why in the log (once a session), record a
+    request that names a user without the proxy's secret, and offer the sign-in form instead."""
+    if st.session_state.get(HEADER_REFUSED_KEY) != why:
+        st.session_state[HEADER_REFUSED_KEY] = why
+        log.error(HEADER_REFUSALS[why])
+        if why == "bad_secret" and claimed:
+            audit(
+                "permission_denied",
+                "dashboard",
+                {
+                    "method": "header",
+                    "reason": why,
+                    "claimed": claimed,
+                    "source": client_ip() or "local",
+                },
+                outcome="denied",
+                who=NOBODY,
+            )
+    return _local_user()
+
+
 def _header_user() -> User:
-    name = trusted_header() or ""
     if not bound_to_loopback():
         log.error("TASKS_TRUSTED_HEADER is set but server.address is not loopback; refusing")
         st.error(tr("misconfigured"))
         stop()
-    value = accounts.normalize_username(_header(name) or "")
+    headers = _request_headers()
+    value, why = header_identity(settings(), headers)
+    if why in HEADER_REFUSALS:
+        claimed = _values(headers, trusted_header() or "")
+        return _header_refused(why, claimed[0][:256] if claimed else None)
     if not value:
         st.title(tr("signin"))
         st.warning(tr("proxy_missing"))
@@ -697,7 +909,8 @@ def _signin_form(box) -> None:
         box.warning(tr("empty", lang))
         return
     try:
-        u = accounts.verify_password(_db(), username, password, source=client_ip() or "local")
+        client = client_address(settings(), _request_headers(), client_ip())
+        u = accounts.verify_password(_db(), username, password, client=client)
     except accounts.Locked as exc:
         if exc.reason == "locked":
             box.error(tr("locked", lang, minutes=max(1, -(-exc.seconds // 60))))

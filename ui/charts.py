@@ -27,6 +27,7 @@ STATUS_SYMBOLS = {
     "in_progress": "circle-open",
     "overdue": "x",
     "no_deadline": "square-open",
+    "cancelled": "x-thin-open",
 }
 FONT = "Arial, 'DejaVu Sans', sans-serif"  # has the Vietnamese diacritics
 BAR_PX = 26  # height of one horizontal bar row

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import briefing as B
-from analytics import store
+from analytics import metrics, store
 from analytics.i18n import fmt_date, t
 from analytics.style import STATUS_COLORS, STATUS_ORDER
 from ui import data
@@ -33,7 +33,24 @@ def page_header(view: View, title_key: str) -> tuple[int, ...]:
         view.t("figures_as_of", date=fmt_date(view.as_of, view.lang))
         + (" · " + view.t("from_snapshots", items=items) if items else "")
     )
+    held_back_notice(view)
     return ids
+
+
+def held_back_notice(view: View) -> None:
+    """The notice "N rows of file F could not be read", linked to those rows on the Data page, for
+    each snapshot in force whose file had rows held back (the rows the user's scope may see)."""
+    held = data.held_back(view.as_of, view.filters.sources, view.scope)
+    if held.empty:
+        return
+    lines = metrics.held_back_notices(held, view.lang)
+    for row, line in zip(held.itertuples(), lines, strict=True):
+        query = {"held_back": str(int(row.snapshot_id)), "lang": view.lang}
+        if view.latest is None or view.as_of != view.latest:
+            query["as_of"] = view.as_of.isoformat()
+        st.warning(f"{esc(line)}. {esc(view.t('held_back_notice_more'))}", icon="⚠️")
+        # in this tab, in this session (a new tab would open signed out)
+        st.page_link("pages/data.py", label=view.t("held_back_link"), icon="🔎", query_params=query)
 
 
 def legend(view: View, statuses=STATUS_ORDER) -> None:
@@ -45,6 +62,7 @@ def legend(view: View, statuses=STATUS_ORDER) -> None:
         "in_progress": "🔵",
         "overdue": "🟥",
         "no_deadline": "⬜",
+        "cancelled": "🟪",
     }
     parts = [f"{swatch[s]} {view.t(s)}" for s in statuses if s in STATUS_COLORS]
     st.caption(view.t("legend") + ": " + " · ".join(parts))

@@ -1,7 +1,9 @@
 """Cached access to the store, keyed on (snapshot ids in force, date, filters, scope).
 
-Frames are cached as shared objects (cache_resource): no copy per rerun, so callers must treat
-them as read-only (every analytics function returns new frames).
+Frames are cached as shared objects in the byte-bounded store (ui/cache.py): no copy per rerun,
+so callers must treat them as read-only (every analytics function returns new frames). What is
+in force is looked up keyed on `store.version_token` (the file's stat), so a commit by another
+process is seen at the next rerun.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import streamlit as st
 
 from analytics import metrics, store
 from analytics.store import Filters, Scope
+from ui import cache
 
 
 def db() -> str:
@@ -24,7 +26,7 @@ def token() -> tuple:
     return store.version_token(db())
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _snapshot_ids(
     path: str, tok: tuple, as_of: dt.date, sources: tuple[str, ...]
 ) -> tuple[int, ...]:
@@ -35,7 +37,7 @@ def snapshot_ids(as_of: dt.date, sources: tuple[str, ...] = ()) -> tuple[int, ..
     return _snapshot_ids(db(), token(), as_of, sources)
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _tasks(
     path: str, snap_ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope
 ) -> pd.DataFrame:
@@ -47,7 +49,7 @@ def tasks(as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFrame:
     return _tasks(db(), snapshot_ids(as_of, filters.sources), as_of, filters, scope)
 
 
-@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _aggregate(kind: str, path: str, snap_ids, as_of, filters: Filters, scope: Scope):
     df = _tasks(path, snap_ids, as_of, filters, scope)
     if kind == "headline":
@@ -66,7 +68,31 @@ def aggregate(kind: str, as_of: dt.date, filters: Filters, scope: Scope):
     return _aggregate(kind, db(), snapshot_ids(as_of, filters.sources), as_of, filters, scope)
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
+def _held_back(
+    path: str, snap_ids: tuple[int, ...], as_of: dt.date, sources: tuple[str, ...], scope: Scope
+) -> pd.DataFrame:
+    return store.held_back_in_force(path, as_of, sources, scope)
+
+
+def held_back(as_of: dt.date, sources: tuple[str, ...], scope: Scope) -> pd.DataFrame:
+    """The snapshots in force with rows held back, as `scope` may see them (read-only)."""
+    return _held_back(db(), snapshot_ids(as_of, sources), as_of, sources, scope)
+
+
+@cache.resource(ttl=3600)
+def _source_docs(
+    path: str, snap_ids: tuple[int, ...], as_of: dt.date, sources: tuple[str, ...], scope: Scope
+) -> tuple[str, ...]:
+    return tuple(store.source_docs(path, as_of, sources, scope)["source_doc"])
+
+
+def source_docs(as_of: dt.date, sources: tuple[str, ...], scope: Scope) -> tuple[str, ...]:
+    """The assigning documents of the tasks in force at `as_of` that `scope` may see."""
+    return _source_docs(db(), snapshot_ids(as_of, sources), as_of, sources, scope)
+
+
+@cache.resource(ttl=3600)
 def _catalog(path: str, tok: tuple) -> dict:
     snaps = store.list_snapshots(path)
     return {
@@ -97,4 +123,6 @@ def clear() -> None:
     _snapshot_ids.clear()
     _tasks.clear()
     _aggregate.clear()
+    _held_back.clear()
+    _source_docs.clear()
     _catalog.clear()

@@ -19,7 +19,7 @@ import streamlit as st
 
 from analytics import reports
 from analytics.store import Filters, Scope
-from ui import data
+from ui import cache, data
 from ui.state import View
 
 log = logging.getLogger("dashboard.reports")
@@ -64,7 +64,7 @@ def _t(key: str, lang: str) -> str:
 # --------------------------------------------------------------------------- cached generation
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _briefing(
     path: str,
     snap_ids: tuple,
@@ -77,7 +77,7 @@ def _briefing(
     return reports.build_briefing(path, as_of, filters, scope, lang)
 
 
-@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+@cache.resource(ttl=3600)
 def _file(
     kind: str,
     path: str,
@@ -183,6 +183,7 @@ def report_buttons(view: View, agency_id: str | None = None) -> None:
             "agency_ids": list(filters.agency_ids),
             "agency_types": list(filters.agency_types),
             "difficult_only": filters.difficult_only,
+            "source_docs": list(filters.source_docs),
         },
         "scope": "*" if view.scope.agency_ids is None else sorted(view.scope.agency_ids),
     }

@@ -1,4 +1,5 @@
-"""The shared sidebar: language, as-of date, sources, agency type, agency, difficult only.
+"""The shared sidebar: language, as-of date, sources, assigning documents, agency type, agency,
+difficult only.
 
 Every choice lives in the URL so that a copied link reproduces the view. Values read from the
 URL are validated against what exists (an unknown agency or source is ignored), and none of
@@ -16,7 +17,7 @@ import streamlit as st
 from analytics.agencies import CENTRAL_TYPES
 from analytics.i18n import t
 from analytics.store import Filters, Scope
-from ui import data
+from ui import cache, data
 
 LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 TYPE_CHOICES = ("all", "central", "province")
@@ -66,6 +67,9 @@ def _seed_from_url(cat: dict) -> None:
     sources = st.query_params.get_all("source")
     if sources:
         st.session_state["sources"] = [s for s in sources if s in cat["sources"]]
+    docs = st.query_params.get_all("source_doc")
+    if docs:  # checked against the documents in force where the choice is drawn
+        st.session_state["source_docs"] = list(dict.fromkeys(docs))
     if _qp("type") in TYPE_CHOICES:
         st.session_state["agency_type"] = _qp("type")
     agency = _qp("agency")
@@ -88,7 +92,9 @@ def _write_url(view: View, agency_type: str) -> None:
         wanted["agency"] = view.agency_id
     if view.filters.difficult_only:
         wanted["difficult"] = "1"
-    for key in ("lang", "as_of", "source", "type", "agency", "difficult"):
+    if view.filters.source_docs:
+        wanted["source_doc"] = list(view.filters.source_docs)
+    for key in ("lang", "as_of", "source", "source_doc", "type", "agency", "difficult"):
         value = wanted.get(key)
         if value is None:
             if key in qp:
@@ -108,7 +114,7 @@ def agency_label(agencies, agency_id: str, lang: str) -> str:
     return name if isinstance(name, str) and name else row.iloc[0]["name_vi"]
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@cache.resource(ttl=None)
 def _agency_labels_cached(ids: tuple, vi: tuple, en: tuple, lang: str) -> dict[str, str]:
     names = vi if lang == "vi" else en
     return {
@@ -121,6 +127,23 @@ def _agency_labels(agencies, lang: str) -> dict[str, str]:
     return _agency_labels_cached(
         tuple(agencies["agency_id"]), tuple(agencies["name_vi"]), tuple(agencies["name_en"]), lang
     )
+
+
+def _source_docs_choice(sb, as_of: dt.date, sources: tuple[str, ...], scope: Scope, lg: str):
+    """The assigning documents to narrow the view to ("the tasks from Notice 05-TB/BCĐTW"):
+    those of the tasks in force at `as_of` in `sources` that `scope` may see. A choice no
+    longer among them (another date, a link's unknown name) is dropped; no choice is drawn
+    when no task carries a document."""
+    options = list(data.source_docs(as_of, sources, scope))
+    chosen = [d for d in st.session_state.get("source_docs") or () if d in options]
+    if st.session_state.get("source_docs") != chosen:
+        st.session_state["source_docs"] = chosen
+    if not options:
+        return ()
+    picked = sb.multiselect(
+        t("source_docs", lg), options, key="source_docs", placeholder=t("all_source_docs", lg)
+    )
+    return tuple(sorted(picked))
 
 
 def sidebar(scope: Scope) -> View:
@@ -154,6 +177,7 @@ def sidebar(scope: Scope) -> View:
     sources = sb.multiselect(
         t("sources", lg), cat["sources"], key="sources", placeholder=t("all_sources", lg)
     )
+    source_docs = _source_docs_choice(sb, as_of, tuple(sorted(sources)), scope, lg)
     agency_type = sb.radio(
         t("agency_type", lg),
         TYPE_CHOICES,
@@ -190,6 +214,7 @@ def sidebar(scope: Scope) -> View:
         agency_ids=(agency_id,) if agency_id else (),
         agency_types=types,
         difficult_only=bool(difficult),
+        source_docs=source_docs,
     )
     view = View(
         lang=lg,

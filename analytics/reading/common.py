@@ -2,16 +2,22 @@
 
 - Cell text is NFC-normalised, NBSP becomes a space, runs of spaces collapse and the text is
   stripped, but line breaks inside a cell are kept (agency lists are often one per line).
+- Control characters (`analytics.safe_text`) are taken out of every cell, header and title line
+  read, in every format; `rows._control_warnings` names them, one warning per row.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from analytics import safe_text
 from analytics.problems import InputRejected, Problem, error
+
+log = logging.getLogger(__name__)
 
 MAX_ROWS = 200_000
 MAX_COLS = 200
@@ -23,6 +29,11 @@ _HSPACE = re.compile(r"[^\S\n]+")
 _ODD_SPACE_CLASS = "[\t-\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 _ODD_CHAR = re.compile(_ODD_SPACE_CLASS)
 _ODD_SPACE = re.compile(f"{_ODD_SPACE_CLASS}|  ")
+# What a cell is cleaned one by one for: an odd space, two spaces or a control character (one
+# class, as above); _UNCLEAN_JOINED scans cells joined by NUL, so NUL is left out of it.
+assert safe_text.CONTROL_CHARS.startswith("\x00-")
+_UNCLEAN = re.compile(f"{_ODD_SPACE_CLASS[:-1]}{safe_text.CONTROL_CHARS}]|  ")
+_UNCLEAN_JOINED = re.compile(f"{_ODD_SPACE_CLASS[:-1]}\x01{safe_text.CONTROL_CHARS[1:]}]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,14 +94,20 @@ def _reject(code: str, en: str, vi: str, **kw) -> InputRejected:
     return InputRejected([error(code, en, vi, **kw)])
 
 
-def _damaged(detail: str = "") -> InputRejected:
-    extra = f" ({detail})" if detail else ""
+def _damaged(detail: str = "", exc: BaseException | None = None) -> InputRejected:
+    """A damaged file, in plain words for the user; what was found wrong (our detail and the
+    library's exception, whose text is never shown) goes to the server log."""
+    log.warning(
+        "damaged file: %s%s",
+        detail or "-",
+        f" ({type(exc).__name__}: {_show(exc, 300)})" if exc is not None else "",
+    )
     return _reject(
         "damaged_file",
-        f"The file is damaged or incomplete and cannot be read{extra}. Open it in Excel, save it "
-        "again as .xlsx and upload that copy.",
-        f"Tệp bị hỏng hoặc không đầy đủ, không đọc được{extra}. Hãy mở tệp bằng Excel, lưu lại "
-        "dạng .xlsx rồi tải lên bản đó.",
+        "The file is damaged or incomplete and cannot be read. Open it in Excel, save it again "
+        "as .xlsx and upload that copy.",
+        "Tệp bị hỏng hoặc không đầy đủ, không đọc được. Hãy mở tệp bằng Excel, lưu lại dạng "
+        ".xlsx rồi tải lên bản đó.",
     )
 
 
@@ -100,32 +117,65 @@ def _show(value: object, limit: int = 80) -> str:
 
 
 def _clean_str(text: str) -> str | None:
-    """NFC, NBSP → space, spaces collapsed, stripped; line breaks inside the cell kept."""
+    """Control characters out (safe_text.remove_controls), NFC, NBSP → space, spaces collapsed,
+    stripped; line breaks inside the cell kept."""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-    if _ODD_SPACE.search(text) is None:
+    if _UNCLEAN.search(text) is None:
         return text.strip() or None
+    if safe_text.has_controls(text):
+        text = safe_text.remove_controls(text)
+        if not text.isascii():  # marks on either side of a removed control may now compose
+            text = unicodedata.normalize("NFC", text)
+        if _ODD_SPACE.search(text) is None:
+            return text.strip() or None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line) or None
 
 
-def _clean_strs(texts: list[str]) -> list[str | None]:
-    """_clean_str over many cells at once: one NFC pass and one odd-space scan over the joined
-    text (NUL, which XML cells cannot hold, keeps cells apart: nothing composes across it);
-    cells with odd spaces, or any NUL, take the one-by-one path."""
+def _clean_strs(texts: list[str], found: list[int] | None = None) -> list[str | None]:
+    """_clean_str over many cells at once: one NFC pass and one odd-space and control scan over
+    the joined text (NUL, which XML cells cannot hold, keeps cells apart: nothing composes
+    across it); cells with odd spaces or controls, or any NUL, take the one-by-one path.
+    `found`, if given, gets the positions of the cells that held control characters."""
     if not texts:
         return []
     joined = "\x00".join(texts)
-    if joined.count("\x00") != len(texts) - 1:
+    if joined.count("\x00") != len(texts) - 1:  # a cell holds NUL
+        if found is not None:
+            found.extend(k for k, t in enumerate(texts) if safe_text.has_controls(t))
         return [_clean_str(t) for t in texts]
     if not joined.isascii():
         joined = unicodedata.normalize("NFC", joined)
     parts = joined.split("\x00")
-    # No odd space is printable, so cells that are all printable need no regex scan (2x faster)
-    if "  " not in joined and (all(map(str.isprintable, parts)) or not _ODD_CHAR.search(joined)):
+    # No odd space or control is printable, so cells that are all printable need no regex scan
+    # (2x faster)
+    if "  " not in joined and (
+        all(map(str.isprintable, parts)) or not _UNCLEAN_JOINED.search(joined)
+    ):
         return [t.strip() or None for t in parts]
-    return [_clean_str(t) if _ODD_SPACE.search(t) else (t.strip() or None) for t in parts]
+    if found is None:
+        return [_clean_str(t) if _UNCLEAN.search(t) else (t.strip() or None) for t in parts]
+    out: list[str | None] = []
+    for k, t in enumerate(parts):
+        if _UNCLEAN.search(t) is None:
+            out.append(t.strip() or None)
+            continue
+        if safe_text.has_controls(t):
+            found.append(k)
+        out.append(_clean_str(t))
+    return out
+
+
+def _with_controls(values: list) -> set[str]:
+    """The text cells among `values` that hold control characters (only the cells that are
+    not all printable are scanned: no control is printable)."""
+    return {
+        v
+        for v in values
+        if v.__class__ is str and not v.isprintable() and safe_text.has_controls(v)
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from analytics import safe_text
 from analytics.model import FIELDS, REQUIRED_FIELDS
 from analytics.reading import common
 from analytics.text import fold, fold_words, nfc
@@ -29,6 +30,7 @@ EXTRA_VARIANTS: dict[str, tuple[str, ...]] = {
         "Lead agencies",
         "Responsible agency",
         "Assigned to",
+        "Owner",
     ),
     "support_agencies": (
         "Supporting agencies",
@@ -52,7 +54,7 @@ EXTRA_VARIANTS: dict[str, tuple[str, ...]] = {
     ),
     "source_doc": ("Source document", "Assigning document"),
     "assigned_date": ("Assigned date", "Date assigned", "Assigned on"),
-    "status": ("Status", "Progress", "Implementation status"),
+    "status": ("Status", "Implementation status"),
     "progress_pct": ("% complete", "Progress (%)", "Percent complete"),
     "completion_date": (
         "Completion date",
@@ -77,6 +79,10 @@ EXTRA_VARIANTS: dict[str, tuple[str, ...]] = {
     "notes": ("Notes", "Note", "Remarks", "Comments"),
     "leader": ("Leader", "Supervising leader"),
     "focal_point": ("Focal point", "Contact person"),
+    "agency_comment": ("Agency comment", "Agency comments", "Agency's comment", "Agency feedback"),
+    # A narrative of what was done; it is the status when the sheet has no explicit status
+    # column (see _assign).
+    "progress": ("Progress", "Progress notes", "Progress update", "Implementation progress"),
     "difficulty": (
         "Mức độ khó",
         "Độ khó",
@@ -100,11 +106,13 @@ _COLNUM = re.compile(r"[(\[]?\s*(?:\d{1,3}|[A-Za-z])\s*[)\]]?(?:\s*[=+\-*/x×]\s
 
 
 def _htext(value: object) -> str:
-    """A cell as header text (single line, NFC)."""
+    """A cell as header text (single line, NFC, no control characters)."""
     if value is None or value == "":
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, str):
+        value = safe_text.remove_controls(value)
     return nfc(value)
 
 
@@ -144,9 +152,32 @@ def _variants() -> tuple[dict[str, tuple[str, ...]], tuple[tuple[str, str, int],
     return exact_t, contains_t
 
 
+# Abbreviations real systems write in headers ("Thời hạn HT", "Tên NV", "ĐV chủ trì"), read
+# as the words they stand for. "TT" (thứ tự) is a header of its own and stays as it is.
+_ABBREVIATIONS = {
+    "ht": "hoan thanh",
+    "nv": "nhiem vu",
+    "cq": "co quan",
+    "dv": "don vi",
+    "vb": "van ban",
+    "tg": "thoi gian",
+}
+# "Đơn vị /Cá nhân đầu mối", "Cơ quan, cá nhân chủ trì": a unit or a person is the unit.
+_UNIT_OR_PERSON = re.compile(r"\b(don vi|co quan) ca nhan\b")
+
+
 def _hkey(text: object) -> str:
+    """The key a header is matched by: fold_words() (no case, diacritics, punctuation or
+    spacing around "/" and ","), abbreviations spelt out, "Đơn vị/Cá nhân" read as "Đơn vị"."""
     key = fold_words(text)
-    return key if key else fold(text)
+    if not key:
+        return fold(text)
+    words = key.split(" ")
+    if any(w in _ABBREVIATIONS for w in words):
+        key = " ".join(_ABBREVIATIONS.get(w, w) for w in words)
+    if "ca nhan" in key:
+        key = _UNIT_OR_PERSON.sub(r"\1", key)
+    return key
 
 
 @lru_cache(maxsize=4096)
@@ -198,6 +229,10 @@ def _assign(
         mapping[fld] = col
         used.add(col)
         total += 1.0 if is_exact else 0.6
+    if "progress" in mapping and "status" not in mapping:
+        # A narrative column ("Tình hình thực hiện") beside an explicit status column
+        # ("Trạng thái") is progress text; without one, it is the status.
+        mapping["status"] = mapping.pop("progress")
     return mapping, total
 
 
@@ -212,7 +247,12 @@ def _single(grid: list[list], i: int) -> _Header:
 
 
 def _pair(grid: list[list], i: int) -> _Header | None:
-    """Rows i and i+1 as one header (a merged group header over sub-headers)."""
+    """Rows i and i+1 as one header (a merged group header over sub-headers).
+
+    A group header written once over blank cells (text files, unmerged workbooks) stands over
+    every sub-header to its right up to the next header; a sub-header without words ("#") names
+    its column by itself, not by the group above it ("Nhiệm vụ" over "#" | "Tên nhiệm vụ": the
+    title is the name column)."""
     if i + 1 >= len(grid):
         return None
     top, sub = _row_texts(grid[i]), _row_texts(grid[i + 1])
@@ -221,14 +261,18 @@ def _pair(grid: list[list], i: int) -> _Header | None:
     width = max(len(top), len(sub))
     top += [""] * (width - len(top))
     sub += [""] * (width - len(sub))
+    _carry_groups(top, sub)
     texts, found = [], []
     for t, s in zip(top, sub, strict=True):
         if t and s and fold(t) != fold(s):
             combined = f"{t} / {s}"
-            m = dict(_match(combined))
-            for fld, val in _match(s).items():
-                if fld not in m or m[fld][0] < val[0]:
-                    m[fld] = val
+            if fold_words(s):
+                m = dict(_match(combined))
+                for fld, val in _match(s).items():
+                    if fld not in m or m[fld][0] < val[0]:
+                        m[fld] = val
+            else:
+                m = _match(s)
         else:
             combined = t or s
             m = _match(combined)
@@ -236,6 +280,81 @@ def _pair(grid: list[list], i: int) -> _Header | None:
         found.append(m)
     mapping, score = _assign(found)
     return _Header(i, i + 1, texts, mapping, score)
+
+
+def _carry_groups(top: list[str], sub: list[str]) -> None:
+    """A group header's text over the blank cells to its right that have a sub-header (the
+    blanks a merged group header leaves when it is written once, as text files do)."""
+    group = ""
+    for j, (t, s) in enumerate(zip(top, sub, strict=True)):
+        if t:
+            group = t if s and fold(t) != fold(s) else ""
+        elif s and group:
+            top[j] = group
+        else:
+            group = ""
+
+
+# A cell a header row never holds: a number or date written as text ("1", "15.", "30/6/2025").
+_NUMBERISH = re.compile(r"(?=.*\d)[\d\s.,:;/()\[\]\-–+%]+")
+
+
+@dataclass
+class _Below:
+    """What row i+1 tells about being the lower half of a two-row header under row i."""
+
+    data_like: bool  # it holds a number, a date or a number-like text where a header would be
+    differ: int  # cells with text of their own (not the same as the cell above)
+    named: int  # of these, the ones that are header names by themselves ("Tình trạng")
+    same: int  # cells that repeat the one above (a header cell merged down over both rows)
+
+
+def _below(grid: list[list], i: int) -> _Below:
+    top, sub = grid[i], grid[i + 1]
+    data_like = False
+    differ = named = same = 0
+    for j, s in enumerate(sub):
+        if s == "" or s is None:
+            continue
+        t = _htext(top[j]) if j < len(top) else ""
+        if s.__class__ is not str:
+            if t and _htext(s) == t:
+                same += 1
+                continue
+            data_like = True
+            break
+        text = s.strip()
+        if not text:
+            continue
+        if t and fold(t) == fold(text):
+            same += 1
+            continue
+        if _NUMBERISH.fullmatch(text):
+            data_like = True
+            break
+        differ += 1
+        named += bool(_match(_htext(text)))
+    return _Below(data_like, differ, named, same)
+
+
+def _pair_wins(pair: _Header | None, single: _Header, grid: list[list]) -> bool:
+    """Rows i and i+1 read as one header rather than row i alone: when that scores higher, when
+    it scores the same and row i+1 has sub-headers of its own (the one-row reading would take
+    the sub-header row for a task), and when row i's header cells are merged down over row
+    i+1 so that it can be no task row, as long as the pair keeps the required columns. Never
+    when row i+1 holds a number or a date where a header would be: that is a task row."""
+    if pair is None:
+        return False
+    below = _below(grid, single.top)
+    if below.data_like:
+        return False
+    if pair.score > single.score:
+        return True
+    if not below.differ:
+        return False
+    if pair.score == single.score:
+        return below.named > 0 or below.same > 0
+    return below.same >= 2 and all(f in pair.mapping for f in REQUIRED_FIELDS)
 
 
 def _good(h: _Header) -> bool:
@@ -257,9 +376,7 @@ def _detect_header(grid: list[list], given: int | None = None) -> _Header | None
     if given is not None:
         best = _single(grid, given)
         below = _pair(grid, given)
-        if below is not None and below.score > best.score:
-            return below
-        return best
+        return below if _pair_wins(below, best, grid) else best
     scores = _row_scores(grid)
     if not scores:
         return None
@@ -268,12 +385,15 @@ def _detect_header(grid: list[list], given: int | None = None) -> _Header | None
     if i > 0:
         above_alone = _single(grid, i - 1)
         above = _pair(grid, i - 1)
-        if above is not None and _good(above_alone) and above.score >= best.score:
+        if (
+            above is not None
+            and _good(above_alone)
+            and above.score >= best.score
+            and not _below(grid, i - 1).data_like
+        ):
             return above
     below = _pair(grid, i)
-    if below is not None and below.score > best.score:
-        return below
-    return best
+    return below if _pair_wins(below, best, grid) else best
 
 
 def _is_colnum_row(row: list) -> bool:

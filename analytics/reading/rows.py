@@ -2,20 +2,35 @@
 cells converted column by column, with one `Problem` per bad cell.
 
 - Cells in columns that map to no canonical field are not read or checked.
+- A row holding nothing but its row number ("15", "15.", or the number beside formula cells
+  that leave everything blank: a template's unused lines) is skipped; all such rows are
+  counted in one warning naming them. A number-column cell with words is no row number.
+- A task title that is only a number or punctuation ("1", "#", "-", "...", "(3)") is an error
+  naming the cell, never a task; when every row's title is such, the sheet holds no task list
+  (`no_task_list`, refused with what to change).
 """
 
 from __future__ import annotations
 
 import re
 
-from analytics.problems import Problem, error, warning
+from analytics import safe_text
+from analytics.problems import InputRejected, Problem, error, warning
 from analytics.reading import common
-from analytics.reading.common import _clean_str, _clean_strs, _Grid, _show, _too_many_rows
+from analytics.reading.common import (
+    _clean_str,
+    _clean_strs,
+    _Grid,
+    _show,
+    _too_many_rows,
+    _with_controls,
+)
 from analytics.reading.headers import _Header, _is_colnum_row
 from analytics.text import fold, nfc
 
 MAX_CELL_CHARS = 32_767
 MAX_FORMULA_WARNINGS = 50
+MAX_CONTROL_WARNINGS = 50  # rows named one by one; the others in one warning
 
 ERROR_LITERALS = frozenset(
     {
@@ -70,25 +85,44 @@ def _stt_text(value: object) -> str:
 
 
 def _emit_rows(
-    grid: _Grid, head: _Header, fmap: dict[str, int], headers: list[str]
+    grid: _Grid,
+    head: _Header,
+    fmap: dict[str, int],
+    headers: list[str],
+    controls: dict[int, list[tuple[str, int, str]]] | None = None,
 ) -> tuple[list[int], list[str | None], dict[str, list], list[Problem]]:
     """Classify the rows below the header, then convert the mapped columns column by column
     (one conversion per distinct value: fast on 100,000-row sheets). Returns the task rows'
-    1-based numbers, their section headings, the converted columns and the row problems."""
+    1-based numbers, their section headings, the converted columns and the row problems.
+    `controls`: control characters already found above (header, title lines), by row; those
+    of the rows below are added and every row's are said in the problems."""
     rows = grid.rows
-    idx, groups, problems = _classify_rows(grid, head, fmap, len(headers))
+    controls = {} if controls is None else controls
+    idx, groups, problems = _classify_rows(grid, head, fmap, len(headers), controls, headers)
     if len(idx) > common.MAX_ROWS:
         raise _too_many_rows(len(idx))
     fields = sorted(fmap.items(), key=lambda fc: fc[1])
     col_name = {c: (headers[c] if c < len(headers) and headers[c] else f) for f, c in fields}
     task_id_col = fmap.get("task_id")
+    task_col = fmap["task"]
+    letterless: list[int] = []  # positions of the rows whose title is only a number or marks
     position = {i: k for k, i in enumerate(idx)}
     flagged: set[int] = set()  # positions (in idx) of rows with a problem
     row_problems: list[tuple[int, int, Problem]] = []
     columns = []
     col_idx = [c for _f, c in fields]
     for c, vals in zip(col_idx, _select_columns(rows, idx, col_idx), strict=True):
-        conv, bad = _convert_column(vals, c == task_id_col)
+        starts: list[set[str]] = []
+        with_controls: set[str] = set()
+        conv, bad = _convert_column(
+            vals, c == task_id_col, starts if c == task_col else None, with_controls
+        )
+        if with_controls:
+            for k, v in enumerate(vals):
+                if v.__class__ is str and v in with_controls:
+                    controls.setdefault(idx[k] + 1, []).append(
+                        (col_name[c], c, safe_text.show_controls(v))
+                    )
         if bad:
             for k, v in enumerate(vals):
                 if v.__class__ is str and v in bad:
@@ -100,6 +134,12 @@ def _emit_rows(
                         prob = _cell_error(rownum, col_name[c], text, c)
                     row_problems.append((rownum, c, prob))
                     flagged.add(k)
+        if c == task_col:
+            for k in _letterless(conv, starts[0] if starts else None):
+                rownum = idx[k] + 1
+                row_problems.append((rownum, c, _not_a_title(rownum, col_name[c], conv[k], c)))
+                letterless.append(k)
+            flagged.update(letterless)
         columns.append(conv)
     mapped_cols = {c for _f, c in fields}
     for (i, c), code in grid.cell_errors.items():
@@ -114,17 +154,41 @@ def _emit_rows(
     )
     row_problems.sort(key=lambda rcp: (rcp[0], rcp[1]))
     problems.extend(p for _r, _c, p in row_problems)
+    problems.extend(_control_warnings(controls))
     problems.sort(key=lambda p: p.row or 0)
 
-    # Drop the rows with only blanks in the mapped columns (unless a problem names them).
+    # Drop the rows with only blanks in the mapped columns (unless a problem names them), and
+    # skip, with one note, those that hold nothing but their row number (a template's unused
+    # numbered lines).
     names = [f for f, _c in fields]
     width = len(names)
+    row_no = columns[names.index("row_no")] if "row_no" in fmap else None
     maybe_blank = set(range(len(idx)))
     for conv in columns:
-        maybe_blank = {k for k in maybe_blank if conv[k] is None}
+        if conv is row_no:
+            continue
+        # (`None not in conv`: one pass in C finds the columns filled on every row)
+        maybe_blank = {k for k in maybe_blank if conv[k] is None} if None in conv else set()
         if not maybe_blank:
             break
-    drop = maybe_blank - flagged if width else set()
+    maybe_blank -= flagged
+    numbered = (
+        sorted(k for k in maybe_blank if _row_number_only(row_no[k]))
+        if row_no is not None and maybe_blank
+        else []
+    )
+    if row_no is not None:
+        maybe_blank = {k for k in maybe_blank if row_no[k] is None}
+    drop = maybe_blank.union(numbered) if width else set()
+    if letterless and len(letterless) == len(idx) - len(drop):
+        raise _no_task_list(
+            idx, letterless, columns[names.index("task")], head, col_name[task_col], task_col
+        )
+    if numbered:
+        skipped = {idx[k] + 1 for k in numbered}
+        with_formulas = len({r for r, _c in uncached_hits if r in skipped})
+        uncached_hits = [rc for rc in uncached_hits if rc[0] not in skipped]
+        problems.append(_numbered_blanks(sorted(skipped), with_formulas))
     row_numbers = [i + 1 for i in idx]
     if drop:
         keep = [k for k in range(len(idx)) if k not in drop]
@@ -174,11 +238,19 @@ def _select_columns(rows: list[list], idx: list[int], cols: list[int]) -> list[l
     return [list(transposed[c]) for c in cols]
 
 
-def _convert_column(vals: list, task_id: bool) -> tuple[list, dict[str, tuple[str, str]]]:
+def _convert_column(
+    vals: list,
+    task_id: bool,
+    starts: list[set[str]] | None = None,
+    controls: set[str] | None = None,
+) -> tuple[list, dict[str, tuple[str, str]]]:
     """Converted values, and the bad strings: original -> ('long' | 'error', cleaned text).
 
     Columns of repeated values (agencies, statuses, dates) convert each distinct value once;
-    mostly-distinct columns (task text, ids) convert cell by cell."""
+    mostly-distinct columns (task text, ids) convert cell by cell. `starts`, if given, gets the
+    set of the first characters of the converted cells when the column holds text only (it
+    stays empty otherwise). `controls`, if given, gets the cells (as written) that held control
+    characters (removed from their converted values)."""
     # A column whose first cells are mostly distinct (task text, ids) is converted cell by cell
     # without a set of all its cells: hashing 100,000 long strings costs more than it saves.
     # Both ways give the same values; only the time differs.
@@ -218,15 +290,23 @@ def _convert_column(vals: list, task_id: bool) -> tuple[list, dict[str, tuple[st
                 for v in vals
             ], bad
         if kinds <= {str}:
-            conv = _clean_strs(vals)
+            found: list[int] | None = [] if controls is not None else None
+            conv = _clean_strs(vals, found)
+            if found:
+                controls.update(vals[k] for k in found)
             filled = list(filter(None, conv))
-            if _SUSPECT_STARTS.isdisjoint({t[:1] for t in filled}) and (
+            firsts = {t[:1] for t in filled}
+            if starts is not None:
+                starts.append(firsts)
+            if _SUSPECT_STARTS.isdisjoint(firsts) and (
                 max(map(len, filled), default=0) <= MAX_CELL_CHARS
             ):
                 return conv, bad
         else:
             one = _convert_id if task_id else _convert_plain
             conv = list(map(one, vals))
+            if controls is not None:
+                controls.update(_with_controls(vals))
         suspects = [k for k, cv in enumerate(conv) if cv.__class__ is str and _suspect(cv)]
         for k in suspects:
             cv = conv[k]
@@ -239,7 +319,12 @@ def _convert_column(vals: list, task_id: bool) -> tuple[list, dict[str, tuple[st
             conv[k] = None
         return conv, bad
     strs = [v for v in uniq if v.__class__ is str]
-    cleaned = _clean_strs(strs)
+    found = [] if controls is not None else None
+    cleaned = _clean_strs(strs, found)
+    if found:
+        controls.update(strs[k] for k in found)
+    if starts is not None and len(strs) == len(uniq):
+        starts.append({t[:1] for t in cleaned if t})
     table: dict = dict(zip(strs, cleaned, strict=True))
     table[""] = None
     bad = {}
@@ -257,6 +342,44 @@ def _convert_column(vals: list, task_id: bool) -> tuple[list, dict[str, tuple[st
             if v.__class__ is not str:
                 table[v] = _convert_scalar(v, task_id)
     return list(map(table.__getitem__, vals)), bad
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_ROW_NUMBER = re.compile(r"\d{1,6}(?:\.\d{1,4})*\s*[.)]?")
+_NUMBER_TYPES = (int, float)
+
+
+def _letterless(titles: list, starts: set[str] | None) -> list[int]:
+    """Positions of the titles with no letter in them: a number, or only digits and marks
+    ("1", "2.", "#", "-", "...", "(3)"). `starts`: the titles' first characters when they are
+    all text (from _convert_column); when each is a letter, as usual, no cell is looked at."""
+    if starts is not None and all(map(str.isalpha, starts)):
+        return []
+    return [
+        k
+        for k, t in enumerate(titles)
+        if t.__class__ in _NUMBER_TYPES
+        or (t.__class__ is str and not t[:1].isalpha() and _LETTER.search(t) is None)
+    ]
+
+
+def _row_number_only(value: object) -> bool:
+    """A row-number cell: a number ("15", 15) or a numbered item ("15.", "1.2", "3)")."""
+    if value.__class__ in _NUMBER_TYPES:
+        return True
+    return value.__class__ is str and _ROW_NUMBER.fullmatch(value) is not None
+
+
+def _row_ranges(rownums: list[int], limit: int = 10) -> str:
+    """ "12, 40–51": runs of consecutive rows (the first `limit` runs, then "…")."""
+    runs: list[list[int]] = []
+    for r in rownums:
+        if runs and r == runs[-1][1] + 1:
+            runs[-1][1] = r
+        else:
+            runs.append([r, r])
+    shown = [f"{a}–{b}" if b > a else str(a) for a, b in runs[:limit]]
+    return ", ".join(shown) + (", …" if len(runs) > limit else "")
 
 
 _SUSPECT_STARTS = frozenset(("#", "E"))  # error literals: "#N/A", LibreOffice's "Err:502"
@@ -302,9 +425,15 @@ def _has_value(row: list, raw: list, i: int, c: int, from_above: set) -> bool:
 
 
 def _classify_rows(
-    grid: _Grid, head: _Header, fmap: dict[str, int], width: int
+    grid: _Grid,
+    head: _Header,
+    fmap: dict[str, int],
+    width: int,
+    controls: dict[int, list[tuple[str, int, str]]] | None = None,
+    headers: list[str] | None = None,
 ) -> tuple[list[int], list[str | None], list[Problem]]:
-    """Indices of the task rows, the section heading above each, and ragged-row errors."""
+    """Indices of the task rows, the section heading above each, and ragged-row errors (the
+    control characters of a heading are taken out and added to `controls`)."""
     rows, raw_rows, ragged, from_above = grid.rows, grid.raw, grid.ragged, grid.from_above
     n = len(rows)
     start = head.bottom + 1
@@ -362,17 +491,80 @@ def _classify_rows(
                 else:  # no number, or heading text written in (or merged over) the STT cell
                     section = not stt or _ITEM_MARK.fullmatch(stt) is None
         if section:
+            col = task_col
             text = raw[task_col] if task_col < len(raw) else ""
             if text == "" or text is None:
-                text = next(
-                    (v for c, v in enumerate(raw) if v != "" and v is not None and c != stt_col),
-                    sv,
+                col, text = next(
+                    (
+                        (c, v)
+                        for c, v in enumerate(raw)
+                        if v != "" and v is not None and c != stt_col
+                    ),
+                    (stt_col, sv),
                 )
+            if text.__class__ is str and safe_text.has_controls(text):
+                if controls is not None:
+                    name = _header_name(headers or [], col)
+                    controls.setdefault(i + 1, []).append(
+                        (name, col, safe_text.show_controls(text))
+                    )
+                text = safe_text.remove_controls(text)
             group = nfc(text) or None
             continue
         idx.append(i)
         groups.append(group)
     return idx, groups, problems
+
+
+def _header_name(headers: list[str], col: int) -> str:
+    return headers[col] if col < len(headers) and headers[col] else ""
+
+
+def _control_warnings(found: dict[int, list[tuple[str, int, str]]]) -> list[Problem]:
+    """One warning per row whose cells held control characters (taken out of them): the row,
+    each column and the characters removed ("U+0000"); past MAX_CONTROL_WARNINGS rows, the
+    others in one warning naming them."""
+    out = []
+    rows = sorted(found)
+    for rownum in rows[:MAX_CONTROL_WARNINGS]:
+        cells = sorted(set(found[rownum]), key=lambda ncs: ncs[1])
+        where_en = "; ".join(
+            f"column '{n}' ({_col_letter(c)}): {s}" if n else f"column {_col_letter(c)}: {s}"
+            for n, c, s in cells
+        )
+        where_vi = "; ".join(
+            f"cột '{n}' ({_col_letter(c)}): {s}" if n else f"cột {_col_letter(c)}: {s}"
+            for n, c, s in cells
+        )
+        out.append(
+            warning(
+                "control_characters",
+                f"Row {rownum}: characters that are not text (control characters, often left by "
+                f"copying from another program) were removed: {where_en}. Check the cell if "
+                "something looks missing.",
+                f"Dòng {rownum}: đã bỏ các ký tự không phải chữ (ký tự điều khiển, thường lẫn vào "
+                f"khi sao chép từ phần mềm khác): {where_vi}. Hãy xem lại ô nếu thấy thiếu nội "
+                "dung.",
+                row=rownum,
+                column=cells[0][0] or None,
+                value="; ".join(s for _n, _c, s in cells),
+            )
+        )
+    rest = rows[MAX_CONTROL_WARNINGS:]
+    if rest:
+        where = _row_ranges(rest)
+        out.append(
+            warning(
+                "control_characters",
+                f"{len(rest):,} more rows held characters that are not text (control "
+                f"characters), removed (rows {where}).",
+                f"Còn {len(rest):,} dòng khác có ký tự không phải chữ (ký tự điều khiển), đã bỏ "
+                f"(dòng {where}).",
+                row=rest[0],
+                value=str(len(rest)),
+            )
+        )
+    return out
 
 
 def _ragged_error(rownum: int, count: int, width: int) -> Problem:
@@ -407,6 +599,77 @@ def _next_stt(rows: list[list], raw_rows: dict[int, list], i: int, stt_col: int 
             continue
         return _stt_text(raw[stt_col]) if stt_col is not None and stt_col < len(raw) else ""
     return ""
+
+
+def _not_a_title(rownum: int, column: str, value: object, col: int) -> Problem:
+    text = _show(value)
+    return error(
+        "title_not_text",
+        f"Row {rownum}, column '{column}' ({_col_letter(col)}): the task title '{text}' is only a "
+        "number or punctuation, not the name of a task. Type the task's name in this cell; if the "
+        "names are in another column, head that column 'Nội dung nhiệm vụ'.",
+        f"Dòng {rownum}, cột '{column}' ({_col_letter(col)}): nội dung nhiệm vụ '{text}' chỉ là số "
+        "hoặc dấu, không phải tên một nhiệm vụ. Hãy ghi tên nhiệm vụ vào ô này; nếu tên nhiệm vụ "
+        "nằm ở cột khác, hãy đặt tiêu đề cột đó là 'Nội dung nhiệm vụ'.",
+        row=rownum,
+        column=column,
+        value=text,
+    )
+
+
+def _no_task_list(
+    idx: list[int], letterless: list[int], titles: list, head: _Header, column: str, col: int
+) -> InputRejected:
+    """Every row below the header has a title that is only a number or punctuation."""
+    shown = ", ".join(f"{idx[k] + 1} ('{_show(titles[k], 20)}')" for k in letterless[:5])
+    more = ", …" if len(letterless) > 5 else ""
+    where = f"'{column}' ({_col_letter(col)})"
+    return InputRejected(
+        [
+            error(
+                "no_task_list",
+                f"No task list found: below the header on row {head.top + 1}, every row's task "
+                f"title (column {where}) is only a number or punctuation (rows {shown}{more}), "
+                "so no row names a task. A task list needs a column of task names, headed e.g. "
+                "'Nội dung nhiệm vụ', and a column of lead agencies, headed e.g. 'Cơ quan chủ "
+                "trì'. If the names are in another column, give that column such a header; a "
+                "file that is no task list (a project plan, a form) cannot be loaded.",
+                f"Không tìm thấy danh sách nhiệm vụ: dưới dòng tiêu đề {head.top + 1}, nội dung "
+                f"nhiệm vụ (cột {where}) của mọi dòng chỉ là số hoặc dấu (dòng {shown}{more}), "
+                "nên không dòng nào là một nhiệm vụ. Danh sách nhiệm vụ cần một cột tên nhiệm "
+                "vụ, tiêu đề ví dụ 'Nội dung nhiệm vụ', và một cột cơ quan chủ trì, tiêu đề ví "
+                "dụ 'Cơ quan chủ trì'. Nếu tên nhiệm vụ nằm ở cột khác, hãy đặt cho cột đó tiêu "
+                "đề như vậy; tệp không phải danh sách nhiệm vụ (kế hoạch dự án, biểu mẫu) thì "
+                "không nạp được.",
+                row=head.top + 1,
+                column=column,
+                value=_show(titles[letterless[0]]),
+            )
+        ]
+    )
+
+
+def _numbered_blanks(rownums: list[int], with_formulas: int) -> Problem:
+    """One note for the rows skipped because they hold only their row number (`with_formulas`
+    of them have formula cells whose result is empty or was not saved)."""
+    n, where = len(rownums), _row_ranges(rownums)
+    rows_en = "1 row holds" if n == 1 else f"{n:,} rows hold"
+    formulas_en = formulas_vi = ""
+    if with_formulas:
+        formulas_en = (
+            f"; {with_formulas:,} of them hold formulas whose result is empty or was not saved"
+        )
+        formulas_vi = (
+            f"; {with_formulas:,} dòng trong đó có công thức cho kết quả trống hoặc chưa lưu"
+        )
+    return warning(
+        "numbered_blank_rows",
+        f"{rows_en} only a row number and nothing else; skipped (row{'s' if n > 1 else ''} "
+        f"{where}{formulas_en}).",
+        f"{n:,} dòng chỉ có số thứ tự, không có nội dung, đã bỏ qua (dòng {where}{formulas_vi}).",
+        row=rownums[0],
+        value=str(n),
+    )
 
 
 def _cell_error(rownum: int, column: str, code: str, col: int) -> Problem:

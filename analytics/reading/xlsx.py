@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import struct
@@ -31,9 +32,11 @@ import python_calamine as pc
 
 from analytics.problems import InputRejected
 from analytics.reading import common, formats
-from analytics.reading.common import _damaged, _reject, _show
+from analytics.reading.common import _damaged, _show
 from analytics.reading.formats import _bomb, _ZipInfo
 from analytics.text import nfc
+
+log = logging.getLogger(__name__)
 
 _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')
 _V_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
@@ -291,8 +294,8 @@ class _Workbook:
                 )
             except InputRejected:
                 raise
-            except Exception:
-                raise _damaged("workbook.xml") from None
+            except Exception as exc:
+                raise _damaged(zip_info.workbook_path, exc) from None
         big = self._big_sheet(zf, first_sheet, hidden) if zf is not None else None
         if big is not None:
             self._read_in_halves(zf, *big)
@@ -445,8 +448,8 @@ class _Workbook:
             return {}, set()
         try:
             xml = zipfile.ZipFile(io.BytesIO(self.data)).read(member)
-        except Exception:
-            raise _damaged(member) from None
+        except Exception as exc:
+            raise _damaged(member, exc) from None
         return _scan_sheet_xml(xml, has_err, has_f)
 
 
@@ -690,12 +693,10 @@ def _calamine(fn):
     except InputRejected:
         raise
     except BaseException as exc:  # calamine raises CalamineError and, on panics, BaseException
+        # The user gets plain words; calamine's own text (and a Rust panic's) only the log.
         name = type(exc).__name__
-        if "Password" in name or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise _reject(
-                "password_protected",
-                "The workbook is password-protected. Remove the password in Excel, save and "
-                "upload again.",
-                "Sổ tính được đặt mật khẩu. Hãy gỡ mật khẩu trong Excel, lưu và tải lên lại.",
-            ) from None
-        raise _damaged(f"{name}: {_show(exc, 120)}") from None
+        text = str(exc).lower()
+        if "Password" in name or "password" in text or "encrypt" in text:
+            log.info("calamine: password-protected workbook (%s: %s)", name, _show(exc, 300))
+            raise formats._password_protected(None) from None
+        raise _damaged("calamine could not parse the workbook", exc) from None

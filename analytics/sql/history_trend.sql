@@ -1,7 +1,8 @@
 -- The state at every snapshot date, judged at that date, counted by status: one row per date D
 -- on which an active snapshot (of the chosen sources) was taken. For each D and each source the
 -- snapshot in force is the latest active one dated on or before D, exactly as in tasks_at.sql;
--- the status rules are tasks_at.sql's with $as_of replaced by D.
+-- the status rules are the same expressions as tasks_at.sql's (sql/task_completed.sql and
+-- sql/task_status.sql), judged at D.
 --
 -- One pass over task_versions: the filters and the access scope are applied to the versions
 -- first (they do not depend on D), then each version is joined, per source, to the dates whose
@@ -39,6 +40,7 @@ versions as (
       and ($scope is null or len(list_intersect(v.lead_ids, $scope)) > 0)
       and ($agencies is null or len(list_intersect(v.lead_ids, $agencies)) > 0)
       and (not $difficult_only or v.difficult)
+      and ($source_docs is null or list_contains($source_docs, v.source_doc))
       and (
           $agency_types is null
           or exists (
@@ -50,7 +52,7 @@ versions as (
 ),
 
 pairs as (
-    select f.d, v.deadline, v.status_class, v.completion_date
+    select f.d as judged_on, v.deadline, v.status_class, v.completion_date
     from versions as v
     inner join in_force as f
         on v.source = f.source
@@ -59,46 +61,24 @@ pairs as (
 ),
 
 judged as (
-    select
-        *,
-        case
-            when completion_date is not null then completion_date <= d
-            else status_class in ('done_on_time', 'done_late', 'done_unspecified')
-        end as completed
-    from pairs
+    select *, {task_completed} as completed from pairs
 ),
 
 classified as (
-    select
-        d,
-        case
-            when completed then
-                case
-                    when completion_date is not null and deadline is not null then
-                        case when completion_date <= deadline
-                            then 'completed_on_time' else 'completed_late' end
-                    when status_class = 'done_on_time' then 'completed_on_time'
-                    when status_class = 'done_late' then 'completed_late'
-                    when deadline is null then 'completed_on_time'
-                    else 'completed_timing_unknown'
-                end
-            when deadline is null then 'no_deadline'
-            when deadline < d then 'overdue'
-            else 'in_progress'
-        end as status
-    from judged
+    select judged_on as d, {task_status} as status from judged
 ),
 
 counted as (
     select
         d,
-        count(*) as total,
+        count(*) filter (where status != 'cancelled') as total,
         count(*) filter (where status = 'completed_on_time') as completed_on_time,
         count(*) filter (where status = 'completed_late') as completed_late,
         count(*) filter (where status = 'completed_timing_unknown') as completed_timing_unknown,
         count(*) filter (where status = 'overdue') as overdue,
         count(*) filter (where status = 'in_progress') as in_progress,
-        count(*) filter (where status = 'no_deadline') as no_deadline
+        count(*) filter (where status = 'no_deadline') as no_deadline,
+        count(*) filter (where status = 'cancelled') as cancelled
     from classified
     group by d
 ),
@@ -115,7 +95,8 @@ final as (
         coalesce(c.completed_timing_unknown, 0) as completed_timing_unknown,
         coalesce(c.overdue, 0) as overdue,
         coalesce(c.in_progress, 0) as in_progress,
-        coalesce(c.no_deadline, 0) as no_deadline
+        coalesce(c.no_deadline, 0) as no_deadline,
+        coalesce(c.cancelled, 0) as cancelled
     from dates
     left join counted as c on c.d = dates.d
 )

@@ -1,7 +1,8 @@
 -- Recompute the validity ranges of one source's task versions after a snapshot was inserted
 -- before the source's latest one (a back-dated file). Reads: task_versions, snapshots (with the
 -- new snapshot already inserted, seq null) and the temp table stage (the new snapshot's tasks).
--- Writes the temp table rebuilt_versions with the same columns as task_versions.
+-- Writes the temp table rebuilt_versions with the same columns as task_versions: every content
+-- column (the task attributes too) is carried by name, so a column added there needs nothing here.
 create or replace temp table rebuilt_versions as
 
 with

@@ -1,5 +1,6 @@
 -- The task store. Every accepted file is a snapshot; task content is stored once per change
 -- as a version valid over a range of the source's snapshot sequence [from_seq, to_seq).
+-- One column per line: analytics/store.py counts them to see whether a file lacks any.
 create table if not exists meta (
     key varchar,
     value varchar
@@ -60,8 +61,21 @@ create table if not exists task_versions (
     id_derived boolean,
     origin_snapshot integer,
     origin_sheet varchar,
-    origin_row integer
+    origin_row integer,
+    source_doc varchar,
+    assigned_date date,
+    leader varchar,
+    agency_comment varchar,
+    progress varchar
 );
+
+-- Columns added to task_versions after database files were made with it: a file made before
+-- gets them when it is opened (analytics/store.py _ensure_schema looks for each one named here).
+alter table task_versions add column if not exists source_doc varchar;
+alter table task_versions add column if not exists assigned_date date;
+alter table task_versions add column if not exists leader varchar;
+alter table task_versions add column if not exists agency_comment varchar;
+alter table task_versions add column if not exists progress varchar;
 
 create table if not exists ingest_warnings (
     snapshot_id integer not null,
@@ -79,3 +93,86 @@ create table if not exists agencies (
     name_en varchar,
     agency_type varchar not null
 );
+
+-- The agency register kept in the store (analytics/agency_units.py): units inside a ministry,
+-- a ministerial-level or government agency, or a province (parent_id), and other names of
+-- agencies (alias_key: the matching key of alias_text). Rows are only ever added.
+create table if not exists agency_units (
+    agency_id varchar not null,
+    parent_id varchar not null,
+    name_vi varchar not null,
+    name_en varchar,
+    created_at timestamp not null,
+    created_by varchar
+);
+
+create table if not exists agency_aliases (
+    alias_key varchar not null,
+    alias_text varchar not null,
+    agency_id varchar not null,
+    created_at timestamp not null,
+    created_by varchar
+);
+
+-- Rows of a file held back from its snapshot (the valid rows committed without them): one line
+-- per error of a row. task_id: the id the row gives, else the one derived from it; lead_ids:
+-- its known lead agencies (who may see it); kept_previous: the task's previous version stayed
+-- in force in this snapshot instead of the row.
+create table if not exists held_back_rows (
+    snapshot_id integer not null,
+    sheet varchar,
+    row_no integer not null,
+    col varchar,
+    value varchar,
+    code varchar not null,
+    message varchar not null,
+    message_vi varchar not null,
+    task_id varchar,
+    lead_ids varchar[],
+    kept_previous boolean not null
+);
+
+-- Failed sign-ins, by username and client (analytics/auth.py; client: an IPv4 address, an IPv6
+-- /64, or 'local'). The delay before a pair's next attempt grows with its failures; 5 within
+-- 15 minutes lock that pair only, 20 from one client lock that client for every username.
+-- outcome: failure | throttled (tried while waiting). A success or an unlock removes the pair's
+-- rows; rows older than the window are removed (the audit log keeps every attempt).
+create table if not exists signin_failures (
+    username varchar not null,
+    client varchar not null,
+    ts timestamp not null,
+    outcome varchar not null
+);
+
+-- Sign-in lockouts: a (username, client) pair, or one client for every username (username
+-- '*'), refused until locked_until unless an administrator cleared it (cleared_at, cleared_by).
+-- failures: the failures that started it, and the attempts refused during it.
+create table if not exists signin_lockouts (
+    username varchar not null,
+    client varchar not null,
+    locked_at timestamp not null,
+    locked_until timestamp not null,
+    failures integer not null,
+    cleared_at timestamp,
+    cleared_by varchar
+);
+
+-- The audit log (analytics/audit.py): rows only ever added. row_hash is the HMAC-SHA256, with a
+-- key kept outside the store, of the row and of prev_hash (the hash of the row before it); chain
+-- says which: 'hmac-sha256', or 'sha256' (NULL in files from before the column) for the unkeyed
+-- SHA-256 of rows written before the key.
+create table if not exists audit_log (
+    id bigint not null,
+    ts timestamp not null,
+    username varchar,
+    action varchar not null,
+    target varchar,
+    details varchar,
+    outcome varchar not null,
+    prev_hash varchar,
+    row_hash varchar not null,
+    chain varchar
+);
+
+-- Added to audit_log after database files were made with it (see task_versions above).
+alter table audit_log add column if not exists chain varchar;

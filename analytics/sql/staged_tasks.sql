@@ -14,6 +14,7 @@ final as (
         grp, title, lead_ids, lead_text, support_ids, support_text, product, deadline,
         deadline_text, deadline_kind, status_text, status_class, completion_date, difficult,
         priority, causes, proposals, notes, result, id_derived,
+        source_doc, assigned_date, leader, agency_comment, progress,
         origin_snapshot, origin_sheet, origin_row
     from incoming_tasks
 )

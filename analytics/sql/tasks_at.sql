@@ -1,6 +1,7 @@
 -- Tasks in force at $as_of: for each source its latest active snapshot dated on or before
--- $as_of, each task judged at $as_of. Filters and the access scope are bound parameters;
--- a null list means "no restriction".
+-- $as_of, each task judged at $as_of (sql/task_completed.sql and sql/task_status.sql, shared
+-- with history_trend.sql). Filters and the access scope are bound parameters; a null list
+-- means "no restriction".
 with
 
 snapshots_in_force as (
@@ -34,6 +35,7 @@ filtered as (
     where ($scope is null or len(list_intersect(v.lead_ids, $scope)) > 0)
       and ($agencies is null or len(list_intersect(v.lead_ids, $agencies)) > 0)
       and (not $difficult_only or v.difficult)
+      and ($source_docs is null or list_contains($source_docs, v.source_doc))
       and (
           $agency_types is null
           or exists (
@@ -44,40 +46,27 @@ filtered as (
       )
 ),
 
+dated as (
+    select *, $as_of::date as judged_on from filtered
+),
+
 judged as (
-    select
-        *,
-        case
-            when completion_date is not null then completion_date <= $as_of
-            else status_class in ('done_on_time', 'done_late', 'done_unspecified')
-        end as completed
-    from filtered
+    select *, {task_completed} as completed from dated
+),
+
+statused as (
+    select *, {task_status} as status from judged
 ),
 
 final as (
     select
-        j.*,
-        case
-            when j.completed then
-                case
-                    when j.completion_date is not null and j.deadline is not null then
-                        case when j.completion_date <= j.deadline
-                            then 'completed_on_time' else 'completed_late' end
-                    when j.status_class = 'done_on_time' then 'completed_on_time'
-                    when j.status_class = 'done_late' then 'completed_late'
-                    when j.deadline is null then 'completed_on_time'
-                    else 'completed_timing_unknown'
-                end
-            when j.deadline is null then 'no_deadline'
-            when j.deadline < $as_of then 'overdue'
-            else 'in_progress'
-        end as status,
-        case when not j.completed and j.deadline < $as_of
-            then date_diff('day', j.deadline, $as_of::date) end as days_overdue,
+        j.* exclude (judged_on),
+        case when j.status = 'overdue'
+            then date_diff('day', j.deadline, j.judged_on) end as days_overdue,
         case when j.completed and j.completion_date > j.deadline
             then date_diff('day', j.deadline, j.completion_date) end as days_late,
         snap.file_name as origin_file
-    from judged as j
+    from statused as j
     left join snapshots as snap on snap.snapshot_id = j.origin_snapshot
 )
 

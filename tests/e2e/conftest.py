@@ -51,9 +51,21 @@ class Server:
 
 
 def start_server(db: Path, tmp: Path, env_extra: dict | None = None) -> Server:
+    """A server as `make run` starts it (on 127.0.0.1, TASKS_GUEST=1: the guest view on);
+    `env_extra` adds or overrides settings, a value of None removes one."""
     port = _free_port()
     log = tmp / f"streamlit-{port}.log"
-    env = {**os.environ, "TASKS_DB": str(db), "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TASKS_TRUSTED_")},
+        "TASKS_DB": str(db),
+        "TASKS_GUEST": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for k, v in (env_extra or {}).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
     proc = subprocess.Popen(
         [
             sys.executable,

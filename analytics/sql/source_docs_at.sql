@@ -1,0 +1,34 @@
+-- The assigning documents of the tasks in force at $as_of (the sidebar's choices): for each
+-- source (of $sources; null: every source) its latest active snapshot dated on or before
+-- $as_of, exactly as in tasks_at.sql, within the access scope ($scope; null: every agency).
+-- One row per distinct document with the number of its tasks.
+with
+
+snapshots_in_force as (
+    select source, seq
+    from snapshots
+    where status = 'active'
+      and as_of <= $as_of
+      and ($sources is null or list_contains($sources, source))
+    qualify row_number() over (partition by source order by as_of desc, snapshot_id desc) = 1
+),
+
+versions as (
+    select v.source_doc
+    from task_versions as v
+    inner join snapshots_in_force as s
+        on v.source = s.source
+        and v.from_seq <= s.seq
+        and (v.to_seq is null or v.to_seq > s.seq)
+    where v.source_doc is not null
+      and ($scope is null or len(list_intersect(v.lead_ids, $scope)) > 0)
+),
+
+final as (
+    select source_doc, count(*) as n_tasks
+    from versions
+    group by source_doc
+)
+
+select * from final
+order by source_doc
