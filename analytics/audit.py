@@ -449,7 +449,10 @@ def verify(db) -> Verdict:
             )
         prev = r[8]
 
-    if not lines and keyed_from is not None:
+    # A keyed write always anchors, and the key file beside the store is made by the first one:
+    # with that file there, a missing anchor file was removed, even if every entry was turned
+    # back into the old unkeyed chain.
+    if not lines and (keyed_from is not None or (n and key_file(path).exists())):
         return bad(
             "anchor_mismatch",
             None,

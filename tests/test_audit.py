@@ -494,3 +494,15 @@ def test_the_admin_page_says_the_log_is_intact_then_names_the_missing_entry(admi
     errors = [e.value for e in at.error]
     assert any("Thiếu mục \\#1" in e for e in errors), errors
     assert not any(s.value.startswith("Nhật ký toàn vẹn") for s in at.success)
+
+
+def test_a_log_turned_back_into_the_unkeyed_chain_with_its_anchor_removed_is_found(db):
+    """The key file beside the store (made by the first keyed write, which also anchors) shows
+    that a missing anchor file was removed, even when no keyed entry is left to say so."""
+    fill(db, 4)
+    assert audit.key_file(db).exists()
+    rewrite(db, sha256_chain, audit.SHA256)
+    audit.anchor_file(db).unlink()
+    code, doc = verify_cli(db)
+    assert code == 2, doc
+    assert doc["reason"] == "anchor_mismatch"
