@@ -49,7 +49,7 @@ format: setup-dev
 	$(BIN)/python -m ruff format .
 
 sample: setup
-	$(BIN)/python -m analytics.sample
+	$(BIN)/python -m sample
 
 bench: setup-dev
 	$(BIN)/python benchmarks/ingest.py

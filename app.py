@@ -5,20 +5,21 @@ import streamlit as st
 from analytics.i18n import t
 from ui import auth, state
 
-st.set_page_config(page_title="Nhiệm vụ NQ 57 – 71", page_icon="📋", layout="wide")
+# the tab title in Vietnamese: the language is not known yet
+st.set_page_config(page_title=t("common.page_title", "vi"), page_icon="📋", layout="wide")
 
 lang = state.init_lang()
 user = auth.current_user()
 
 # (script, title key, icon, permission needed). Every URL path equals its file's stem.
 PAGES = [
-    ("pages/briefing.py", "page_briefing", "📊", None),
-    ("pages/agency.py", "page_agency", "🏛️", None),
-    ("pages/workload.py", "page_workload", "📅", None),
-    ("pages/trends.py", "page_trends", "📈", None),
-    ("pages/data.py", "page_data", "🗂️", None),
-    ("pages/upload.py", "page_upload", "⬆️", "can_upload"),
-    ("pages/admin.py", "page_admin", "🔐", "can_admin"),
+    ("pages/briefing.py", "page.briefing", "📊", None),
+    ("pages/agency.py", "page.agency", "🏛️", None),
+    ("pages/workload.py", "page.workload", "📅", None),
+    ("pages/trends.py", "page.trends", "📈", None),
+    ("pages/data.py", "page.data", "🗂️", None),
+    ("pages/upload.py", "page.upload", "⬆️", "can_upload"),
+    ("pages/admin.py", "page.admin", "🔐", "can_admin"),
 ]
 
 pages = [
@@ -34,7 +35,7 @@ def _home() -> None:
 
 
 home = st.Page(
-    _home, title=t("page_briefing", lang), url_path="home", default=True, visibility="hidden"
+    _home, title=t("page.briefing", lang), url_path="home", default=True, visibility="hidden"
 )
 nav = st.navigation([home, *pages])
 state.sidebar(user.scope)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analytics.store import Scope
+from analytics.model import Scope
 
 ROLES = ("admin", "agency_editor", "leader", "agency_viewer", "guest")
 ASSIGNABLE_ROLES = ("admin", "agency_editor", "leader", "agency_viewer")
@@ -61,15 +61,6 @@ class User:
     @property
     def can_read_audit(self) -> bool:
         return self.allows("read_audit")
-
-    @property
-    def can_retract(self) -> bool:
-        """Retract and restore snapshots."""
-        return self.allows("retract")
-
-    @property
-    def is_guest(self) -> bool:
-        return self.role == "guest"
 
     @property
     def label(self) -> str:

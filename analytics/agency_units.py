@@ -3,9 +3,9 @@
 Real exports name units inside a ministry ("Vụ Pháp chế", "Cục Nhà giáo", "Văn phòng Bộ") and
 provincial departments ("Sở GD&ĐT Ninh Thuận"). An administrator registers them once, on the
 Administration page, from the upload page's "which agency is this?" question, or with
-`python -m analytics agencies add|alias|list`; the next file naming them resolves without a
-question. Two tables of the store (analytics/sql/schema.sql), rows only ever added, every
-addition written to the audit log:
+`python -m analytics agencies add|alias|list` (analytics/cli/agencies.py); the next file naming
+them resolves without a question. Two tables of the store (analytics/sql/schema.sql), rows only
+ever added, every addition written to the audit log:
 
 - `agency_units`: a unit and its parent (a ministry, a ministerial-level or government agency,
   or a province; never another unit). Its tasks count for the parent in the overall figures
@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -233,16 +231,16 @@ def _taken(resolver: AgencyResolver, hit: Agency, text: str) -> RegisterError:
 
 
 def _write(db):
-    """The store's write lock and a connection with the audit tables in place (analytics.auth)."""
-    from analytics import auth
+    """The store's write lock and a connection, the audit log anchored after (audit.writing)."""
+    from analytics import audit
 
-    return auth._write(db)
+    return audit.writing(db)
 
 
 def _audit(con, by: str | None, action: str, target: str, details: dict) -> None:
-    from analytics import auth
+    from analytics import audit
 
-    auth._append(con, by, action, target, details, "ok", _now())
+    audit.append(con, by, action, target, details, "ok", _now())
 
 
 def add_unit(
@@ -440,84 +438,3 @@ def remember_answer(db, user, name: str, answer: str) -> Agency:
     if answer.startswith(UNIT):
         return add_unit(db, name, answer[len(UNIT) :], by=by)
     return add_alias(db, name, answer, by=by)
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def _out(doc) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _agency_doc(agency: Agency, resolver: AgencyResolver) -> dict:
-    return {
-        "agency_id": agency.id,
-        "name_vi": agency.name_vi,
-        "name_en": agency.name_en,
-        "agency_type": agency.type,
-        "parent_id": agency.parent_id,
-        "label": label(agency, resolver),
-    }
-
-
-def _cli(args) -> int:
-    from analytics import auth
-
-    by = getattr(args, "user", None) or auth._cli_actor()
-    try:
-        if args.agencies_command == "add":
-            unit = add_unit(args.db, args.name, args.parent, name_en=args.name_en, by=by)
-            _out({"unit": _agency_doc(unit, resolver_for(args.db))})
-        elif args.agencies_command == "alias":
-            target = add_alias(args.db, args.text, args.to, by=by)
-            _out({"alias": nfc(args.text), "agency": _agency_doc(target, resolver_for(args.db))})
-        else:
-            _out(listing(args.db, args.parent))
-    except RegisterError as exc:
-        _out(
-            {
-                "errors": [
-                    {
-                        "row": None,
-                        "column": None,
-                        "value": None,
-                        "code": exc.code,
-                        "message": exc.message,
-                        "message_vi": exc.message_vi,
-                    }
-                ]
-            }
-        )
-        return 2
-    return 0
-
-
-def register_cli(subparsers) -> None:
-    """`agencies add NAME --parent ID | alias TEXT --to ID | list [--parent ID]` (JSON out)."""
-    p = subparsers.add_parser(
-        "agencies", help="units of ministries and provinces, and other names of agencies"
-    )
-    sub = p.add_subparsers(dest="agencies_command", required=True)
-
-    def common(q, user: bool = True) -> None:
-        q.add_argument(
-            "--db", default=None, help="database file (default: $TASKS_DB or data/tasks.duckdb)"
-        )
-        if user:
-            q.add_argument("--user", default=None, help="who makes the change (audit log)")
-        q.set_defaults(func=_cli)
-
-    q = sub.add_parser("add", help="register a unit of a ministry, agency or province")
-    q.add_argument("name", help="the unit's name as files write it, e.g. 'Vụ Pháp chế'")
-    q.add_argument("--parent", required=True, help="the parent's id (mof, moet, p01, ...)")
-    q.add_argument("--name-en", default=None, help="the unit's English name")
-    common(q)
-
-    q = sub.add_parser("alias", help="register another name of an agency or unit")
-    q.add_argument("text", help="the name as files write it")
-    q.add_argument("--to", required=True, help="the agency's or unit's id")
-    common(q)
-
-    q = sub.add_parser("list", help="the registered units and names")
-    q.add_argument("--parent", default=None, help="only this parent's units and names")
-    common(q, user=False)

@@ -1,7 +1,13 @@
 """The audit log: append only and tamper-evident against anyone who can write the database.
 
-No Streamlit here: analytics/auth.py (`record`, `read_audit`, `check_audit_chain`), the
-Administration page and `python -m analytics audit verify` use these functions.
+No Streamlit here: the accounts and sign-in modules (analytics/accounts.py, throttle.py), the
+agency register, the pages (through ui/auth.py) and `python -m analytics audit verify`
+(analytics/cli/audit.py) use these functions. Nothing in the application changes or removes a row.
+
+Actions in use: signin, signin_lockout, signout, session_end, upload, commit, retract, restore,
+export, permission_denied, user_add, user_set_role, user_set_password, user_disable, user_enable,
+user_unlock, user_recover, agency_unit_add, agency_alias_add (analytics/agency_units.py).
+Outcomes: ok, failure, refused, denied, locked, throttled, error.
 
 - A keyed chain. Every entry carries the hash of the one before it (`prev_hash`) and its own
   (`row_hash`): HMAC-SHA256, with a key kept outside the store (`audit_key`): TASKS_AUDIT_KEY in
@@ -14,7 +20,7 @@ Administration page and `python -m analytics audit verify` use these functions.
 - The head anchored outside the store. After every write, the newest entry's number and hash go
   to an append-only file beside the database (`<db>.audit-anchor`: one line per write, "seq,
   time, hash, HMAC of the line", tab-separated), the report command prints the head, and the
-  daily report's footer shows it (analytics/reports.py), so that cutting the last entries, or
+  daily report's footer shows it (analytics/reports/), so that cutting the last entries, or
   rewriting the log with a recomputed chain (possible only with the key), is found.
 - `verify` checks every entry against its predecessor and the key, that the numbers run 1, 2,
   3 ... without a gap, and that every head the anchor file records is in the log with the same
@@ -31,7 +37,6 @@ import logging
 import os
 import re
 import secrets
-import sys
 import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -151,6 +156,20 @@ def audit_key(db, create: bool = False) -> tuple[bytes, str] | None:
     return value.encode("utf-8"), "file"
 
 
+# --------------------------------------------------------------------------- time and names
+
+
+def now() -> dt.datetime:
+    """The time the log and sign-in throttling go by: UTC, without a zone (a test sets a clock
+    here: analytics/accounts.py and throttle.py read it through this module)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def normalize_username(username: object) -> str:
+    """A username as accounts and the log keep it: trimmed, lower case."""
+    return str(username or "").strip().lower()
+
+
 # --------------------------------------------------------------------------- hashing
 
 
@@ -202,9 +221,11 @@ def _file_of(con) -> Path | None:
     return Path(row[0]) if row and row[0] else None
 
 
-def append(con, username, action, target, details, outcome, ts: dt.datetime) -> None:
+def append(
+    con, username, action, target=None, details=None, outcome="ok", ts: dt.datetime | None = None
+) -> None:
     """Append one entry, keyed, chained on the newest (the caller holds the write lock and a
-    connection opened inside `anchoring`)."""
+    connection opened inside `anchoring`, as `writing` gives). `ts`: now when not given."""
     if not isinstance(action, str) or not ACTION_RE.match(action):
         raise ValueError(f"bad audit action {action!r}")
     if not isinstance(outcome, str) or not ACTION_RE.match(outcome):
@@ -218,7 +239,7 @@ def append(con, username, action, target, details, outcome, ts: dt.datetime) -> 
     prev = last[1] if last else None
     row = [
         new_id,
-        ts,
+        ts or now(),
         clip(username, 256),
         action,
         clip(target, 512),
@@ -276,6 +297,28 @@ def anchoring(con) -> Iterator:
     anchor(con)
 
 
+@contextmanager
+def writing(db) -> Iterator:
+    """The process write lock and a connection (the store's tables in place); afterwards the
+    log's head is anchored outside the store (`anchoring`)."""
+    with store._write_lock, store.connect(db) as con, anchoring(con):
+        yield con
+
+
+def record(
+    db,
+    username: str | None,
+    action: str,
+    target: str | None = None,
+    details=None,
+    outcome: str = "ok",
+) -> None:
+    """Append one event to the log: who, what (target, details as JSON), outcome (the actions
+    and outcomes in use: the module's doc)."""
+    with writing(db) as con:
+        append(con, username, action, target, details, outcome)
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -287,13 +330,13 @@ def read(
     username: str | None = None,
 ) -> pd.DataFrame:
     """The newest `limit` entries (newest first), optionally since a time, of some actions, of one
-    (normalised) username."""
+    username (trimmed, any case)."""
     if isinstance(since, dt.date) and not isinstance(since, dt.datetime):
         since = dt.datetime.combine(since, dt.time())
     params = {
         "since": since,
         "actions": list(actions) if actions else None,
-        "username": username or None,
+        "username": normalize_username(username) or None,
         "limit": max(1, min(int(limit), 1_000_000)),
     }
     with store.connect(db) as con:
@@ -370,6 +413,10 @@ def _read_anchor(path: Path) -> list[tuple[int, list[str] | None]]:
     return out
 
 
+# A problem found by verify: (reason, the first bad entry's number or None, English, Vietnamese).
+_Finding = tuple[str, int | None, str, str]
+
+
 def verify(db) -> Verdict:
     """Check the whole log: each entry against its predecessor and the key, the numbers without
     a gap, every head in the anchor file present with the same hash."""
@@ -386,45 +433,38 @@ def verify(db) -> Verdict:
     anchor_path = anchor_file(path)
     lines = _read_anchor(anchor_path)
     anchored = max((int(f[0]) for _, f in lines if f), default=None)
-    key_en, key_vi = _where_key()
-
-    def bad(reason, first, en, vi):
+    finding, keyed_from = _check_entries(rows, key)
+    if finding is None:
+        finding = _check_anchor_file(path, anchor_path, lines, rows, key, keyed_from)
+    if finding is not None:
+        reason, first, en, vi = finding
         return _bad(reason, first, en, vi, n, head_, anchored)
+    return _intact(n, head_, anchored)
 
+
+def _check_entries(rows: list, key: bytes | None) -> tuple[_Finding | None, int | None]:
+    """The entries in order: numbered without a gap, each matching its hash (keyed from the
+    first keyed entry on, never unkeyed after it) and the entry before it. Returns (the first
+    problem or None, the number of the first keyed entry or None)."""
+    key_en, key_vi = _where_key()
     prev = None
     keyed_from = None  # the first keyed entry
     for expected, r in enumerate(rows, start=1):
         seq = int(r[0])
         if seq != expected:
-            if seq > expected:
-                after_en = f"from #{expected - 1} to" if expected > 1 else "at"
-                after_vi = f"nhảy từ mục #{expected - 1} sang" if expected > 1 else "bắt đầu từ mục"
-                return bad(
-                    "missing",
-                    expected,
-                    f"Audit log entry #{expected} is missing: the log goes {after_en} #{seq}. "
-                    "Entries were deleted.",
-                    f"Thiếu mục #{expected} của nhật ký kiểm toán: nhật ký {after_vi} #{seq}. "
-                    "Đã có mục bị xoá.",
-                )
-            return bad(
-                "altered",
-                seq,
-                f"Audit log entry #{seq} appears twice: an entry was added outside the application.",
-                f"Mục #{seq} của nhật ký kiểm toán xuất hiện hai lần: đã có mục được thêm ngoài ứng dụng.",
-            )
+            return _numbering(expected, seq), keyed_from
         chain = r[9] or SHA256
         if chain == HMAC_SHA256 and keyed_from is None:
             keyed_from = seq
             if key is None:
-                return bad(
+                return (
                     "key_missing",
                     seq,
                     f"The audit key is not available ({key_en}): entries from #{seq} on cannot "
                     "be checked.",
                     f"Không có khoá của nhật ký kiểm toán ({key_vi}): không kiểm tra được các mục "
                     f"từ #{seq}.",
-                )
+                ), keyed_from
         keyed = chain == HMAC_SHA256
         downgraded = chain == SHA256 and keyed_from is not None
         if (
@@ -439,21 +479,56 @@ def verify(db) -> Verdict:
             if seq == keyed_from:
                 hint_en = " (or the key in use is not the one the log was written with)"
                 hint_vi = " (hoặc khoá đang dùng không phải khoá đã ghi nhật ký)"
-            return bad(
+            return (
                 "altered",
                 seq,
                 f"Audit log entry #{seq} was altered: it no longer matches its keyed hash and "
                 f"the entry before it{hint_en}.",
                 f"Mục #{seq} của nhật ký kiểm toán đã bị sửa: không còn khớp mã kiểm tra có khoá "
                 f"và mục đứng trước{hint_vi}.",
-            )
+            ), keyed_from
         prev = r[8]
+    return None, keyed_from
 
+
+def _numbering(expected: int, seq: int) -> _Finding:
+    """Entry number `seq` where `expected` belongs: entries deleted, or one added twice."""
+    if seq > expected:
+        after_en = f"from #{expected - 1} to" if expected > 1 else "at"
+        after_vi = f"nhảy từ mục #{expected - 1} sang" if expected > 1 else "bắt đầu từ mục"
+        return (
+            "missing",
+            expected,
+            f"Audit log entry #{expected} is missing: the log goes {after_en} #{seq}. "
+            "Entries were deleted.",
+            f"Thiếu mục #{expected} của nhật ký kiểm toán: nhật ký {after_vi} #{seq}. "
+            "Đã có mục bị xoá.",
+        )
+    return (
+        "altered",
+        seq,
+        f"Audit log entry #{seq} appears twice: an entry was added outside the application.",
+        f"Mục #{seq} của nhật ký kiểm toán xuất hiện hai lần: đã có mục được thêm ngoài ứng dụng.",
+    )
+
+
+def _check_anchor_file(
+    path: Path,
+    anchor_path: Path,
+    lines: list[tuple[int, list[str] | None]],
+    rows: list,
+    key: bytes | None,
+    keyed_from: int | None,
+) -> _Finding | None:
+    """The anchor file beside the store: present when a keyed write happened, each line
+    matching its keyed MAC, every head it records present in the log with the same hash.
+    Returns the problem about the earliest entry, or None."""
+    n = len(rows)
     # A keyed write always anchors, and the key file beside the store is made by the first one:
     # with that file there, a missing anchor file was removed, even if every entry was turned
     # back into the old unkeyed chain.
     if not lines and (keyed_from is not None or (n and key_file(path).exists())):
-        return bad(
+        return (
             "anchor_mismatch",
             None,
             f"The anchor file {anchor_path.name} is missing: the log's head cannot be checked "
@@ -462,7 +537,8 @@ def verify(db) -> Verdict:
             "(có thể đã bị cắt bớt các mục cuối).",
         )
     if lines and key is None:
-        return bad(
+        key_en, key_vi = _where_key()
+        return (
             "key_missing",
             None,
             f"The audit key is not available ({key_en}): the anchor file cannot be checked.",
@@ -470,40 +546,50 @@ def verify(db) -> Verdict:
         )
     worst: tuple[int, str, str, str] | None = None  # (entry, reason, en, vi), the earliest
     for i, fields in lines:
-        claimed = int(fields[0]) if fields else None
-        if fields is None or not hmac.compare_digest(
-            _line_mac(key, "\t".join(fields[:3])), fields[3]
-        ):
-            problem = (
-                claimed or 0,
-                "anchor_mismatch",
-                f"Line {i} of the anchor file {anchor_path.name} was altered.",
-                f"Dòng {i} của tệp neo {anchor_path.name} đã bị sửa.",
-            )
-        elif claimed > n:
-            problem = (
-                n + 1,
-                "truncated",
-                f"The audit log was cut: entries from #{n + 1} on are missing (the anchor file "
-                f"records entry #{claimed}; the log ends at #{n}).",
-                f"Nhật ký kiểm toán đã bị cắt: thiếu các mục từ #{n + 1} (tệp neo ghi nhận mục "
-                f"#{claimed}; nhật ký chỉ còn đến mục #{n}).",
-            )
-        elif claimed and rows[claimed - 1][8] != fields[2]:
-            problem = (
-                claimed,
-                "anchor_mismatch",
-                f"Audit log entry #{claimed} is not the one the anchor file records: the log "
-                f"was rewritten or cut and added to, at #{claimed} or before.",
-                f"Mục #{claimed} của nhật ký kiểm toán không phải mục mà tệp neo ghi nhận: "
-                f"nhật ký đã bị viết lại hoặc bị cắt rồi ghi thêm, từ mục #{claimed} trở về trước.",
-            )
-        else:
-            continue
-        if worst is None or problem[0] < worst[0]:
+        problem = _anchor_line(i, fields, anchor_path, rows, key)
+        if problem is not None and (worst is None or problem[0] < worst[0]):
             worst = problem
-    if worst is not None:
-        return bad(worst[1], worst[0] or None, worst[2], worst[3])
+    if worst is None:
+        return None
+    return worst[1], worst[0] or None, worst[2], worst[3]
+
+
+def _anchor_line(
+    i: int, fields: list[str] | None, anchor_path: Path, rows: list, key: bytes
+) -> tuple[int, str, str, str] | None:
+    """What is wrong with line `i` of the anchor file: (entry, reason, en, vi), or None."""
+    n = len(rows)
+    claimed = int(fields[0]) if fields else None
+    if fields is None or not hmac.compare_digest(_line_mac(key, "\t".join(fields[:3])), fields[3]):
+        return (
+            claimed or 0,
+            "anchor_mismatch",
+            f"Line {i} of the anchor file {anchor_path.name} was altered.",
+            f"Dòng {i} của tệp neo {anchor_path.name} đã bị sửa.",
+        )
+    if claimed > n:
+        return (
+            n + 1,
+            "truncated",
+            f"The audit log was cut: entries from #{n + 1} on are missing (the anchor file "
+            f"records entry #{claimed}; the log ends at #{n}).",
+            f"Nhật ký kiểm toán đã bị cắt: thiếu các mục từ #{n + 1} (tệp neo ghi nhận mục "
+            f"#{claimed}; nhật ký chỉ còn đến mục #{n}).",
+        )
+    if claimed and rows[claimed - 1][8] != fields[2]:
+        return (
+            claimed,
+            "anchor_mismatch",
+            f"Audit log entry #{claimed} is not the one the anchor file records: the log "
+            f"was rewritten or cut and added to, at #{claimed} or before.",
+            f"Mục #{claimed} của nhật ký kiểm toán không phải mục mà tệp neo ghi nhận: "
+            f"nhật ký đã bị viết lại hoặc bị cắt rồi ghi thêm, từ mục #{claimed} trở về trước.",
+        )
+    return None
+
+
+def _intact(n: int, head_: tuple[int, str] | None, anchored: int | None) -> Verdict:
+    """The verdict on a log with nothing wrong."""
     if not n:
         en, vi = "Audit log intact: no entries yet.", "Nhật ký toàn vẹn: chưa có mục nào."
     else:
@@ -524,62 +610,3 @@ def check_chain(db) -> tuple[bool, int | None]:
     """(True, None) when the log verifies, else (False, the first bad entry's number)."""
     verdict = verify(db)
     return verdict.intact, (None if verdict.intact else verdict.first_bad)
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def _out(doc: dict) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _cli_verify(args) -> int:
-    path = store.db_path(args.db)
-    if not path.is_file():
-        _out(
-            {
-                "errors": [
-                    {
-                        "row": None,
-                        "column": None,
-                        "value": str(path),
-                        "message": f"No database file {path}: nothing to verify.",
-                        "message_vi": f"Không có tệp cơ sở dữ liệu {path}: không có gì để kiểm tra.",
-                    }
-                ]
-            }
-        )
-        return 2
-    try:
-        verdict = verify(path)
-    except AuditError as exc:
-        _out(
-            {
-                "errors": [
-                    {
-                        "row": None,
-                        "column": None,
-                        "value": None,
-                        "message": exc.message,
-                        "message_vi": exc.message_vi,
-                    }
-                ]
-            }
-        )
-        return 1
-    _out(verdict.as_dict())
-    return 0 if verdict.intact else 2
-
-
-def register_cli(subparsers) -> None:
-    """Add `audit verify` to the command line (analytics/cli.py calls this)."""
-    p = subparsers.add_parser("audit", help="the audit log (JSON on stdout)")
-    sub = p.add_subparsers(dest="audit_command", required=True)
-    q = sub.add_parser(
-        "verify",
-        help="check the audit log: exit 0 when intact, 2 naming the first missing or altered entry",
-    )
-    q.add_argument(
-        "--db", default=None, help="database file (default: $TASKS_DB or data/tasks.duckdb)"
-    )
-    q.set_defaults(func=_cli_verify)

@@ -25,182 +25,6 @@ LATE_STATUSES = ("overdue", "completed_late")
 OPEN_STATUSES = ("overdue", "in_progress", "no_deadline")
 PEER_GROUPS = ("central", "province")
 
-# Labels of the two pages (Vietnamese first; analytics.i18n.STRINGS holds the shared ones).
-TEXT: dict[str, tuple[str, str]] = {
-    "compared_with": ("Thay đổi so với số liệu ngày {date}", "Change since {date}"),
-    "delta_since": ("so với {date}", "since {date}"),
-    "no_previous": (
-        "Chưa có kỳ số liệu trước ngày {date} để so sánh.",
-        "No earlier snapshot before {date} to compare with.",
-    ),
-    "card_total": ("Tổng số nhiệm vụ", "Total tasks"),
-    "card_completed": ("Đã hoàn thành", "Completed"),
-    "card_on_time": ("Hoàn thành đúng hạn", "Completed on time"),
-    "card_late": ("Hoàn thành quá hạn", "Completed late"),
-    "card_no_deadline": ("Không có thời hạn", "No deadline"),
-    "card_overdue": ("Quá hạn chưa hoàn thành", "Overdue"),
-    "card_in_progress": ("Đang thực hiện trong hạn", "In progress"),
-    "card_rate": ("Tỷ lệ hoàn thành (đến hạn)", "Completion rate (due)"),
-    "card_cancelled": ("Đã hủy (tính riêng)", "Cancelled (counted apart)"),
-    "cancelled_help": (
-        "Nhiệm vụ đã hủy, dừng thực hiện hoặc đưa ra khỏi danh mục: không tính vào tổng số, tỷ lệ "
-        "hoàn thành và cơ cấu tình trạng.",
-        "Tasks cancelled, stopped or removed from the list: not counted in the total, the "
-        "completion rate or the split by status.",
-    ),
-    "cancelled_title": ("Nhiệm vụ đã hủy (tính riêng)", "Cancelled tasks (counted apart)"),
-    "cancelled_caption": (
-        "{n} nhiệm vụ đã hủy, dừng thực hiện hoặc đưa ra khỏi danh mục; không tính vào tổng số, "
-        "tỷ lệ hoàn thành và các số liệu trên.",
-        "{n} tasks cancelled, stopped or removed from the list; not counted in the total, the "
-        "completion rate or the figures above.",
-    ),
-    "rate_help": (
-        "Số nhiệm vụ đã hoàn thành trên số nhiệm vụ có thời hạn đến ngày {date}: {done}/{due}.",
-        "Tasks completed among tasks whose deadline is on or before {date}: {done}/{due}.",
-    ),
-    "pp": ("đ.p.", "pp"),
-    "extra_counts": (
-        "Đã đến hạn: {due} nhiệm vụ · Hoàn thành (chưa rõ đúng hạn hay quá hạn): {unknown}",
-        "Due so far: {due} tasks · Completed (timing unknown): {unknown}",
-    ),
-    # Briefing page
-    "by_source": ("Theo nguồn nhiệm vụ", "By source"),
-    "source_table": ("Bảng số liệu theo nguồn", "Figures by source"),
-    "changes": ("Thay đổi từ kỳ trước", "Changes since the previous snapshot"),
-    "chg_new": ("Nhiệm vụ mới", "New tasks"),
-    "chg_removed": ("Không còn theo dõi", "No longer listed"),
-    "chg_newly_completed": ("Mới hoàn thành", "Newly completed"),
-    "chg_newly_overdue": ("Mới quá hạn", "Newly overdue"),
-    "chg_deadline_moved": ("Đổi thời hạn", "Deadline changed"),
-    "chg_list": ("Danh sách nhiệm vụ thay đổi", "Tasks that changed"),
-    "col_change": ("Thay đổi", "Change"),
-    "col_deadline_before": ("Thời hạn trước", "Previous deadline"),
-    "late_title": (
-        "Nhiệm vụ chậm, muộn theo bộ, ngành và địa phương",
-        "Late tasks by ministry and by province",
-    ),
-    "late_caption": (
-        "Chậm, muộn = quá hạn chưa hoàn thành + hoàn thành quá hạn. Nhiệm vụ có nhiều cơ quan "
-        "chủ trì được tính cho từng cơ quan. Bấm vào một thanh để lọc danh sách bên dưới.",
-        "Late = overdue + completed late. A task with several lead agencies counts for each. "
-        "Click a bar to filter the list below.",
-    ),
-    "late_central": ("Bộ, ngành", "Ministries and agencies"),
-    "late_province": ("Địa phương", "Provinces"),
-    "show_all": ("Hiện tất cả cơ quan", "Show all agencies"),
-    "top_n": (
-        "Đang hiện {n}/{total} cơ quan có nhiều nhiệm vụ chậm, muộn nhất.",
-        "Showing the {n} of {total} agencies with the most late tasks.",
-    ),
-    "no_late": ("Không có nhiệm vụ chậm, muộn.", "No late tasks."),
-    "late_pick": ("Lọc danh sách theo cơ quan", "Filter the list by agency"),
-    "late_list": ("Danh sách nhiệm vụ chậm, muộn", "Late tasks"),
-    "late_list_of": (
-        "Nhiệm vụ chậm, muộn của cơ quan đã chọn: {n}",
-        "Late tasks of the chosen agency: {n}",
-    ),
-    "late_list_all": ("Tất cả nhiệm vụ chậm, muộn: {n}", "All late tasks: {n}"),
-    "at_risk": (
-        "Sắp đến hạn trong {days} ngày tới, chưa hoàn thành",
-        "Due in the next {days} days, still open",
-    ),
-    "at_risk_count": ("Đến hạn trong {days} ngày tới", "Due in the next {days} days"),
-    "month_count": ("Đến hạn trong {month}, chưa hoàn thành", "Due in {month}, still open"),
-    "month_help": (
-        "Nhiệm vụ có thời hạn trong tháng của ngày số liệu, chưa hoàn thành (kể cả đã quá hạn).",
-        "Tasks whose deadline falls in the month of the as-of date and are not completed "
-        "(overdue ones included).",
-    ),
-    "overdue_title": ("Nhiệm vụ quá hạn chưa hoàn thành", "Overdue tasks"),
-    "difficult_title": ("Nhiệm vụ khó (theo dõi riêng)", "Difficult tasks (followed apart)"),
-    "difficult_caption": (
-        "Theo chỉ đạo của Phó Thủ tướng: tách riêng các nhiệm vụ khó để theo dõi. "
-        "{n} nhiệm vụ, trong đó {open} chưa hoàn thành, {overdue} quá hạn.",
-        "As the Deputy Prime Minister asked: difficult tasks are followed apart. "
-        "{n} tasks, {open} not completed, {overdue} overdue.",
-    ),
-    "none": ("Không có nhiệm vụ nào.", "No tasks."),
-    "status_chart": ("Cơ cấu tình trạng nhiệm vụ", "Tasks by status"),
-    "tasks_axis": ("Số nhiệm vụ", "Tasks"),
-    "donut_total": ("nhiệm vụ", "tasks"),
-    # Agency page
-    "pick_agency": ("Chọn cơ quan", "Choose an agency"),
-    "pick_prompt": (
-        "Chọn một bộ, ngành hoặc địa phương để xem số liệu.",
-        "Choose a ministry, agency or province to see its figures.",
-    ),
-    "from_sidebar": (
-        "Cơ quan đang chọn ở thanh bên. Bỏ chọn ở thanh bên để chọn cơ quan khác tại đây.",
-        "The agency chosen in the sidebar. Clear it there to choose another one here.",
-    ),
-    "no_agencies": ("Không có cơ quan nào trong phạm vi xem.", "No agency in your view."),
-    "agency_type_label": ("Loại cơ quan: {type}", "Agency type: {type}"),
-    "breakdown": ("Tình trạng nhiệm vụ", "Status breakdown"),
-    "timeline": ("Thời hạn các nhiệm vụ chưa hoàn thành", "Deadlines of open tasks"),
-    "timeline_cap": (
-        "Biểu đồ hiện {n}/{total} nhiệm vụ có thời hạn sớm nhất; danh sách bên dưới có đủ.",
-        "The chart shows the {n} of {total} tasks due soonest; the list below has them all.",
-    ),
-    "timeline_none": (
-        "Không có nhiệm vụ chưa hoàn thành có thời hạn.",
-        "No open task with a deadline.",
-    ),
-    "as_of_line": ("Ngày số liệu", "As of"),
-    "deadline_axis": ("Thời hạn", "Deadline"),
-    "task_table": ("Danh sách nhiệm vụ", "Tasks"),
-    "f_status": ("Tình trạng", "Status"),
-    "f_source": ("Nguồn", "Source"),
-    "f_month": ("Tháng đến hạn", "Due month"),
-    "f_all": ("Tất cả", "All"),
-    "shown": ("{n}/{total} nhiệm vụ", "{n} of {total} tasks"),
-    "peer_title": ("Xếp hạng trong nhóm cùng loại", "Rank among peers"),
-    "peer_rank": ("Xếp hạng", "Rank"),
-    "peer_rate": ("Tỷ lệ hoàn thành (đến hạn)", "Completion rate (due)"),
-    "peer_group_central": ("bộ, ngành", "ministries and agencies"),
-    "peer_group_province": ("tỉnh, thành phố", "provinces"),
-    "peer_group_other": ("cơ quan cùng loại", "agencies of the same type"),
-    "peer_rule": (
-        "Xếp hạng theo tỷ lệ nhiệm vụ đã hoàn thành trong số nhiệm vụ đã đến hạn, chỉ so với các "
-        "{group} có ít nhất {n} nhiệm vụ đã đến hạn trong phạm vi đang xem ({ranked} cơ quan); "
-        "cùng tỷ lệ thì cùng hạng. Nhiệm vụ có nhiều cơ quan chủ trì được tính cho từng cơ quan.",
-        "Ranked by the share of due tasks completed, only against {group} with at least {n} due "
-        "tasks in the current view ({ranked} agencies); equal rates share a rank. A task with "
-        "several lead agencies counts for each of them.",
-    ),
-    "peer_not_ranked": (
-        "Chưa xếp hạng: cơ quan có {due} nhiệm vụ đã đến hạn, cần ít nhất {n}.",
-        "Not ranked: {due} due tasks, at least {n} are needed.",
-    ),
-    "peer_alone": (
-        "Chưa đủ cơ quan cùng loại trong phạm vi xem để xếp hạng.",
-        "Not enough agencies of the same type in your view to rank.",
-    ),
-    "peer_table": ("Bảng xếp hạng", "Ranking table"),
-    "col_rank": ("Hạng", "Rank"),
-    "col_due_completed": ("Đã hoàn thành (đến hạn)", "Completed (due)"),
-    "col_late": ("Chậm, muộn", "Late"),
-    "col_overdue": ("Quá hạn", "Overdue"),
-    "col_completed_late": ("Hoàn thành quá hạn", "Completed late"),
-    "col_total": ("Tổng số", "Total"),
-    "col_completed": ("Đã hoàn thành", "Completed"),
-    "col_on_time": ("Đúng hạn", "On time"),
-    "col_in_progress": ("Đang thực hiện", "In progress"),
-    "col_no_deadline": ("Không có thời hạn", "No deadline"),
-    "col_cancelled": ("Đã hủy", "Cancelled"),
-    "col_prev": ("{what} ({date})", "{what} ({date})"),
-    "no_deadline_month": ("Không có thời hạn", "No deadline"),
-}
-
-
-def tr(key: str, lang: str = "vi", **fmt) -> str:
-    """This module's labels, else the shared ones of analytics.i18n."""
-    pair = TEXT.get(key)
-    if pair is None:
-        return t(key, lang, **fmt)
-    text = pair[0 if lang == "vi" else 1]
-    return text.format(**fmt) if fmt else text
-
 
 def as_date(value) -> dt.date | None:
     """A plain date from a date, a datetime or a pandas Timestamp (None for missing)."""
@@ -253,18 +77,18 @@ class Card:
 
 
 CARD_KEYS = (  # two rows of four: the figures leaders quote first, then the split
-    ("total", "card_total", "off"),
-    ("completed", "card_completed", "normal"),
-    ("overdue", "card_overdue", "inverse"),
-    ("due_completion_rate", "card_rate", "normal"),
-    ("completed_on_time", "card_on_time", "normal"),
-    ("completed_late", "card_late", "inverse"),
-    ("in_progress", "card_in_progress", "off"),
-    ("no_deadline", "card_no_deadline", "off"),
+    ("total", "status.total", "off"),
+    ("completed", "status.completed", "normal"),
+    ("overdue", "status.overdue", "inverse"),
+    ("due_completion_rate", "col.rate", "normal"),
+    ("completed_on_time", "status.completed_on_time", "normal"),
+    ("completed_late", "status.completed_late", "inverse"),
+    ("in_progress", "status.in_progress", "off"),
+    ("no_deadline", "status.no_deadline", "off"),
 )
 CARDS_PER_ROW = 4
 # Shown after the others when the view or the previous state has cancelled tasks.
-CANCELLED_CARD = ("cancelled", "card_cancelled", "off")
+CANCELLED_CARD = ("cancelled", "briefing.card_cancelled", "off")
 
 
 def _card_keys(cur: dict, prev: dict | None) -> tuple[tuple[str, str, str], ...]:
@@ -300,7 +124,7 @@ def _fmt_delta_pp(value: float, lang: str) -> str:
     text = f"{abs(points):.1f}"
     if lang == "vi":
         text = text.replace(".", ",")
-    return ("+" if points > 0 else "-") + text + " " + tr("pp", lang)
+    return ("+" if points > 0 else "-") + text + " " + t("briefing.pp", lang)
 
 
 def headline_cards(cur: dict, prev: dict | None, lang: str, as_of: dt.date) -> list[Card]:
@@ -311,8 +135,8 @@ def headline_cards(cur: dict, prev: dict | None, lang: str, as_of: dt.date) -> l
         if key == "due_completion_rate":
             value = fmt_pct(cur.get(key), lang)
             delta = None if d[key] is None else _fmt_delta_pp(d[key], lang)
-            help_text = tr(
-                "rate_help",
+            help_text = t(
+                "briefing.rate_help",
                 lang,
                 date=fmt_date(as_of, lang),
                 done=cur.get("due_completed", 0),
@@ -321,8 +145,8 @@ def headline_cards(cur: dict, prev: dict | None, lang: str, as_of: dt.date) -> l
         else:
             value = fmt_int(cur.get(key, 0), lang)
             delta = None if d[key] is None else _fmt_delta_int(int(d[key]), lang)
-            help_text = tr("cancelled_help", lang) if key == "cancelled" else None
-        cards.append(Card(key, tr(label_key, lang), value, delta, color, help_text))
+            help_text = t("briefing.cancelled_help", lang) if key == "cancelled" else None
+        cards.append(Card(key, t(label_key, lang), value, delta, color, help_text))
     return cards
 
 
@@ -341,27 +165,29 @@ def source_table(
     """One row per source: the headline figures now and, when known, at the previous date."""
     rows = []
     keys = (
-        ("total", "col_total"),
-        ("completed", "col_completed"),
-        ("completed_on_time", "col_on_time"),
-        ("completed_late", "col_completed_late"),
-        ("overdue", "col_overdue"),
-        ("in_progress", "col_in_progress"),
-        ("no_deadline", "col_no_deadline"),
-        ("cancelled", "col_cancelled"),
+        ("total", "col.total"),
+        ("completed", "status.completed"),
+        ("completed_on_time", "col.on_time"),
+        ("completed_late", "status.completed_late"),
+        ("overdue", "col.overdue"),
+        ("in_progress", "col.in_progress"),
+        ("no_deadline", "status.no_deadline"),
+        ("cancelled", "status.cancelled"),
     )
     for source in sorted(set(cur) | set(prev or {})):
         now = cur.get(source, {})
-        row = {tr("col_source", lang): source}
+        row = {t("col.source", lang): source}
         for key, label in keys:
-            row[tr(label, lang)] = int(now.get(key, 0))
+            row[t(label, lang)] = int(now.get(key, 0))
         rate = now.get("due_completion_rate")
-        row[tr("col_rate", lang)] = None if rate is None else round(rate * 100, 1)
+        row[t("col.rate", lang)] = None if rate is None else round(rate * 100, 1)
         if prev is not None and prev_date is not None:
             before = prev.get(source, {})
             when = fmt_date(prev_date, lang)
             for key, label in keys[:5]:
-                row[tr("col_prev", lang, what=tr(label, lang), date=when)] = int(before.get(key, 0))
+                row[t("briefing.col_prev", lang, what=t(label, lang), date=when)] = int(
+                    before.get(key, 0)
+                )
         rows.append(row)
     return pd.DataFrame(rows)
 

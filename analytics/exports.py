@@ -34,31 +34,31 @@ def neutralise_csv(value: object) -> object:
 # --------------------------------------------------------------------------- task tables
 
 TASK_COLUMNS = (
-    ("task_id", "col_task_id"),
-    ("source", "col_source"),
-    ("title", "col_title"),
-    ("lead", "col_lead"),
-    ("status_label", "col_status"),
-    ("deadline", "col_deadline"),
-    ("deadline_text", "col_deadline_text"),
-    ("days_overdue", "col_days_overdue"),
-    ("completion_date", "col_completion_date"),
-    ("days_late", "col_days_late"),
-    ("status_text", "col_status_text"),
-    ("progress", "col_progress"),
-    ("source_doc", "col_source_doc"),
-    ("assigned_date", "col_assigned_date"),
-    ("leader", "col_leader"),
-    ("agency_comment", "col_agency_comment"),
-    ("support", "col_support"),
-    ("product", "col_product"),
-    ("grp", "col_group"),
-    ("causes", "col_causes"),
-    ("proposals", "col_proposals"),
-    ("difficult", "col_difficult"),
-    ("origin_file", "col_file"),
-    ("origin_sheet", "col_sheet"),
-    ("origin_row", "col_row"),
+    ("task_id", "col.task_id"),
+    ("source", "col.source"),
+    ("title", "col.title"),
+    ("lead", "col.lead"),
+    ("status_label", "col.status"),
+    ("deadline", "col.deadline"),
+    ("deadline_text", "col.deadline_text"),
+    ("days_overdue", "col.days_overdue"),
+    ("completion_date", "col.completion_date"),
+    ("days_late", "col.days_late"),
+    ("status_text", "col.status_text"),
+    ("progress", "col.progress"),
+    ("source_doc", "col.source_doc"),
+    ("assigned_date", "col.assigned_date"),
+    ("leader", "col.leader"),
+    ("agency_comment", "col.agency_comment"),
+    ("support", "col.support"),
+    ("product", "col.product"),
+    ("grp", "col.group"),
+    ("causes", "col.causes"),
+    ("proposals", "col.proposals"),
+    ("difficult", "col.difficult"),
+    ("origin_file", "col.file"),
+    ("origin_sheet", "col.sheet"),
+    ("origin_row", "col.row"),
 )
 
 # The task attributes real systems carry (the assigning document, the date assigned, the leader
@@ -103,7 +103,7 @@ def present_tasks(
                 )
             )
         elif col == "status_label":
-            values = df["status"].map(lambda s: t(s, lang))
+            values = df["status"].map(lambda s: t(f"status.{s}", lang))
         elif col not in df.columns and col in ATTRIBUTE_COLUMNS:
             values = None  # a frame from before the task attributes: the column stays empty
         elif col in ("deadline", "completion_date", "assigned_date"):
@@ -111,7 +111,7 @@ def present_tasks(
         elif col in ("days_overdue", "days_late", "origin_row"):
             values = df[col].astype("Int64")
         elif col == "difficult":
-            yes = "Có" if lang == "vi" else "Yes"
+            yes = t("common.yes", lang)
             values = df[col].map({True: yes, False: ""}).fillna("")
         else:
             values = df[col]

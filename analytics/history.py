@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics import store
 from analytics.metrics import COUNT_KEYS
-from analytics.store import Filters, Scope
+from analytics.model import Filters, Scope
 from analytics.text import fold
 
 log = logging.getLogger("dashboard.history")
@@ -104,23 +104,19 @@ def original_file(db, snapshot_id: int) -> tuple[bytes, str] | None:
 def set_status(db, snapshot_id: int, status: str, username: str | None) -> bool:
     """Retract ('retracted') or restore ('active') a snapshot and record who did it.
 
-    The audit record goes through analytics.auth.record when that exists; a failure to record is
+    The audit record is written by analytics.audit.record; a failure to record is
     logged, never hidden by undoing the change (the snapshot row keeps who changed it, too)."""
     if status not in STATUSES_ALLOWED:
         raise ValueError(f"unknown snapshot status {status!r}")
     done = store.set_snapshot_status(db, int(snapshot_id), status, user=username)
     if not done:
         return False
+    from analytics import audit
+
     try:
-        from analytics import auth as accounts
-    except ImportError:  # pragma: no cover - the accounts module is optional here
-        accounts = None
-    record = getattr(accounts, "record", None)
-    if callable(record):
-        try:
-            record(db, username, ACTIONS[status], target=str(int(snapshot_id)))
-        except Exception:  # the change is made: say so in the log, do not undo it
-            log.exception("could not record %s of snapshot %s", ACTIONS[status], snapshot_id)
+        audit.record(db, username, ACTIONS[status], target=str(int(snapshot_id)))
+    except Exception:  # the change is made: say so in the log, do not undo it
+        log.exception("could not record %s of snapshot %s", ACTIONS[status], snapshot_id)
     return True
 
 

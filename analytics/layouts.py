@@ -6,7 +6,7 @@ first rows the sandbox returns), so a layout is recognised even when the automat
 not find its header. What is remembered: the sheet, the header row and the full column mapping
 (canonical field -> 0-based column) with which a file of that layout was committed.
 
-Stored in the task database, in a table of its own (`upload_layouts`).
+Stored in the task database, in a table of its own (`upload_layouts`, sql/schema.sql).
 """
 
 from __future__ import annotations
@@ -22,20 +22,6 @@ from analytics.model import FIELDS
 from analytics.text import fold
 
 MAX_LAYOUTS = 500
-
-_DDL = """
-create table if not exists upload_layouts (
-    fingerprint varchar not null,
-    sheet varchar,
-    header_row integer not null,
-    mapping_json varchar not null,
-    headers_json varchar,
-    source varchar,
-    confirmed_by varchar,
-    confirmed_at timestamp not null,
-    uses integer not null
-)
-"""
 
 
 @dataclass(frozen=True)
@@ -77,19 +63,6 @@ def _valid_mapping(mapping: dict) -> dict[str, int]:
     return out
 
 
-def _ensure(con) -> None:
-    con.execute(_DDL)
-
-
-def _exists(con) -> bool:
-    """Readers do not create the table (a read must not change the database file)."""
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_name = 'upload_layouts'"
-        ).fetchone()[0]
-    )
-
-
 def _row_to_layout(row) -> Layout:
     fp, sheet, header_row, mapping_json, headers_json, source, by, at, uses = row
     try:
@@ -116,69 +89,41 @@ def remember(
 ) -> str:
     """Remember the mapping confirmed for the layout whose header row reads `header_texts`."""
     fp = fingerprint(sheet, header_texts)
-    clean = _valid_mapping(mapping)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    params = {
+        "fingerprint": fp,
+        "sheet": sheet,
+        "header_row": int(header_row),
+        "mapping_json": json.dumps(_valid_mapping(mapping), sort_keys=True),
+        "headers_json": json.dumps([str(h) for h in headers], ensure_ascii=False),
+        "source": source,
+        "confirmed_by": user,
+        "now": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    }
     with store._write_lock, store.connect(db) as con:
-        _ensure(con)
         found = con.execute(
             "select uses from upload_layouts where fingerprint = ?", [fp]
         ).fetchone()
-        if found is None:
-            con.execute(
-                "insert into upload_layouts (fingerprint, sheet, header_row, mapping_json, headers_json, "
-                "source, confirmed_by, confirmed_at, uses) values (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                [
-                    fp,
-                    sheet,
-                    int(header_row),
-                    json.dumps(clean, sort_keys=True),
-                    json.dumps([str(h) for h in headers], ensure_ascii=False),
-                    source,
-                    user,
-                    now,
-                ],
-            )
-        else:
-            con.execute(
-                "update upload_layouts set sheet = ?, header_row = ?, mapping_json = ?, "
-                "headers_json = ?, source = ?, confirmed_by = ?, confirmed_at = ?, uses = uses + 1 "
-                "where fingerprint = ?",
-                [
-                    sheet,
-                    int(header_row),
-                    json.dumps(clean, sort_keys=True),
-                    json.dumps([str(h) for h in headers], ensure_ascii=False),
-                    source,
-                    user,
-                    now,
-                    fp,
-                ],
-            )
+        con.execute(
+            store.sql("upload_layout_add" if found is None else "upload_layout_update"), params
+        )
     return fp
 
 
-def get(db, fp: str) -> Layout | None:
+def _read(db, fp: str | None, limit: int) -> list:
     with store.connect(db) as con:
-        if not _exists(con):
-            return None
-        row = con.execute(
-            "select fingerprint, sheet, header_row, mapping_json, headers_json, source, confirmed_by, "
-            "confirmed_at, uses from upload_layouts where fingerprint = ?",
-            [fp],
-        ).fetchone()
-    return _row_to_layout(row) if row else None
+        return con.execute(
+            store.sql("upload_layouts_read"), {"fingerprint": fp, "limit": limit}
+        ).fetchall()
+
+
+def get(db, fp: str) -> Layout | None:
+    rows = _read(db, fp, 1)
+    return _row_to_layout(rows[0]) if rows else None
 
 
 def all_layouts(db) -> list[Layout]:
-    with store.connect(db) as con:
-        if not _exists(con):
-            return []
-        rows = con.execute(
-            "select fingerprint, sheet, header_row, mapping_json, headers_json, source, confirmed_by, "
-            "confirmed_at, uses from upload_layouts order by confirmed_at desc limit ?",
-            [MAX_LAYOUTS],
-        ).fetchall()
-    return [_row_to_layout(r) for r in rows]
+    """The remembered layouts, the most recently confirmed first (at most MAX_LAYOUTS)."""
+    return [_row_to_layout(r) for r in _read(db, None, MAX_LAYOUTS)]
 
 
 def match(db, sheet: str | None, head_rows: Sequence[Sequence[str]]) -> Layout | None:

@@ -252,7 +252,7 @@ def held_back_notices(held: pd.DataFrame, lang: str = "vi") -> list[str]:
         return []
     return [
         t(
-            "held_back_notice_one" if r.n_rows == 1 else "held_back_notice",
+            "held_back.notice_one" if r.n_rows == 1 else "held_back.notice",
             lang,
             n=fmt_int(int(r.n_rows), lang),
             file=r.file_name or "?",

@@ -1,4 +1,5 @@
-"""The canonical task model every reader produces and the store keeps."""
+"""The canonical task model every reader produces and the store keeps, and the plain value
+types that name what a view shows (`Scope`, `Filters`)."""
 
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ STATUS_CLASSES = (
 )
 DONE_CLASSES = ("done_on_time", "done_late", "done_unspecified")
 
-# Task status judged at a date D (computed in SQL, see analytics/sql/task_status.sql). A task
-# whose status class is cancelled is judged cancelled whatever its dates.
+# Task status judged at a date D (computed in SQL, see analytics/sql/task_status.sql, and over
+# plain values by analytics.statuses.judge). A task whose status class is cancelled is judged
+# cancelled whatever its dates.
 STATUSES = (
     "completed_on_time",
     "completed_late",
@@ -62,6 +64,39 @@ STATUSES = (
 # The statuses the figures count: the total, the completion rate and the split. Cancelled tasks
 # are counted and listed apart, never in these.
 COUNTED_STATUSES = tuple(s for s in STATUSES if s != "cancelled")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which lead agencies a user may see. `agency_ids=None` means every agency."""
+
+    agency_ids: frozenset[str] | None = None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(None)
+
+    @classmethod
+    def agencies(cls, ids: Sequence[str]) -> Scope:
+        return cls(frozenset(ids))
+
+    @property
+    def is_all(self) -> bool:
+        return self.agency_ids is None
+
+    def key(self) -> tuple:
+        return ("*",) if self.agency_ids is None else tuple(sorted(self.agency_ids))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the view to; empty tuples mean no restriction."""
+
+    sources: tuple[str, ...] = ()
+    agency_ids: tuple[str, ...] = ()
+    agency_types: tuple[str, ...] = ()
+    difficult_only: bool = False
+    source_docs: tuple[str, ...] = ()  # assigning documents ("Thông báo 05-TB/BCĐTW")
 
 
 @dataclass(slots=True)

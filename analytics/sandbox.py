@@ -5,7 +5,8 @@ process. So the dashboard never parses an upload itself: `read_file` (and `annot
 `python -m analytics.sandbox` as a child process and talk to it over pipes:
 
 - request on stdin: one JSON line (action, parameters, payload size), then the file bytes;
-- answer on stdout: one JSON line (never a pickle), then an optional binary payload.
+- answer on stdout: one JSON line (never a pickle), then an optional binary payload; what a
+  Prepared becomes on the way is analytics/sandbox_wire.py.
 
 The child limits itself once its code is imported, before it reads a byte of the request:
 
@@ -27,7 +28,6 @@ child (`analytics.ingest.prepare`); formulas are never evaluated.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -44,7 +44,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analytics.problems import HeldBackRow, InputRejected, Problem, error
+from analytics import sandbox_wire as wire
+from analytics.problems import InputRejected, Problem, error
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -160,165 +161,6 @@ def _dtd_problem(member: str) -> Problem:
     )
 
 
-# --------------------------------------------------------------------------- JSON codecs
-
-
-def _problem_doc(p: Problem) -> dict:
-    return p.to_dict()
-
-
-def _problem_from(doc: dict) -> Problem:
-    doc = dict(doc)
-    doc["suggestions"] = tuple(doc.get("suggestions") or ())
-    return Problem(**doc)
-
-
-def _task_fields() -> list[str]:
-    from analytics.model import Task
-
-    return [f.name for f in dataclasses.fields(Task) if f.name != "extra"]
-
-
-_DATE_FIELDS = ("deadline", "completion_date", "assigned_date")
-_TUPLE_FIELDS = ("lead_ids", "support_ids")
-
-
-def _encode_tasks(tasks) -> dict:
-    names = _task_fields()
-    rows = []
-    for t in tasks:
-        row = []
-        for n in names:
-            v = getattr(t, n)
-            if n in _DATE_FIELDS and v is not None:
-                v = v.isoformat()
-            elif n in _TUPLE_FIELDS:
-                v = list(v)
-            row.append(v)
-        rows.append(row)
-    return {"fields": names, "rows": rows}
-
-
-def _decode_tasks(doc: dict) -> list:
-    from analytics.model import Task
-
-    names = doc["fields"]
-    known = set(_task_fields())
-    if not set(names) <= known:
-        raise ValueError("unexpected task fields from the reader")
-    di = [i for i, n in enumerate(names) if n in _DATE_FIELDS]
-    ti = [i for i, n in enumerate(names) if n in _TUPLE_FIELDS]
-    fromiso = dt.date.fromisoformat
-    out = []
-    for row in doc["rows"]:
-        for i in di:
-            if row[i] is not None:
-                row[i] = fromiso(row[i])
-        for i in ti:
-            row[i] = tuple(row[i] or ())
-        out.append(Task(**dict(zip(names, row, strict=True))))
-    return out
-
-
-def _encode_table(t) -> dict:
-    return {
-        "file_name": t.file_name,
-        "file_format": t.file_format,
-        "sheet": t.sheet,
-        "sheets": list(t.sheets),
-        "header_row": t.header_row,
-        "headers": list(t.headers),
-        "mapping": dict(t.mapping),
-        "epoch_1904": bool(t.epoch_1904),
-        "encoding": t.encoding,
-        "delimiter": t.delimiter,
-        "n_rows": t.n_rows,
-    }
-
-
-def _decode_table(t: dict):
-    from analytics.reading import RawTable
-
-    return RawTable(
-        file_name=t["file_name"],
-        file_format=t["file_format"],
-        sheet=t["sheet"],
-        sheets=list(t["sheets"]),
-        header_row=int(t["header_row"]),
-        headers=[str(h) for h in t["headers"]],
-        mapping={str(k): int(v) for k, v in t["mapping"].items()},
-        row_numbers=[],  # the rows stay in the child; the tasks below are what they became
-        groups=[],
-        columns={},
-        warnings=[],
-        epoch_1904=bool(t["epoch_1904"]),
-        encoding=t["encoding"],
-        delimiter=t["delimiter"],
-    )
-
-
-def _encode_prepared(p) -> dict:
-    return {
-        "table": _encode_table(p.table),
-        "tables": [_encode_table(t) for t in p.tables],
-        "skipped_sheets": [s.to_dict() for s in p.skipped_sheets],
-        "source": p.source,
-        "as_of": p.as_of.isoformat(),
-        "tasks": _encode_tasks(p.tasks),
-        "agencies": [[a.id, a.name_vi, a.name_en, a.type, a.parent_id] for a in p.agencies],
-        "errors": [_problem_doc(x) for x in p.errors],
-        "warnings": [_problem_doc(x) for x in p.warnings],
-        "held_back": [
-            {
-                "row": h.row,
-                "problems": [_problem_doc(x) for x in h.problems],
-                "task_id": h.task_id,
-                "lead_ids": list(h.lead_ids),
-                "sheet": h.sheet,
-            }
-            for h in p.held_back
-        ],
-        "accepted": bool(p.accepted),
-    }
-
-
-def _decode_prepared(doc: dict):
-    from analytics.agencies import Agency
-    from analytics.ingest import Prepared
-    from analytics.reading import SkippedSheet
-
-    table = _decode_table(doc["table"])
-    tables = [_decode_table(t) for t in doc.get("tables") or ()]
-    if tables:
-        tables[0] = table  # the same table, as in the child
-    skipped = [
-        SkippedSheet(str(s["name"]), str(s["code"]), str(s["reason"]), str(s["reason_vi"]))
-        for s in doc.get("skipped_sheets") or ()
-    ]
-    return Prepared(
-        table=table,
-        source=str(doc["source"]),
-        as_of=dt.date.fromisoformat(doc["as_of"]),
-        tasks=_decode_tasks(doc["tasks"]),
-        agencies=[Agency(*a) for a in doc["agencies"]],
-        errors=[_problem_from(x) for x in doc["errors"]],
-        warnings=[_problem_from(x) for x in doc["warnings"]],
-        held_back=[
-            HeldBackRow(
-                row=int(h["row"]),
-                problems=tuple(_problem_from(x) for x in h["problems"]),
-                task_id=None if h["task_id"] is None else str(h["task_id"]),
-                lead_ids=tuple(map(str, h["lead_ids"])),
-                sheet=h["sheet"],
-            )
-            for h in doc.get("held_back", ())
-        ],
-        accepted=bool(doc.get("accepted")),
-        tables=tables,
-        skipped_sheets=skipped,
-    )
-
-
 # --------------------------------------------------------------------------- parent side
 
 
@@ -416,7 +258,7 @@ def _answer_problems(answer: dict) -> list[Problem]:
     limit = answer.get("limit")
     if limit:
         return [_limit_problem(limit)]
-    return [_problem_from(x) for x in answer.get("errors", [])] or [_limit_problem("crash")]
+    return [wire.problem_from(x) for x in answer.get("errors", [])] or [_limit_problem("crash")]
 
 
 def read_file(
@@ -465,14 +307,14 @@ def read_file(
         head = Head(h.get("sheet"), list(h.get("sheets") or []), h.get("rows") or [])
     stats = answer.get("stats", {})
     if answer.get("ok") and answer.get("prepared"):
-        prepared = _decode_prepared(answer["prepared"])
+        prepared = wire.decode_prepared(answer["prepared"])
         return ReadResult(
             prepared,
             head=head,
             stats=stats,
             file_format=prepared.table.file_format,
         )
-    warnings = [_problem_from(x) for x in answer.get("warnings", [])]
+    warnings = [wire.problem_from(x) for x in answer.get("warnings", [])]
     return ReadResult(
         None,
         _answer_problems(answer),
@@ -500,7 +342,7 @@ def annotate_file(
     params = {
         "file_name": file_name,
         "table": table,
-        "problems": [_problem_doc(p) for p in problems[:MAX_PROBLEMS_TO_ANNOTATE]],
+        "problems": [wire.problem_doc(p) for p in problems[:MAX_PROBLEMS_TO_ANNOTATE]],
         "lang": lang,
     }
     answer, payload = run_action("annotate", params, data, timeout=timeout, mem_mb=mem_mb)
@@ -656,15 +498,15 @@ def _do_prepare(params: dict, data: bytes) -> tuple[dict, bytes]:
         answer = {
             "ok": False,
             "file_format": fmt,
-            "errors": [_problem_doc(p) for p in exc.errors],
-            "warnings": [_problem_doc(p) for p in exc.warnings],
+            "errors": [wire.problem_doc(p) for p in exc.errors],
+            "warnings": [wire.problem_doc(p) for p in exc.warnings],
         }
         if fmt is not None and any(p.code in LAYOUT_CODES for p in exc.errors):
             with contextlib.suppress(Exception):
                 answer["head"] = _head(data, fmt, params.get("sheet"), None)
         return answer, b""
     t = prepared.table
-    answer = {"ok": True, "file_format": t.file_format, "prepared": _encode_prepared(prepared)}
+    answer = {"ok": True, "file_format": t.file_format, "prepared": wire.encode_prepared(prepared)}
     with contextlib.suppress(Exception):
         answer["head"] = _head(data, t.file_format, t.sheet, t.delimiter)
     return answer, b""
@@ -675,7 +517,7 @@ def _do_annotate(params: dict, data: bytes) -> tuple[dict, bytes]:
 
     _refuse_dtd(data)
     _check_defused()
-    problems = [_problem_from(x) for x in params["problems"]]
+    problems = [wire.problem_from(x) for x in params["problems"]]
     out = templates.annotate(
         data, params["file_name"], params["table"], problems, params.get("lang", "vi")
     )
@@ -777,8 +619,8 @@ def main() -> int:
     except InputRejected as exc:
         answer = {
             "ok": False,
-            "errors": [_problem_doc(p) for p in exc.errors],
-            "warnings": [_problem_doc(p) for p in exc.warnings],
+            "errors": [wire.problem_doc(p) for p in exc.errors],
+            "warnings": [wire.problem_doc(p) for p in exc.warnings],
         }
         payload = b""
     except MemoryError:

@@ -1,4 +1,5 @@
-"""Status words → status classes (analytics.model.STATUS_CLASSES), and difficulty flags.
+"""Status words → status classes (analytics.model.STATUS_CLASSES), difficulty flags, and the
+status of a task at a date over plain values (`judge`: the store's own SQL rule, one query).
 
 The vocabulary is data/reference/status_vocabulary.csv, matched after fold_words() (no case,
 no diacritics, no punctuation), plus the English and short forms in _EXTRA below. Rows of the
@@ -45,8 +46,10 @@ Decisions (not in the shared reference set, which lists none of these):
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from analytics.model import DONE_CLASSES, STATUS_CLASSES
@@ -382,3 +385,40 @@ def is_difficult(text: object) -> bool:
     if isinstance(text, int | float):
         return text == 1
     return _difficult(nfc(text))
+
+
+# The status of a task at a date.
+
+
+def judge(
+    rows: Iterable[tuple[str | None, dt.date | None, dt.date | None]], as_of: dt.date
+) -> list[str]:
+    """The status (analytics.model.STATUSES) of each (status_class, deadline, completion_date)
+    judged at `as_of`, in order: the very SQL expressions the store judges tasks with
+    (sql/task_completed.sql, sql/task_status.sql, inlined in sql/judge_statuses.sql), evaluated
+    in DuckDB over the given values in one query. A status_class of None counts as "unknown"
+    (the dates alone decide)."""
+    import duckdb
+    import pyarrow as pa
+
+    from analytics import store
+
+    status_classes, deadlines, completions = [], [], []
+    for status_class, deadline, completion in rows:
+        status_classes.append(status_class or "unknown")
+        deadlines.append(deadline)
+        completions.append(completion)
+    if not status_classes:
+        return []
+    given = pa.table(
+        {
+            "i": pa.array(range(len(status_classes)), pa.int64()),
+            "status_class": pa.array(status_classes, pa.string()),
+            "deadline": pa.array(deadlines, pa.date32()),
+            "completion_date": pa.array(completions, pa.date32()),
+        }
+    )
+    with duckdb.connect() as con:
+        con.register("judge_rows", given)
+        found = con.execute(store.sql("judge_statuses"), {"as_of": as_of}).fetchall()
+    return [status for _, status in found]

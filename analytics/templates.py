@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from analytics.exports import is_formula_like
+from analytics.i18n import t
 from analytics.safe_text import for_xlsx
 
 # canonical field, Vietnamese header (recognised by analytics.reading), column width
@@ -81,126 +82,8 @@ WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
 MAX_COMMENTS = 5_000
 COMMENT_AUTHOR = "Kiểm tra tệp / File check"
 
-_T: dict[str, tuple[str, str]] = {
-    "title_blank": (
-        "MẪU CẬP NHẬT TÌNH HÌNH THỰC HIỆN NHIỆM VỤ",
-        "TASK UPDATE TEMPLATE",
-    ),
-    "title_mine": (
-        "NHIỆM VỤ CỦA {agency} – {source}",
-        "TASKS OF {agency} – {source}",
-    ),
-    "subtitle_mine": (
-        "Tình hình thực hiện tính đến ngày {date}. Giữ nguyên cột 'Mã nhiệm vụ' để hệ thống "
-        "nhận ra từng nhiệm vụ khi tải lên lại.",
-        "Status as of {date}. Keep the 'Mã nhiệm vụ' (task id) column unchanged so that each "
-        "task is matched when the file is uploaded back.",
-    ),
-    "subtitle_blank": (
-        "Điền mỗi nhiệm vụ vào một dòng từ dòng {row}; xem trang 'Hướng dẫn'.",
-        "One task per row from row {row}; see the 'Hướng dẫn' (instructions) sheet.",
-    ),
-    "status_prompt": (
-        "Chọn trong danh sách hoặc ghi tình hình thực hiện.",
-        "Pick from the list or write the status.",
-    ),
-    "agency_prompt": (
-        "Chọn cơ quan trong danh sách. Nhiều cơ quan: ghi cách nhau bằng dấu chấm phẩy.",
-        "Pick the agency from the list. Several agencies: separate them with semicolons.",
-    ),
-    "date_prompt": (
-        "Nhập ngày dạng ngày/tháng/năm (ví dụ 30/09/2025), hoặc kỳ như 'Quý IV/2025'.",
-        "Enter a date as day/month/year (e.g. 30/09/2025), or a period such as 'Quý IV/2025'.",
-    ),
-    "done_prompt": (
-        "Ngày hoàn thành thực tế, dạng ngày/tháng/năm.",
-        "The actual completion date, day/month/year.",
-    ),
-    "problems_sheet": ("Kiểm tra tệp", "File check"),
-    "level_error": ("Lỗi", "Error"),
-    "level_warning": ("Cảnh báo", "Warning"),
-    "col_level": ("Mức độ", "Level"),
-    "col_row": ("Dòng", "Row"),
-    "col_column": ("Cột", "Column"),
-    "col_value": ("Giá trị", "Value"),
-    "col_message": ("Nội dung", "Message"),
-    "col_suggestions": ("Gợi ý", "Suggestions"),
-    "suggest": ("Có phải: {names}?", "Did you mean: {names}?"),
-    "more_comments": (
-        "Chỉ {n} ô đầu tiên có ghi chú; xem đủ danh sách ở trang '{sheet}'.",
-        "Only the first {n} cells carry a comment; the full list is on sheet '{sheet}'.",
-    ),
-    "summary_title": (
-        "Kết quả kiểm tra tệp '{name}': {errors} lỗi, {warnings} cảnh báo. Ô màu đỏ là lỗi (phải "
-        "sửa trước khi tải lên), ô màu vàng là cảnh báo; rê chuột lên ô để xem giải thích.",
-        "Check of '{name}': {errors} errors, {warnings} warnings. Red cells are errors (fix them "
-        "before uploading), yellow cells are warnings; hover over a cell for the explanation.",
-    ),
-}
-
-HELP_LINES: tuple[tuple[str, str], ...] = (
-    ("HƯỚNG DẪN ĐIỀN MẪU", "HOW TO FILL IN THE TEMPLATE"),
-    ("", ""),
-    (
-        "1. Mỗi nhiệm vụ một dòng trên trang 'Nhiệm vụ', bắt đầu ngay dưới dòng tiêu đề. Không đổi "
-        "tên, không xoá các cột tiêu đề.",
-        "1. One task per row on the 'Nhiệm vụ' sheet, starting right below the header row. Do not "
-        "rename or delete the header columns.",
-    ),
-    (
-        "2. Bắt buộc: 'Nội dung nhiệm vụ' và 'Cơ quan chủ trì'. Nên có 'Mã nhiệm vụ' để nhiệm vụ "
-        "được nhận ra giữa các lần cập nhật (tệp 'nhiệm vụ của tôi' đã điền sẵn mã).",
-        "2. Required: 'Nội dung nhiệm vụ' (task) and 'Cơ quan chủ trì' (lead agency). Keep a "
-        "'Mã nhiệm vụ' (task id) so a task is recognised between updates ('my tasks' files carry "
-        "the ids).",
-    ),
-    (
-        "3. 'Cơ quan chủ trì': chọn trong danh sách; nhiều cơ quan thì ghi cách nhau bằng dấu chấm "
-        "phẩy. Tên không có trong danh mục sẽ được cảnh báo kèm tên gần nhất.",
-        "3. 'Cơ quan chủ trì': pick from the list; several agencies separated by semicolons. A "
-        "name not in the reference list is flagged with the closest known names.",
-    ),
-    (
-        "4. 'Thời hạn' và 'Ngày hoàn thành': ghi ngày theo thứ tự ngày/tháng/năm (30/09/2025). "
-        "Thời hạn có thể ghi theo kỳ: 'Tháng 9/2025', 'Quý IV/2025', '6 tháng đầu năm 2025', "
-        "'Năm 2025' (tính đến ngày cuối kỳ).",
-        "4. 'Thời hạn' (deadline) and 'Ngày hoàn thành' (completion date): day/month/year "
-        "(30/09/2025). A deadline may name a period: 'Tháng 9/2025', 'Quý IV/2025', 'Năm 2025' "
-        "(counted to the last day of the period).",
-    ),
-    (
-        "5. 'Trạng thái': chọn trong danh sách; 'Tình hình thực hiện': ghi diễn giải tiến độ. Nếu "
-        "đã hoàn thành, ghi 'Ngày hoàn thành': khi ngày và chữ mâu thuẫn, hệ thống tính theo ngày "
-        "và báo cảnh báo.",
-        "5. 'Trạng thái' (status): pick from the list; 'Tình hình thực hiện' (progress): describe "
-        "the progress. When completed, give the completion date: where dates and words disagree, "
-        "the dates count and a warning says so.",
-    ),
-    (
-        "6. 'Mức độ khó': ghi 'Khó' cho nhiệm vụ khó, phức tạp; để trống nếu không.",
-        "6. 'Mức độ khó' (difficulty): 'Khó' for a difficult task; leave empty otherwise.",
-    ),
-    (
-        "7. Tải lên ở trang 'Cập nhật dữ liệu'. Hệ thống chỉ ra từng lỗi theo dòng, cột và giá "
-        "trị; không có gì được ghi nhận cho đến khi bạn xác nhận. Công thức không được tính: hãy "
-        "ghi giá trị.",
-        "7. Upload on the 'Cập nhật dữ liệu' (Upload) page. Every problem is shown by row, "
-        "column and value; nothing is stored until you confirm. Formulas are not calculated: "
-        "type values.",
-    ),
-    (
-        "8. Tệp chỉ gồm nhiệm vụ của một cơ quan chỉ cập nhật nhiệm vụ của cơ quan đó; nhiệm vụ "
-        "của các cơ quan khác giữ nguyên.",
-        "8. A file holding only one agency's tasks updates only that agency's tasks; everyone "
-        "else's stay as they were.",
-    ),
-)
-
-
-def _t(key: str, lang: str, **fmt) -> str:
-    pair = _T[key]
-    text = pair[0 if lang == "vi" else 1]
-    return text.format(**fmt) if fmt else text
+# The 'Hướng dẫn' sheet: each line in the file's language, then in the other.
+HELP_KEYS = ("template.help_title", *(f"template.help_{i}" for i in range(1, 9)))
 
 
 def _put_text(cell, value: str) -> None:
@@ -306,10 +189,11 @@ def _task_workbook(
         dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
 
-    listed("status", "A", len(STATUS_CHOICES), _t("status_prompt", lang))
-    listed("lead_agency", "B", len(names), _t("agency_prompt", lang))
+    listed("status", "A", len(STATUS_CHOICES), t("template.status_prompt", lang))
+    listed("lead_agency", "B", len(names), t("template.agency_prompt", lang))
     listed("difficulty", "C", len(DIFFICULTY_CHOICES), "Khó")
-    for fld, key in (("deadline", "date_prompt"), ("completion_date", "done_prompt")):
+    prompts = (("deadline", "template.date_prompt"), ("completion_date", "template.done_prompt"))
+    for fld, key in prompts:
         letter = get_column_letter(col[fld])
         dv = DataValidation(
             type="date",
@@ -320,7 +204,7 @@ def _task_workbook(
             errorStyle="warning",
             showInputMessage=True,
             promptTitle=ws.cell(HEADER_ROW, col[fld]).value,
-            prompt=_t(key, lang),
+            prompt=t(key, lang),
         )
         dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
@@ -328,17 +212,16 @@ def _task_workbook(
 
     helpws = wb.create_sheet(HELP_SHEET)
     helpws.column_dimensions["A"].width = 110
-    order = (0, 1) if lang == "vi" else (1, 0)
+    order = ("vi", "en") if lang == "vi" else ("en", "vi")
     r = 1
-    for pair in HELP_LINES:
-        for k in order:
-            if pair[k]:
-                _put_text(helpws.cell(r, 1), pair[k])
-                helpws.cell(r, 1).alignment = Alignment(wrap_text=True)
-                if r == 1:
-                    helpws.cell(r, 1).font = Font(bold=True, size=13)
-                r += 1
-        r += 1 if pair[0] else 0
+    for key in HELP_KEYS:
+        for lg in order:
+            _put_text(helpws.cell(r, 1), t(key, lg))
+            helpws.cell(r, 1).alignment = Alignment(wrap_text=True)
+            if r == 1:
+                helpws.cell(r, 1).font = Font(bold=True, size=13)
+            r += 1
+        r += 1
     wb.active = 0
     return _save(wb)
 
@@ -347,8 +230,8 @@ def blank_template(lang: str = "vi", agency_names: Iterable[str] | None = None) 
     """An empty task sheet with the canonical Vietnamese headers, dropdowns and instructions."""
     return _task_workbook(
         [],
-        title=_t("title_blank", lang),
-        subtitle=_t("subtitle_blank", lang, row=HEADER_ROW + 1),
+        title=t("template.title_blank", lang),
+        subtitle=t("template.subtitle_blank", lang, row=HEADER_ROW + 1),
         lang=lang,
         agency_names=agency_names,
     )
@@ -439,8 +322,8 @@ def my_tasks_workbook(
 
     return _task_workbook(
         task_rows(frame, source),
-        title=_t("title_mine", lang, agency=agency_name, source=source),
-        subtitle=_t("subtitle_mine", lang, date=fmt_date(as_of, lang)),
+        title=t("template.title_mine", lang, agency=agency_name, source=source),
+        subtitle=t("template.subtitle_mine", lang, date=fmt_date(as_of, lang)),
         lang=lang,
         agency_names=agency_names,
     )
@@ -452,7 +335,7 @@ def my_tasks_workbook(
 def _problem_text(p, lang: str) -> str:
     text = p.message_vi if lang == "vi" else p.message
     if p.suggestions:
-        text += " " + _t("suggest", lang, names=", ".join(p.suggestions))
+        text += " " + t("template.suggest", lang, names=", ".join(p.suggestions))
     return text
 
 
@@ -582,7 +465,9 @@ def annotate(
             continue
         lines = []
         for p in found:
-            level = _t("level_error" if p.level == "error" else "level_warning", lang)
+            level = t(
+                "template.level_error" if p.level == "error" else "template.level_warning", lang
+            )
             prefix = "" if _column_index(p, info) is not None or not p.column else f"[{p.column}] "
             lines.append(f"{level}: {prefix}{_problem_text(p, lang)}")
         text = "\n".join(lines)
@@ -594,7 +479,7 @@ def annotate(
         cell.comment = comment
         n_comments += 1
 
-    name = _t("problems_sheet", lang)
+    name = t("template.problems_sheet", lang)
     while name in wb.sheetnames:
         name = name + "_"
     ps = wb.create_sheet(name)
@@ -602,23 +487,23 @@ def annotate(
     n_warn = len(problems) - n_err
     _put_text(
         ps.cell(1, 1),
-        _t("summary_title", lang, name=file_name, errors=n_err, warnings=n_warn),
+        t("template.summary_title", lang, name=file_name, errors=n_err, warnings=n_warn),
     )
     ps.cell(1, 1).font = Font(bold=True)
     if len(cells) > MAX_COMMENTS:
-        _put_text(ps.cell(2, 1), _t("more_comments", lang, n=MAX_COMMENTS, sheet=name))
-    heads = ("col_level", "col_row", "col_column", "col_value", "col_message", "col_suggestions")
+        _put_text(ps.cell(2, 1), t("template.more_comments", lang, n=MAX_COMMENTS, sheet=name))
+    heads = ("col.level", "col.row", "col.column", "col.value", "col.message", "col.suggestions")
     widths = (10, 8, 24, 30, 90, 40)
     for j, (key, width) in enumerate(zip(heads, widths, strict=True), start=1):
         cell = ps.cell(3, j)
-        _put_text(cell, _t(key, lang))
+        _put_text(cell, t(key, lang))
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         ps.column_dimensions[get_column_letter(j)].width = width
     ordered = sorted(
         problems, key=lambda p: (p.level != "error", order.get(p.sheet, -1), p.row or 0)
     )
     for i, p in enumerate(ordered, start=4):
-        level = _t("level_error" if p.level == "error" else "level_warning", lang)
+        level = t("template.level_error" if p.level == "error" else "template.level_warning", lang)
         _put_text(ps.cell(i, 1), level)
         ps.cell(i, 1).fill = ERROR_FILL if p.level == "error" else WARNING_FILL
         if p.row:

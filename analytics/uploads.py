@@ -26,9 +26,10 @@ import pandas as pd
 from analytics import metrics, store
 from analytics.agency_update import rows_outside
 from analytics.changes import Changes, compare
+from analytics.i18n import t
+from analytics.model import Filters, Scope
 from analytics.problems import InputRejected, Problem, error
 from analytics.reading import MAX_BYTES
-from analytics.store import Filters, Scope
 
 log = logging.getLogger("dashboard.upload")
 
@@ -707,16 +708,11 @@ def audit(
     details=None,
     outcome: str = "ok",
 ) -> bool:
-    """Record an event when analytics.auth.record exists; never fails the upload."""
+    """Record an event in the audit log (analytics.audit.record); never fails the upload."""
+    from analytics import audit as audit_log
+
     try:
-        from analytics import auth as accounts
-    except ImportError:
-        return False
-    record = getattr(accounts, "record", None)
-    if record is None:
-        return False
-    try:
-        record(db, username, action, target, details, outcome)
+        audit_log.record(db, username, action, target, details, outcome)
     except Exception:  # logged; the user's work goes on
         log.exception("audit record failed: %s %s", action, target)
         return False
@@ -735,35 +731,35 @@ def group_warnings(warnings: list[Problem]) -> dict[str, list[Problem]]:
     return {k: v for k, v in out.items() if v}
 
 
-PROBLEM_COLUMNS = {
-    "sheet": ("Trang", "Sheet"),
-    "row": ("Dòng", "Row"),
-    "column": ("Cột", "Column"),
-    "value": ("Giá trị", "Value"),
-    "message": ("Nội dung", "Message"),
-    "suggestions": ("Tên gần nhất", "Closest known names"),
+PROBLEM_COLUMNS = {  # field of a problem → the key of its column header in texts.toml
+    "sheet": "col.sheet_short",
+    "row": "col.row",
+    "column": "col.column",
+    "value": "col.value",
+    "message": "col.message",
+    "suggestions": "col.closest_names",
 }
 
 
 def problems_frame(problems: list[Problem], lang: str = "vi") -> pd.DataFrame:
-    k = 0 if lang == "vi" else 1
+    head = {f: t(key, lang) for f, key in PROBLEM_COLUMNS.items()}
     rows = [
         {
-            PROBLEM_COLUMNS["sheet"][k]: p.sheet or "",
-            PROBLEM_COLUMNS["row"][k]: p.row,
-            PROBLEM_COLUMNS["column"][k]: p.column or "",
-            PROBLEM_COLUMNS["value"][k]: p.value or "",
-            PROBLEM_COLUMNS["message"][k]: p.message_vi if lang == "vi" else p.message,
-            PROBLEM_COLUMNS["suggestions"][k]: "; ".join(p.suggestions),
+            head["sheet"]: p.sheet or "",
+            head["row"]: p.row,
+            head["column"]: p.column or "",
+            head["value"]: p.value or "",
+            head["message"]: p.message_vi if lang == "vi" else p.message,
+            head["suggestions"]: "; ".join(p.suggestions),
         }
         for p in problems
     ]
-    frame = pd.DataFrame(rows, columns=[v[k] for v in PROBLEM_COLUMNS.values()])
-    frame[PROBLEM_COLUMNS["row"][k]] = frame[PROBLEM_COLUMNS["row"][k]].astype("Int64")
+    frame = pd.DataFrame(rows, columns=list(head.values()))
+    frame[head["row"]] = frame[head["row"]].astype("Int64")
     if not any(p.suggestions for p in problems):
-        frame = frame.drop(columns=[PROBLEM_COLUMNS["suggestions"][k]])
+        frame = frame.drop(columns=[head["suggestions"]])
     if not any(p.sheet for p in problems):  # one sheet read: no sheet to name
-        frame = frame.drop(columns=[PROBLEM_COLUMNS["sheet"][k]])
+        frame = frame.drop(columns=[head["sheet"]])
     return frame
 
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from analytics.ingest import ingest  # noqa: E402
-from analytics.sample import write_large_workbook  # noqa: E402
+from sample import write_large_workbook  # noqa: E402
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from analytics import store  # noqa: E402
 from analytics.agencies import default_resolver  # noqa: E402
-from analytics.model import Task  # noqa: E402
+from analytics.model import Filters, Scope, Task  # noqa: E402
 
 PAGES = ["briefing", "agency", "workload", "trends", "data"]
 
@@ -113,7 +113,7 @@ def main() -> None:
     q = []
     for _ in range(args.warm):
         t0 = time.perf_counter()
-        df = store.load_tasks(db, latest, store.Filters(), store.Scope.everything())
+        df = store.load_tasks(db, latest, Filters(), Scope.everything())
         q.append(time.perf_counter() - t0)
     print(
         f"query: load_tasks at {latest} ({len(df):,} tasks in force): {statistics.median(q) * 1000:7.0f} ms"
@@ -149,7 +149,7 @@ def main() -> None:
     built, made = [], []
     for _ in range(args.warm):
         t0 = time.perf_counter()
-        data = reports.build_briefing(db, latest, store.Filters(), store.Scope.everything(), "vi")
+        data = reports.build_briefing(db, latest, Filters(), Scope.everything(), "vi")
         built.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         reports.briefing_pdf(data, "vi")

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analytics import store  # noqa: E402
+from analytics.model import Filters, Scope  # noqa: E402
 from tests.e2e.conftest import (  # noqa: E402  (the browser tests' server and browser setup)
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -136,7 +137,7 @@ class Views:
         dates = sorted({d.date() for d in snaps["as_of"]})
         days = [dates[0] + dt.timedelta(days=k) for k in range((dates[-1] - dates[0]).days + 40)]
         self.dates = dates + days[:: max(1, len(days) // 25)]
-        tasks = store.load_tasks(db, dates[-1], store.Filters(), store.Scope.everything())
+        tasks = store.load_tasks(db, dates[-1], Filters(), Scope.everything())
         leads = collections.Counter(a for ids in tasks["lead_ids"] if ids is not None for a in ids)
         self.agencies = [a for a, _n in leads.most_common(40)]
 

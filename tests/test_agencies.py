@@ -16,6 +16,7 @@ from analytics.agencies import (
     Agency,
     AgencyResolver,
     default_resolver,
+    name_key,
 )
 
 REF = Path(__file__).resolve().parent.parent / "data" / "reference"
@@ -188,8 +189,23 @@ def test_resolve_spelling(resolver: AgencyResolver, text: str, expected: str) ->
     assert agency.id == expected
 
 
-def test_enough_spellings() -> None:
-    assert len(SPELLINGS) >= 40
+def test_enough_spellings(resolver: AgencyResolver) -> None:
+    """The table above is wide, not just long: spellings that differ only in case, accents or
+    spaces count once (the resolver's own key), most are not the official name, they reach many
+    agencies of every kind, and each resolves (a table padded with repeats, cut down to official
+    names, or a resolver that forgot them fails here)."""
+    keys = {name_key(text) for text, _ in SPELLINGS}
+    assert len(keys) >= 100
+    resolved = {text: resolver.resolve(text) for text, _ in SPELLINGS}
+    wrong = [(t, e) for t, e in SPELLINGS if resolved[t] is None or resolved[t].id != e]
+    assert not wrong
+    official = {e: name_key(resolver.get(e).name_vi) for _, e in SPELLINGS}
+    other_forms = {name_key(t) for t, e in SPELLINGS if name_key(t) != official[e]}
+    assert len(other_forms) >= 80  # abbreviations, English, former names, prefixes
+    agencies = {e for _, e in SPELLINGS}
+    assert len(agencies) >= 40
+    kinds = {resolver.get(e).type for e in agencies}
+    assert {"ministry", "province", "group"} <= kinds and len(kinds) >= 10
 
 
 @pytest.mark.parametrize(

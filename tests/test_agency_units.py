@@ -17,20 +17,18 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from analytics import agency_units, history, metrics, store, templates
-from analytics import auth as accounts
+from analytics import accounts, agency_units, history, metrics, store, templates
+from analytics import audit as audit_log
 from analytics.access import User
 from analytics.agencies import AgencyResolver, default_resolver
 from analytics.ingest import SOURCE_NQ71, ingest
-from analytics.store import Filters, Scope
+from analytics.model import Filters, Scope
+from tests.helpers import PW, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2025, 8, 28)
-PW = "correct horse battery"
 XLSX = templates.XLSX_MIME
 
 
@@ -224,11 +222,11 @@ def test_bad_parents_duplicates_and_aliases_by_cli_are_refused_and_every_add_is_
     assert code == 0 and only["units"] == [] and len(only["aliases"]) == 1
     code, _ = cli("agencies", "list", "--parent", "nope", db=db)
     assert code == 2
-    audit = accounts.read_audit(db)
+    audit = audit_log.read(db)
     added = audit[audit["action"].isin(["agency_unit_add", "agency_alias_add"])]
     assert sorted(added["action"]) == ["agency_alias_add", "agency_unit_add"]
     assert set(added.loc[added["action"] == "agency_alias_add", "username"]) == {"tch"}
-    assert accounts.check_audit_chain(db) == (True, None)
+    assert audit_log.check_chain(db) == (True, None)
     # the alias resolves in the next ingest
     code, doc = cli(
         "ingest",
@@ -350,13 +348,7 @@ def test_ingest_into_a_store_uses_its_register_and_prepare_alone_does_not(tmp_pa
 
 
 @pytest.fixture
-def app_db(tmp_path, monkeypatch, demo_guest):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
+def app_db(tmp_path, monkeypatch, app_clean):
     path = tmp_path / "app.duckdb"
     monkeypatch.setenv("TASKS_DB", str(path))
     monkeypatch.setenv("TASKS_UPLOADS", str(tmp_path / "uploads"))
@@ -364,19 +356,7 @@ def app_db(tmp_path, monkeypatch, demo_guest):
     accounts.add_user(path, "root", "admin", password=PW)
     accounts.add_user(path, "ed", "agency_editor", password=PW, agency_ids=["most"])
     accounts.add_user(path, "boss", "leader", password=PW)
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def signed_in(username: str) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=120).run()
-    at.text_input(key="signin_user").input(username)
-    at.text_input(key="signin_password").input(PW)
-    [b for b in at.button if b.form_id == "signin"][0].click()
-    at.run()
-    assert at.session_state["auth_user"] == username
-    return at
+    return path
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -424,7 +404,7 @@ def test_the_upload_pages_one_click_answer_is_remembered_for_the_next_file(app_d
         ("p56-so-gd-dt-ninh-thuan", "p56", "root"),
         ("mof-vu-phap-che", "mof", "root"),
     ]
-    audit = accounts.read_audit(app_db, actions=["agency_unit_add"])
+    audit = audit_log.read(app_db, actions=["agency_unit_add"])
     assert set(audit["username"]) == {"root"} and len(audit) == 2
     [b for b in at.button if b.key == "up_commit"][0].click()
     at.run()
@@ -494,7 +474,7 @@ def test_the_administration_page_adds_units_and_names_and_refuses_duplicates(app
     [b for b in at.button if b.form_id == "admin_unit"][0].click()
     at.run()
     assert any("đã là tên của Vụ Giáo dục Đại học" in e.value for e in at.error)
-    audit = accounts.read_audit(app_db, actions=["agency_unit_add", "agency_alias_add"])
+    audit = audit_log.read(app_db, actions=["agency_unit_add", "agency_alias_add"])
     assert sorted(zip(audit["action"], audit["outcome"], strict=True)) == [
         ("agency_alias_add", "ok"),
         ("agency_unit_add", "ok"),

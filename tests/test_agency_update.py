@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics import auth, uploads
+from analytics import accounts, uploads
 from analytics.agency_update import outside_problems, rows_outside
 from analytics.ingest import prepare
 from tests.test_ingest_cli import GOOD_ROWS, ingest, snapshot_count, workbook
@@ -46,9 +46,9 @@ def test_cli_unknown_agency_to_update_is_refused(tmp_path):
 
 def test_cli_account_of_another_agency_is_refused(tmp_path):
     db = tmp_path / "tasks.duckdb"
-    auth.add_user(db, "moet_editor", "agency_editor", "correct-horse-9", agency_ids=["moet"])
-    auth.add_user(db, "gone", "agency_editor", "correct-horse-9", agency_ids=["mof"])
-    auth.disable_user(db, "gone")
+    accounts.add_user(db, "moet_editor", "agency_editor", "correct-horse-9", agency_ids=["moet"])
+    accounts.add_user(db, "gone", "agency_editor", "correct-horse-9", agency_ids=["mof"])
+    accounts.disable_user(db, "gone")
     args = ("--update-agency", "mof", "--user")
     code, doc, _ = ingest(tmp_path, db, workbook(MOF_ONLY), "nq71.xlsx", *args, "moet_editor")
     assert code == 2 and "mof" in doc["errors"][0]["message"]

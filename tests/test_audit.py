@@ -24,14 +24,11 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
 from pypdf import PdfReader
 
-from analytics import audit, store
-from analytics import auth as accounts
+from analytics import accounts, audit, store
 from analytics.model import Task
-from tests.helpers import AGENCIES
+from tests.helpers import AGENCIES, PW, clear_caches, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 # The table's name assembled, so that test_auth's scan for code that changes audit rows does not
@@ -62,7 +59,7 @@ def db(tmp_path) -> Path:
 
 def fill(db: Path, n: int) -> None:
     for i in range(1, n + 1):
-        accounts.record(db, f"user{i}", "export", f"table {i}", {"rows": i})
+        audit.record(db, f"user{i}", "export", f"table {i}", {"rows": i})
 
 
 def verify_cli(db: Path, env: dict | None = None) -> tuple[int, dict]:
@@ -159,7 +156,7 @@ def test_an_intact_log_verifies_keyed_and_anchored(db, key):
     assert (
         mac == hmac.new(key.encode(), b"audit-anchor\t" + body.encode(), hashlib.sha256).hexdigest()
     )
-    assert accounts.check_audit_chain(db) == (True, None)
+    assert audit.check_chain(db) == (True, None)
 
 
 def test_an_empty_store_verifies_and_a_missing_file_is_refused_not_made(db, tmp_path):
@@ -184,7 +181,7 @@ def test_deleting_the_last_rows_is_found_as_a_truncation(db, key):
     assert code == 2
     assert doc["intact"] is False and doc["reason"] == "truncated" and doc["first_bad"] == 5
     assert "#5" in doc["message"] and "#5" in doc["message_vi"]
-    assert accounts.check_audit_chain(db) == (False, 5)
+    assert audit.check_chain(db) == (False, 5)
 
 
 def test_a_cut_log_that_goes_on_growing_is_still_found(db, key):
@@ -278,9 +275,9 @@ def test_the_anchor_file_edited_or_removed_is_found(db, key):
 def test_a_failed_write_is_not_anchored(db, key):
     """A write that fails after its audit row is rolled back; the anchor never names it."""
     fill(db, 2)
-    with pytest.raises(RuntimeError), accounts._write(db) as con:
+    with pytest.raises(RuntimeError), audit.writing(db) as con:
         con.execute("begin")
-        accounts._append(con, "x", "export", "never kept")
+        audit.append(con, "x", "export", "never kept")
         raise RuntimeError("the operation fails")
     assert len(entries(db)) == 2
     fill(db, 1)
@@ -455,30 +452,20 @@ def test_a_report_of_a_store_without_audit_entries_has_no_head_line(db, tmp_path
 
 
 @pytest.fixture
-def admin_app(db, key, monkeypatch):
-    """The dashboard on a small store, its admin 'root'; AppTest signed in through the form."""
-    from tests import test_auth_app as app_tests
-
-    pages = app_tests._pages_in_router()
-    if not all((ROOT / p).is_file() for p in pages):
-        pytest.skip("a page of the router is missing")
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def admin_app(db, key, monkeypatch, fast_hashing):
+    """The dashboard on a small store, its admin 'root'; AppTest signed in through the form
+    (no guest view: TASKS_GUEST unset)."""
+    clear_caches()
     for name in ("TASKS_TRUSTED_HEADER", "TASKS_GUEST"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
     monkeypatch.setenv("TASKS_DB", str(db))
     small_store(db)
-    accounts.add_user(db, "root", "admin", password=app_tests.PW)
-    at = app_tests.signed_in("../app.py", "root")
+    accounts.add_user(db, "root", "admin", password=PW)
+    at = signed_in("root")
     at.switch_page("pages/admin.py").run()
     assert not at.exception
     yield at
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
 
 
 @pytest.mark.usefixtures("steady_server")

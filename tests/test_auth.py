@@ -1,4 +1,5 @@
-"""Accounts, roles, sign-in rate limiting and the append-only audit log (analytics/auth.py)."""
+"""Accounts, roles, sign-in rate limiting and the append-only audit log (analytics/accounts.py,
+throttle.py, audit.py)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from argon2 import PasswordHasher
 
-from analytics import access, auth
+from analytics import access, accounts, throttle
+from analytics import audit as audit_log
 from analytics.access import GUEST, User
 
 ROOT = Path(__file__).resolve().parent.parent
 PW = "correct horse battery"
-PRODUCTION_HASHER = auth._hasher  # before the fixture below swaps in a fast one
+PRODUCTION_HASHER = accounts._hasher  # before the fixture below swaps in a fast one
 
 
 def commit_small_store(db) -> None:
@@ -66,12 +67,8 @@ def db(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
+def fast_hashes(fast_hashing):
     """Cheap argon2id parameters for speed (the production ones are checked separately)."""
-    monkeypatch.setattr(
-        auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(auth, "_dummy_hash", None)
 
 
 class Clock:
@@ -88,12 +85,12 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     c = Clock()
-    monkeypatch.setattr(auth, "_now", c)
+    monkeypatch.setattr(audit_log, "now", c)
     return c
 
 
 def signins(db, username):
-    frame = auth.read_audit(db, actions=["signin"], username=username)
+    frame = audit_log.read(db, actions=["signin"], username=username)
     return list(zip(frame["outcome"], frame["details"].map(json.loads), strict=True))[::-1]
 
 
@@ -107,7 +104,7 @@ def test_production_hasher_is_argon2id_with_strong_parameters():
 
 
 def test_password_stored_only_as_argon2_hash(db):
-    auth.add_user(db, "Alice", "leader", password=PW)
+    accounts.add_user(db, "Alice", "leader", password=PW)
     con = duckdb.connect(str(db))
     try:
         stored = con.execute("select password_hash from users where username = 'alice'").fetchone()[
@@ -117,43 +114,43 @@ def test_password_stored_only_as_argon2_hash(db):
         con.close()
     assert stored.startswith("$argon2id$")
     assert PW not in stored
-    assert "password_hash" not in auth.list_users(db).columns
+    assert "password_hash" not in accounts.list_users(db).columns
 
 
 def test_generated_password_signs_in_and_wrong_password_fails(db, clock):
-    generated = auth.add_user(db, "bob", "leader")
+    generated = accounts.add_user(db, "bob", "leader")
     assert generated and len(generated) >= 16
-    u = auth.verify_password(db, "BOB ", generated)  # names are case- and space-insensitive
+    u = accounts.verify_password(db, "BOB ", generated)  # names are case- and space-insensitive
     assert u == User("bob", "leader", "", ())
     clock.tick(60)
-    assert auth.verify_password(db, "bob", generated + "x") is None
+    assert accounts.verify_password(db, "bob", generated + "x") is None
     assert [o for o, _ in signins(db, "bob")] == ["ok", "failure"]
     assert signins(db, "bob")[1][1]["reason"] == "wrong_password"
 
 
 def test_given_password_must_be_long_enough(db):
-    with pytest.raises(auth.AuthError, match="at least"):
-        auth.add_user(db, "carol", "leader", password="short")
-    assert auth.get_user(db, "carol") is None
+    with pytest.raises(accounts.AuthError, match="at least"):
+        accounts.add_user(db, "carol", "leader", password="short")
+    assert accounts.get_user(db, "carol") is None
 
 
 # --------------------------------------------------------------------------- rate limiting
 
 
 def test_lockout_after_five_failures_and_audit_records_it(db, clock):
-    auth.add_user(db, "dan", "agency_editor", password=PW, agency_ids=["mof"])
-    for i in range(auth.MAX_FAILURES):
-        assert auth.verify_password(db, "dan", f"guess-{i}") is None
+    accounts.add_user(db, "dan", "agency_editor", password=PW, agency_ids=["mof"])
+    for i in range(throttle.MAX_FAILURES):
+        assert accounts.verify_password(db, "dan", f"guess-{i}") is None
         clock.tick(60)  # wait out the growing delay each time
     # the right password is refused now: locked for 15 minutes from the last failure
-    with pytest.raises(auth.Locked) as info:
-        auth.verify_password(db, "dan", PW)
+    with pytest.raises(accounts.Locked) as info:
+        accounts.verify_password(db, "dan", PW)
     assert info.value.reason == "locked"
     assert 10 * 60 <= info.value.seconds <= 15 * 60
     events = signins(db, "dan")
     assert [o for o, _ in events] == ["failure"] * 5 + ["locked"]
     assert [e["failures"] for _, e in events[:5]] == [1, 2, 3, 4, 5]
-    lockout = auth.read_audit(db, actions=["signin_lockout"])
+    lockout = audit_log.read(db, actions=["signin_lockout"])
     assert list(lockout["username"]) == ["dan"] and list(lockout["outcome"]) == ["locked"]
     assert json.loads(lockout["details"][0]) == {
         "failures": 5,
@@ -162,22 +159,22 @@ def test_lockout_after_five_failures_and_audit_records_it(db, clock):
     }
     # the lock runs 15 minutes from the fifth failure; attempts during it do not extend it
     clock.tick(13 * 60)
-    with pytest.raises(auth.Locked) as info:
-        auth.verify_password(db, "dan", PW)
+    with pytest.raises(accounts.Locked) as info:
+        accounts.verify_password(db, "dan", PW)
     assert info.value.seconds == 60
     clock.tick(60)
-    assert auth.verify_password(db, "dan", PW).username == "dan"
+    assert accounts.verify_password(db, "dan", PW).username == "dan"
     # a success resets the count
-    assert auth.retry_after(db, "dan") is None
+    assert throttle.retry_after(db, "dan") is None
 
 
 def test_rapid_attempts_are_slowed_and_count_towards_the_lockout(db, clock):
-    auth.add_user(db, "erin", "leader", password=PW)
-    assert auth.verify_password(db, "erin", "nope-nope-1") is None
+    accounts.add_user(db, "erin", "leader", password=PW)
+    assert accounts.verify_password(db, "erin", "nope-nope-1") is None
     waits = []
     for _ in range(5):  # no time passes: each attempt falls inside the growing delay
-        with pytest.raises(auth.Locked) as info:
-            auth.verify_password(db, "erin", PW)
+        with pytest.raises(accounts.Locked) as info:
+            accounts.verify_password(db, "erin", PW)
         waits.append((info.value.reason, info.value.seconds))
     # the fifth attempt starts the lockout
     assert waits == [
@@ -191,49 +188,49 @@ def test_rapid_attempts_are_slowed_and_count_towards_the_lockout(db, clock):
 
 
 def test_delay_grows_per_failure(db, clock):
-    auth.add_user(db, "fay", "leader", password=PW)
+    accounts.add_user(db, "fay", "leader", password=PW)
     for n in range(1, 5):
-        assert auth.verify_password(db, "fay", "wrong-wrong") is None
-        seconds, reason = auth.retry_after(db, "fay")
+        assert accounts.verify_password(db, "fay", "wrong-wrong") is None
+        seconds, reason = throttle.retry_after(db, "fay")
         assert reason == "throttled" and seconds == pytest.approx(2 ** (n - 1))
         clock.tick(2 ** (n - 1) + 0.01)
 
 
 def test_unknown_user_is_throttled_like_a_known_one(db, clock):
     for _ in range(5):
-        assert auth.verify_password(db, "nobody", "whatever-1") is None
+        assert accounts.verify_password(db, "nobody", "whatever-1") is None
         clock.tick(60)
-    with pytest.raises(auth.Locked):
-        auth.verify_password(db, "nobody", "whatever-1")
+    with pytest.raises(accounts.Locked):
+        accounts.verify_password(db, "nobody", "whatever-1")
     assert signins(db, "nobody")[0][1]["reason"] == "unknown_user"
 
 
 def test_admin_unlock_clears_a_lockout(db, clock):
-    auth.add_user(db, "gus", "leader", password=PW)
+    accounts.add_user(db, "gus", "leader", password=PW)
     for _ in range(5):
-        auth.verify_password(db, "gus", "wrong-wrong")
+        accounts.verify_password(db, "gus", "wrong-wrong")
         clock.tick(60)
-    with pytest.raises(auth.Locked):
-        auth.verify_password(db, "gus", PW)
-    auth.unlock_user(db, "gus", by="root")
+    with pytest.raises(accounts.Locked):
+        accounts.verify_password(db, "gus", PW)
+    accounts.unlock_user(db, "gus", by="root")
     clock.tick(1)
-    assert auth.verify_password(db, "gus", PW).username == "gus"
+    assert accounts.verify_password(db, "gus", PW).username == "gus"
 
 
 # --------------------------------------------------------------------------- disabled users, roles
 
 
 def test_disabled_user_cannot_sign_in(db, clock):
-    auth.add_user(db, "hal", "agency_editor", password=PW, agency_ids=["mof"])
-    assert auth.get_user(db, "hal").agency_ids == ("mof",)
-    auth.disable_user(db, "hal", by="root")
-    assert auth.get_user(db, "hal") is None
-    assert auth.verify_password(db, "hal", PW) is None
+    accounts.add_user(db, "hal", "agency_editor", password=PW, agency_ids=["mof"])
+    assert accounts.get_user(db, "hal").agency_ids == ("mof",)
+    accounts.disable_user(db, "hal", by="root")
+    assert accounts.get_user(db, "hal") is None
+    assert accounts.verify_password(db, "hal", PW) is None
     assert signins(db, "hal")[-1][1]["reason"] == "disabled"
-    auth.enable_user(db, "hal", by="root")
+    accounts.enable_user(db, "hal", by="root")
     clock.tick(60)
-    assert auth.verify_password(db, "hal", PW).role == "agency_editor"
-    actions = auth.read_audit(db, actions=["user_disable", "user_enable"])
+    assert accounts.verify_password(db, "hal", PW).role == "agency_editor"
+    actions = audit_log.read(db, actions=["user_disable", "user_enable"])
     assert set(actions["username"]) == {"root"} and set(actions["target"]) == {"hal"}
 
 
@@ -249,71 +246,71 @@ def test_disabled_user_cannot_sign_in(db, clock):
     ],
 )
 def test_role_and_agency_validation(db, role, agencies, message):
-    with pytest.raises(auth.AuthError, match=message):
-        auth.add_user(db, "ivy", role, password=PW, agency_ids=agencies)
-    assert auth.get_user(db, "ivy") is None
+    with pytest.raises(accounts.AuthError, match=message):
+        accounts.add_user(db, "ivy", role, password=PW, agency_ids=agencies)
+    assert accounts.get_user(db, "ivy") is None
 
 
 @pytest.mark.parametrize("name", ["", " ", "a b", "x" * 200, "guest", "<script>", "a;drop"])
 def test_bad_usernames_are_refused(db, name):
-    with pytest.raises(auth.AuthError):
-        auth.add_user(db, name, "leader", password=PW)
+    with pytest.raises(accounts.AuthError):
+        accounts.add_user(db, name, "leader", password=PW)
 
 
 def test_set_role_and_agencies(db):
-    auth.add_user(db, "jo", "agency_viewer", password=PW, agency_ids=["p01"])
-    assert auth.get_user(db, "jo").scope.agency_ids == frozenset({"p01"})
-    auth.set_role(db, "jo", "agency_editor", by="root")  # agencies kept
-    assert auth.get_user(db, "jo") == User("jo", "agency_editor", "", ("p01",))
-    auth.set_role(db, "jo", "leader", by="root")  # agencies dropped
-    assert auth.get_user(db, "jo") == User("jo", "leader", "", ())
-    with pytest.raises(auth.AuthError):
-        auth.set_role(db, "jo", "agency_viewer")  # needs an agency again
-    with pytest.raises(auth.AuthError):
-        auth.set_role(db, "jo", "root")
-    with pytest.raises(auth.AuthError, match="No user"):
-        auth.set_role(db, "nobody", "leader")
+    accounts.add_user(db, "jo", "agency_viewer", password=PW, agency_ids=["p01"])
+    assert accounts.get_user(db, "jo").scope.agency_ids == frozenset({"p01"})
+    accounts.set_role(db, "jo", "agency_editor", by="root")  # agencies kept
+    assert accounts.get_user(db, "jo") == User("jo", "agency_editor", "", ("p01",))
+    accounts.set_role(db, "jo", "leader", by="root")  # agencies dropped
+    assert accounts.get_user(db, "jo") == User("jo", "leader", "", ())
+    with pytest.raises(accounts.AuthError):
+        accounts.set_role(db, "jo", "agency_viewer")  # needs an agency again
+    with pytest.raises(accounts.AuthError):
+        accounts.set_role(db, "jo", "root")
+    with pytest.raises(accounts.AuthError, match="No user"):
+        accounts.set_role(db, "nobody", "leader")
 
 
 def test_unknown_role_in_the_table_is_denied(db):
-    auth.add_user(db, "kim", "leader", password=PW)
+    accounts.add_user(db, "kim", "leader", password=PW)
     con = duckdb.connect(str(db))
     try:
         con.execute("update users set role = 'superuser' where username = 'kim'")
     finally:
         con.close()
-    assert auth.get_user(db, "kim") is None
+    assert accounts.get_user(db, "kim") is None
     assert User("kim", "superuser").scope.agency_ids == frozenset()
     assert not User("kim", "superuser").allows("view")
 
 
 def test_last_active_admin_cannot_be_removed(db):
-    auth.add_user(db, "root", "admin", password=PW)
-    with pytest.raises(auth.AuthError, match="only active administrator"):
-        auth.disable_user(db, "root")
-    with pytest.raises(auth.AuthError, match="only active administrator"):
-        auth.set_role(db, "root", "leader")
-    auth.add_user(db, "root2", "admin", password=PW)
-    auth.disable_user(db, "root")
-    assert auth.get_user(db, "root") is None
+    accounts.add_user(db, "root", "admin", password=PW)
+    with pytest.raises(accounts.AuthError, match="only active administrator"):
+        accounts.disable_user(db, "root")
+    with pytest.raises(accounts.AuthError, match="only active administrator"):
+        accounts.set_role(db, "root", "leader")
+    accounts.add_user(db, "root2", "admin", password=PW)
+    accounts.disable_user(db, "root")
+    assert accounts.get_user(db, "root") is None
 
 
 def test_ensure_admin(db, clock):
-    password = auth.ensure_admin(db)
+    password = accounts.ensure_admin(db)
     assert password
-    assert auth.verify_password(db, "admin", password).is_admin
-    assert auth.ensure_admin(db) is None
+    assert accounts.verify_password(db, "admin", password).is_admin
+    assert accounts.ensure_admin(db) is None
     # no active admin any more (the table was edited by hand): 'admin' is restored
     con = duckdb.connect(str(db))
     try:
         con.execute("update users set disabled = true where username = 'admin'")
     finally:
         con.close()
-    again = auth.ensure_admin(db)
+    again = accounts.ensure_admin(db)
     assert again and again != password
     clock.tick(60)
-    assert auth.verify_password(db, "admin", again).is_admin
-    assert "user_recover" in set(auth.read_audit(db)["action"])
+    assert accounts.verify_password(db, "admin", again).is_admin
+    assert "user_recover" in set(audit_log.read(db)["action"])
 
 
 # --------------------------------------------------------------------------- roles and permissions
@@ -367,29 +364,29 @@ def test_agency_editor_may_update_only_its_own_agencies():
 
 
 def test_record_and_read_audit(db, clock):
-    auth.record(db, "root", "upload", "f.xlsx", {"sha256": "ab" * 32, "rows": 3})
+    audit_log.record(db, "root", "upload", "f.xlsx", {"sha256": "ab" * 32, "rows": 3})
     clock.tick(3600)
-    auth.record(db, "ed", "commit", "snapshot 4", {"tasks": 12, "title": '=HYPERLINK("x")'})
+    audit_log.record(db, "ed", "commit", "snapshot 4", {"tasks": 12, "title": '=HYPERLINK("x")'})
     clock.tick(60)
-    auth.record(db, "ed", "export", "tasks", {"format": "csv"}, outcome="ok")
-    frame = auth.read_audit(db)
+    audit_log.record(db, "ed", "export", "tasks", {"format": "csv"}, outcome="ok")
+    frame = audit_log.read(db)
     assert list(frame["action"]) == ["export", "commit", "upload"]  # newest first
     assert json.loads(frame.loc[1, "details"])["title"] == '=HYPERLINK("x")'
-    assert list(auth.read_audit(db, since=dt.datetime(2025, 9, 1, 8, 30))["action"]) == [
+    assert list(audit_log.read(db, since=dt.datetime(2025, 9, 1, 8, 30))["action"]) == [
         "export",
         "commit",
     ]
-    assert list(auth.read_audit(db, actions=["upload"])["target"]) == ["f.xlsx"]
-    assert len(auth.read_audit(db, limit=1)) == 1
-    assert list(auth.read_audit(db, username="ED")["action"]) == ["export", "commit"]
+    assert list(audit_log.read(db, actions=["upload"])["target"]) == ["f.xlsx"]
+    assert len(audit_log.read(db, limit=1)) == 1
+    assert list(audit_log.read(db, username="ED")["action"]) == ["export", "commit"]
     with pytest.raises(ValueError):
-        auth.record(db, "x", "drop table; --")
-    assert auth.check_audit_chain(db) == (True, None)
+        audit_log.record(db, "x", "drop table; --")
+    assert audit_log.check_chain(db) == (True, None)
 
 
 def test_audit_chain_reveals_edits_made_outside_the_app(db):
     for i in range(3):
-        auth.record(db, "u", "export", f"t{i}")
+        audit_log.record(db, "u", "export", f"t{i}")
     con = duckdb.connect(str(db))
     try:
         # Tampering by hand (what the application never does), written so that the
@@ -397,14 +394,14 @@ def test_audit_chain_reveals_edits_made_outside_the_app(db):
         con.execute(" ".join(["UPDATE", "audit_log", "SET target = 'x' WHERE id = 2"]))
     finally:
         con.close()
-    assert auth.check_audit_chain(db) == (False, 2)
+    assert audit_log.check_chain(db) == (False, 2)
 
 
 def test_read_functions_work_on_an_empty_database(db):
-    assert auth.get_user(db, "x") is None
-    assert auth.list_users(db).empty
-    assert auth.read_audit(db).empty
-    assert auth.retry_after(db, "x") is None
+    assert accounts.get_user(db, "x") is None
+    assert accounts.list_users(db).empty
+    assert audit_log.read(db).empty
+    assert throttle.retry_after(db, "x") is None
 
 
 APPEND_ONLY_VIOLATION = re.compile(
@@ -473,7 +470,7 @@ def test_cli_users_add_list_disable(db):
         "display_name": "Sở Hà Nội",
     }
     generated = doc["password"]
-    assert auth.verify_password(db, "viewer1", generated).scope.agency_ids == frozenset({"p01"})
+    assert accounts.verify_password(db, "viewer1", generated).scope.agency_ids == frozenset({"p01"})
 
     code, doc, _ = cli(
         "users",
@@ -499,7 +496,7 @@ def test_cli_users_add_list_disable(db):
 
     code, doc, _ = cli("users", "disable", "ed", db=db)
     assert code == 0 and doc["user"]["disabled"] is True
-    assert auth.get_user(db, "ed") is None
+    assert accounts.get_user(db, "ed") is None
     code, doc, _ = cli("users", "enable", "ed", db=db)
     assert code == 0 and doc["user"]["disabled"] is False
 
@@ -507,9 +504,9 @@ def test_cli_users_add_list_disable(db):
     assert code == 0 and doc["user"]["role"] == "leader" and doc["user"]["agency_ids"] == []
 
     code, doc, _ = cli("users", "set-password", "ed", db=db)
-    assert code == 0 and auth.verify_password(db, "ed", doc["password"]).role == "leader"
+    assert code == 0 and accounts.verify_password(db, "ed", doc["password"]).role == "leader"
 
-    audit = auth.read_audit(db)
+    audit = audit_log.read(db)
     assert set(audit["action"]) >= {
         "user_add",
         "user_disable",
@@ -542,7 +539,7 @@ def test_cli_short_password_on_stdin_is_refused(db):
         "users", "add", "x2", "--role", "leader", "--password-stdin", db=db, stdin="abc\n"
     )
     assert code == 2 and "at least" in doc["errors"][0]["message"]
-    assert auth.get_user(db, "x2") is None
+    assert accounts.get_user(db, "x2") is None
 
 
 def test_bootstrap_prints_a_one_time_admin_password(db):
@@ -558,7 +555,7 @@ def test_bootstrap_prints_a_one_time_admin_password(db):
     match = re.search(r"username: admin\s+password: (\S+)", proc.stderr)
     assert match, proc.stderr
     assert "hash" in proc.stderr
-    assert auth.verify_password(db, "admin", match.group(1)).is_admin
+    assert accounts.verify_password(db, "admin", match.group(1)).is_admin
     again = subprocess.run(
         [sys.executable, "-m", "analytics", "bootstrap", "--db", str(db)],
         capture_output=True,

@@ -1,8 +1,7 @@
 """Sign-in, roles and the admin page through Streamlit's AppTest (app.py + ui/auth.py + ui/state.py).
 
-The router `../app.py` is used as it is. While some of the other pages are still being written
-(a missing page file stops st.navigation), the tests run a copy of app.py whose missing pages
-are stubs that show the rows the page receives; pages/admin.py is always the real one.
+The router app.py is used as it is, with every page it names (`app_path` fails when one is
+missing). The AppTest helpers are tests/helpers.py's (`new_app`, `submit_signin`, `signed_in`).
 
 AppTest treats every run as the first run of a fresh server, and with a pages/ folder next to
 app.py a fresh server runs a requested page by the old auto-discovery, without app.py. A real
@@ -16,35 +15,27 @@ import contextlib
 import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth as accounts
-from analytics import store
+from analytics import accounts, proxy, store, throttle
+from analytics import audit as audit_log
 from analytics.access import User
-from analytics.model import Task
-from analytics.store import Filters, Scope
-from tests.helpers import AGENCIES
+from analytics.i18n import t
+from analytics.model import Filters, Scope, Task
+from tests.helpers import AGENCIES, APP, PW, new_app, signed_in, submit_signin
+from ui import audit_panel
 from ui import auth as ui_auth
+from ui import request as ui_request
 
-pytestmark = pytest.mark.usefixtures("steady_server")
+pytestmark = pytest.mark.usefixtures("steady_server", "app_clean")
 
 ROOT = Path(__file__).resolve().parent.parent
-PW = "correct horse battery"
 AS_OF = dt.date(2025, 8, 28)
 LEADS = {"t1": "mof", "t2": "mof", "t3": "p01", "t4": "p01", "t5": "most"}
-STUB = """import streamlit as st
-from ui import data, state
-
-view = state.current_view()
-frame = data.tasks(view.as_of, view.filters, view.scope)
-st.dataframe(frame[["task_id", "source"]], key="stub_tasks")
-"""
 USERS = {
     "root": ("admin", ()),
     "ed": ("agency_editor", ("mof",)),
@@ -59,34 +50,13 @@ def _pages_in_router() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def app_path(tmp_path_factory) -> str:
+def app_path() -> str:
+    """The router, once every page it names is there (a missing page fails, never a stub)."""
     pages = _pages_in_router()
     assert "pages/admin.py" in pages
-    if all((ROOT / p).is_file() for p in pages):
-        return "../app.py"
-    mirror = tmp_path_factory.mktemp("app")
-    (mirror / "pages").mkdir()
-    shutil.copy(ROOT / "app.py", mirror / "app.py")
-    for p in pages:
-        target = mirror / p
-        if p == "pages/admin.py":
-            shutil.copy(ROOT / p, target)
-        else:
-            target.write_text(STUB, encoding="utf-8")
-    return str(mirror / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, demo_guest):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    missing = [p for p in pages if not (ROOT / p).is_file()]
+    assert not missing, f"app.py names pages that are missing: {missing}"
+    return APP
 
 
 @pytest.fixture
@@ -138,27 +108,6 @@ def nav(monkeypatch):
     return seen
 
 
-def new_app(app_path: str, **query) -> AppTest:
-    at = AppTest.from_file(app_path, default_timeout=30)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at
-
-
-def submit_signin(at: AppTest, username: str, password: str) -> AppTest:
-    at.text_input(key="signin_user").input(username)
-    at.text_input(key="signin_password").input(password)
-    [b for b in at.button if b.form_id == "signin"][0].click()
-    return at.run()
-
-
-def signed_in(app_path: str, username: str, **query) -> AppTest:
-    at = new_app(app_path, **query).run()
-    submit_signin(at, username, PW)
-    assert at.session_state["auth_user"] == username
-    return at
-
-
 def texts(at: AppTest, kind: str) -> list[str]:
     return [e.value for e in getattr(at, kind)]
 
@@ -176,7 +125,7 @@ def agency_options(at: AppTest) -> list[str]:
 
 
 def audit(db, **kw):
-    return accounts.read_audit(db, **kw)
+    return audit_log.read(db, **kw)
 
 
 GUEST_PAGES = ["briefing", "agency", "workload", "trends", "data"]
@@ -208,7 +157,7 @@ def test_guest_deep_link_to_admin_on_a_fresh_server_runs_nothing(app_path, db, f
     at.switch_page("pages/admin.py")
     at.run()
     assert not at.exception
-    assert texts(at, "error") == [ui_auth.tr("denied", "vi")]
+    assert texts(at, "error") == [t("auth.denied", "vi")]
     assert not at.dataframe and not at.text_input
     denied = audit(db, actions=["permission_denied"])
     assert list(denied["username"]) == ["anonymous"] and list(denied["target"]) == ["page_admin"]
@@ -225,7 +174,7 @@ def test_no_guest_unless_the_demo_turns_it_on(app_path, db, nav, monkeypatch, gu
     assert not at.exception
     assert nav == []  # stopped before navigation: no page, no data
     assert "_view" not in at.session_state
-    assert ui_auth.tr("must_signin", "vi") in texts(at, "info")
+    assert t("auth.must_signin", "vi") in texts(at, "info")
     submit_signin(at, "boss", PW)
     assert nav[-1] == GUEST_PAGES
     assert rows_received(at) == set(LEADS)
@@ -235,10 +184,10 @@ def test_no_guest_unless_the_demo_turns_it_on(app_path, db, nav, monkeypatch, gu
     "remote",
     [
         {"client_ip": lambda: "203.0.113.9"},
-        {"_request_headers": lambda: {"X-Forwarded-For": ["198.51.100.7"]}},
-        {"_request_headers": lambda: {"Via": ["1.1 proxy"]}},
-        {"_server_address": lambda: ""},  # listening on every interface
-        {"_server_address": lambda: "unix:/run/tasks.sock"},
+        {"headers": lambda: {"X-Forwarded-For": ["198.51.100.7"]}},
+        {"headers": lambda: {"Via": ["1.1 proxy"]}},
+        {"server_address": lambda: ""},  # listening on every interface
+        {"server_address": lambda: "unix:/run/tasks.sock"},
         {"env": ("TASKS_TRUSTED_SECRET", "s" * 32)},  # a proxy is configured
     ],
     ids=["remote address", "through a proxy", "via", "all interfaces", "socket", "secret set"],
@@ -248,11 +197,11 @@ def test_no_guest_from_another_machine_or_behind_a_proxy(app_path, db, nav, monk
         if name == "env":
             monkeypatch.setenv(*fn)
         else:
-            monkeypatch.setattr(ui_auth, name, fn)
+            monkeypatch.setattr(ui_request, name, fn)
     at = new_app(app_path).run()
     assert not at.exception
     assert nav == []
-    assert ui_auth.tr("must_signin", "vi") in texts(at, "info")
+    assert t("auth.must_signin", "vi") in texts(at, "info")
 
 
 # --------------------------------------------------------------------------- local sign-in
@@ -268,7 +217,7 @@ def test_no_guest_from_another_machine_or_behind_a_proxy(app_path, db, nav, monk
     ],
 )
 def test_each_role_gets_its_pages(app_path, db, nav, username, pages):
-    at = signed_in(app_path, username)
+    at = signed_in(username, app=app_path)
     assert not at.exception
     assert nav[-1] == pages
     assert at.button(key="signout") is not None
@@ -277,7 +226,7 @@ def test_each_role_gets_its_pages(app_path, db, nav, username, pages):
 
 
 def test_admin_signs_in_and_uses_the_admin_page(app_path, db, nav):
-    at = signed_in(app_path, "root")
+    at = signed_in("root", app=app_path)
     assert "admin" in nav[-1]
     at.switch_page("pages/admin.py").run()
     assert not at.exception
@@ -310,7 +259,7 @@ def test_admin_signs_in_and_uses_the_admin_page(app_path, db, nav):
 
 
 def test_agency_viewer_cannot_widen_scope_by_url(app_path, db):
-    at = signed_in(app_path, "hn", agency="mof")  # ?agency=<another agency>
+    at = signed_in("hn", app=app_path, query={"agency": "mof"})  # ?agency=<another agency>
     assert not at.exception
     view = at.session_state["_view"]
     assert view.scope == Scope.agencies(["p01"])
@@ -322,23 +271,17 @@ def test_agency_viewer_cannot_widen_scope_by_url(app_path, db):
 
 
 def test_agency_viewer_page_data_is_scoped(app_path, db):
-    at = signed_in(app_path, "hn")
-    if app_path != "../app.py":  # the stub pages show exactly the rows they received
-        shown = at.dataframe[0].value
-        assert set(shown["task_id"]) == {"t3", "t4"}
+    at = signed_in("hn", app=app_path)
     assert rows_received(at) == {"t3", "t4"}
 
 
 def test_two_scopes_on_the_same_page_get_their_own_rows(app_path, db):
-    hn = signed_in(app_path, "hn")
-    tc = signed_in(app_path, "tc")
+    hn = signed_in("hn", app=app_path)
+    tc = signed_in("tc", app=app_path)
     assert rows_received(hn) == {"t3", "t4"}
     assert rows_received(tc) == {"t1", "t2"}
     hn.run()  # the cache now holds both: each still gets its own
     assert rows_received(hn) == {"t3", "t4"}
-    if app_path != "../app.py":
-        assert set(hn.dataframe[0].value["task_id"]) == {"t3", "t4"}
-        assert set(tc.dataframe[0].value["task_id"]) == {"t1", "t2"}
     from ui import data
 
     filters = Filters()
@@ -347,13 +290,13 @@ def test_two_scopes_on_the_same_page_get_their_own_rows(app_path, db):
 
 
 def test_disabled_user_loses_access_on_the_next_rerun(app_path, db, nav):
-    at = signed_in(app_path, "ed")
+    at = signed_in("ed", app=app_path)
     assert "upload" in nav[-1]
     accounts.disable_user(db, "ed", by="root")
     at.run()
     assert not at.exception
     assert "auth_user" not in at.session_state
-    assert ui_auth.tr("session_ended", "vi") in texts(at, "warning")
+    assert t("auth.session_ended", "vi") in texts(at, "warning")
     assert nav[-1] == GUEST_PAGES
     ended = audit(db, actions=["session_end"])
     assert list(ended["target"]) == ["ed"]
@@ -363,7 +306,7 @@ def test_disabled_user_loses_access_on_the_next_rerun(app_path, db, nav):
 
 
 def test_role_change_takes_effect_at_once(app_path, db, nav):
-    at = signed_in(app_path, "boss")
+    at = signed_in("boss", app=app_path)
     assert "upload" not in nav[-1]
     accounts.set_role(db, "boss", "agency_editor", agency_ids=["most"], by="root")
     at.run()
@@ -376,7 +319,7 @@ def test_wrong_password_six_times_locks(app_path, db):
         submit_signin(at, "ed", "not-the-password")
     assert not at.exception
     assert "auth_user" not in at.session_state
-    locked = ui_auth.tr("locked", "vi", minutes=15)
+    locked = t("auth.locked", "vi", minutes=15)
     assert locked in texts(at, "error")
     # even the right password is refused now
     submit_signin(at, "ed", PW)
@@ -392,10 +335,10 @@ ATTACKER = "203.0.113.66"
 
 def lock_out(db, username: str, client: str) -> None:
     """Five quick wrong passwords for `username` from `client` (tries while waiting count)."""
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(throttle.MAX_FAILURES):
         with contextlib.suppress(accounts.Locked):
             accounts.verify_password(db, username, "not-the-password", client=client)
-    assert accounts.retry_after(db, username, client=client)[1] == "locked"
+    assert throttle.retry_after(db, username, client=client)[1] == "locked"
 
 
 def test_a_lockout_from_this_machine_leaves_another_address_signing_in(
@@ -404,9 +347,9 @@ def test_a_lockout_from_this_machine_leaves_another_address_signing_in(
     at = new_app(app_path).run()
     for _ in range(6):
         submit_signin(at, "root", "not-the-password")
-    assert ui_auth.tr("locked", "vi", minutes=15) in texts(at, "error")
+    assert t("auth.locked", "vi", minutes=15) in texts(at, "error")
     # the real admin, from their own machine: no guest there, the sign-in form, and it works
-    monkeypatch.setattr(ui_auth, "client_ip", lambda: "198.51.100.7")
+    monkeypatch.setattr(ui_request, "client_ip", lambda: "198.51.100.7")
     nav.clear()
     at = new_app(app_path).run()
     assert nav == []
@@ -425,24 +368,24 @@ def lockouts_table(at: AppTest):
 
 def test_admin_page_lists_lockouts_and_unlocking_clears_one(app_path, db):
     lock_out(db, "root", ATTACKER)
-    for i in range(accounts.CLIENT_MAX_FAILURES):  # another address tries many names
+    for i in range(throttle.CLIENT_MAX_FAILURES):  # another address tries many names
         accounts.verify_password(db, f"guess{i}", "not-the-password", client="192.0.2.9")
-    at = signed_in(app_path, "root")  # from this machine: not locked
+    at = signed_in("root", app=app_path)  # from this machine: not locked
     at.switch_page("pages/admin.py").run()
     assert not at.exception and not texts(at, "error")
     told = ui_auth.esc(f"root ({ATTACKER})")
     assert any(told in w for w in texts(at, "warning"))  # told at the top, whatever the tab
     table = lockouts_table(at)
     assert table.values[:, [0, 2, 5]].tolist() == [
-        ["root", ATTACKER, accounts.MAX_FAILURES],
-        ["(mọi tài khoản)", "192.0.2.9", accounts.CLIENT_MAX_FAILURES],
+        ["root", ATTACKER, throttle.MAX_FAILURES],
+        ["(mọi tài khoản)", "192.0.2.9", throttle.CLIENT_MAX_FAILURES],
     ]
     assert table["Vai trò"].tolist() == ["Quản trị viên", "(không có tài khoản)"]
     at.button(key=f"admin_lockout_unlock__root__{ATTACKER}").click().run()
     assert not at.exception and not texts(at, "error")
     done = f"Đã mở khoá đăng nhập cho root từ {ui_auth.esc(ATTACKER)}."
     assert done in texts(at, "success")
-    assert accounts.lockouts(db)["client"].tolist() == ["192.0.2.9"]
+    assert throttle.lockouts(db)["client"].tolist() == ["192.0.2.9"]
     assert lockouts_table(at).shape[0] == 1
     assert not any(told in w for w in texts(at, "warning"))
     assert accounts.verify_password(db, "root", PW, client=ATTACKER).username == "root"
@@ -450,18 +393,18 @@ def test_admin_page_lists_lockouts_and_unlocking_clears_one(app_path, db):
     assert (unlock["username"], unlock["target"]) == ("root", "root")
     assert json.loads(unlock["details"]) == {"lockouts": 1, "client": ATTACKER}
     lockout = audit(db, actions=["signin_lockout"])
-    assert set(lockout["target"]) == {"root", accounts.EVERY_USER}
+    assert set(lockout["target"]) == {"root", throttle.EVERY_USER}
 
 
 def test_wrong_password_message_in_english(app_path, db):
-    at = new_app(app_path, lang="en").run()
+    at = new_app(app_path, query={"lang": "en"}).run()
     submit_signin(at, "ed", "not-the-password")
     assert "Wrong username or password." in texts(at, "error")
     assert not at.exception
 
 
 def test_sign_out(app_path, db, nav):
-    at = signed_in(app_path, "root")
+    at = signed_in("root", app=app_path)
     at.button(key="signout").click().run()
     assert not at.exception
     assert "auth_user" not in at.session_state
@@ -474,7 +417,7 @@ def test_hostile_username_is_inert(app_path, db):
     submit_signin(at, "<img src=x onerror=alert(1)>", "x" * 1000)
     assert not at.exception
     assert "auth_user" not in at.session_state
-    assert ui_auth.tr("wrong", "vi") in texts(at, "error"), (
+    assert t("auth.wrong", "vi") in texts(at, "error"), (
         texts(at, "warning"),
         texts(at, "error"),
     )
@@ -542,7 +485,7 @@ def behind_proxy(monkeypatch, headers: dict, secret: str | None = SECRET) -> Non
     monkeypatch.setenv("TASKS_TRUSTED_HEADER", "X-Remote-User")
     if secret is not None:
         monkeypatch.setenv("TASKS_TRUSTED_SECRET", secret)
-    monkeypatch.setattr(ui_auth, "_request_headers", lambda: headers)
+    monkeypatch.setattr(ui_request, "headers", lambda: headers)
 
 
 def test_trusted_header_on_loopback(app_path, db, nav, monkeypatch, loopback_server):
@@ -582,12 +525,12 @@ def test_trusted_header_without_the_secret_shows_the_sign_in_screen(
     assert not at.exception
     assert nav == []  # nothing shown, no guest
     assert "_view" not in at.session_state
-    assert ui_auth.tr("must_signin", "vi") in texts(at, "info")
+    assert t("auth.must_signin", "vi") in texts(at, "info")
     assert at.text_input(key="signin_user") is not None
     assert any("refused" in r.getMessage() for r in caplog.records)
     assert audit(db, actions=["signin"]).empty  # root was not signed in by the header
     denied = audit(db, actions=["permission_denied"])
-    if secret and len(secret) >= ui_auth.MIN_SECRET:  # a request naming a user got past the proxy
+    if secret and len(secret) >= proxy.MIN_SECRET:  # a request naming a user got past the proxy
         assert json.loads(denied["details"][0]) == {
             "method": "header",
             "reason": "bad_secret",
@@ -608,7 +551,7 @@ def test_trusted_header_unknown_or_missing_user(app_path, db, nav, monkeypatch, 
     behind_proxy(monkeypatch, {"X-Proxy-Secret": SECRET})
     at = new_app(app_path).run()
     assert nav == [] and not at.exception  # no guest behind the proxy
-    assert ui_auth.tr("proxy_missing", "vi") in texts(at, "warning")
+    assert t("auth.proxy_missing", "vi") in texts(at, "warning")
 
 
 def test_trusted_header_refused_unless_bound_to_loopback(app_path, db, nav, monkeypatch):
@@ -622,7 +565,7 @@ def test_trusted_header_refused_unless_bound_to_loopback(app_path, db, nav, monk
     finally:
         config.set_option("server.address", before)
     assert nav == [] and not at.exception
-    assert ui_auth.tr("misconfigured", "vi") in texts(at, "error")
+    assert t("auth.misconfigured", "vi") in texts(at, "error")
 
 
 # --------------------------------------------------------------------------- helpers for pages
@@ -630,7 +573,7 @@ def test_trusted_header_refused_unless_bound_to_loopback(app_path, db, nav, monk
 
 def test_recorded_export_writes_the_audit_row(db):
     u = User("tc", "agency_viewer", agency_ids=("mof",))
-    produce = ui_auth.recorded(
+    produce = audit_panel.recorded(
         "tasks", lambda: b"a,b\n1,2\n", "csv", rows=1, details={"as_of": "2025-08-28"}, who=u
     )
     assert produce() == b"a,b\n1,2\n"
@@ -675,4 +618,4 @@ def test_upload_of_other_agencies_tasks_is_refused_naming_them(db, role, leads, 
     if role == "agency_editor":  # the message names the agencies
         assert "Bộ Khoa học và Công nghệ" in at.error[0].value and "Hà Nội" in at.error[0].value
     else:
-        assert at.error[0].value == ui_auth.tr("denied", "vi")
+        assert at.error[0].value == t("auth.denied", "vi")

@@ -11,6 +11,8 @@ import pytest
 
 from analytics import briefing as B
 from analytics import metrics, store
+from analytics.i18n import t
+from analytics.model import Filters, Scope
 from analytics.style import STATUS_COLORS, STATUS_PATTERNS
 from ui import charts
 
@@ -129,11 +131,9 @@ def test_headline_cards_values_and_deltas_in_both_languages():
     assert all(c.delta is None for c in B.headline_cards(cur, None, "vi", AS_OF))
 
 
-def test_every_label_has_both_languages():
-    for key, (vi, en) in B.TEXT.items():
-        assert vi and en, key
-    assert B.tr("late_central", "en") == "Ministries and agencies"
-    assert B.tr("overdue", "en") == "Overdue"  # falls back to the shared labels
+def test_the_labels_come_from_the_catalogue():  # every text: tests/test_texts.py
+    assert t("common.central", "en") == "Ministries and agencies"
+    assert t("status.overdue", "en") == "Overdue"
 
 
 # --------------------------------------------------------------------------- lists
@@ -298,7 +298,7 @@ def test_agency_options_ministries_first():
 
 
 def test_sample_reproduces_the_meeting_of_28_august(sample_db):
-    df = store.load_tasks(sample_db, AS_OF, store.Filters(), store.Scope.everything())
+    df = store.load_tasks(sample_db, AS_OF, Filters(), Scope.everything())
     assert len(B.overdue_list(df)) == 34
     # "27 tasks with a deadline of completion in August 2025 that are likely to be delayed"
     assert len(B.open_due_in_month(df, AS_OF)) == 27
@@ -311,15 +311,13 @@ def test_sample_reproduces_the_meeting_of_28_august(sample_db):
     ) == (330, 90, 65, 25)
     snaps = store.list_snapshots(sample_db)
     assert B.previous_date(snaps, AS_OF) == dt.date(2025, 7, 31)
-    before = store.load_tasks(
-        sample_db, dt.date(2025, 7, 31), store.Filters(), store.Scope.everything()
-    )
+    before = store.load_tasks(sample_db, dt.date(2025, 7, 31), Filters(), Scope.everything())
     counts = B.compare(before, df).counts()
     assert counts["newly_completed"] > 0 and counts["new"] == 652 - len(before) + counts["removed"]
 
 
 def test_sample_peer_rank_of_the_ministry_of_finance(sample_db):
-    df = store.load_tasks(sample_db, AS_OF, store.Filters(), store.Scope.everything())
+    df = store.load_tasks(sample_db, AS_OF, Filters(), Scope.everything())
     table = metrics.by_agency(df, store.list_agencies(sample_db), AS_OF)
     rank = B.peer_rank(B.peer_ranking(table), "mof")
     central = table[

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from analytics import store
-from analytics.store import Filters, Scope
+from analytics.model import Filters, Scope
 from ui import cache
 
 MB = 2**20

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import Workbook
 
 from analytics import briefing, history, metrics, reports, store, workload
-from analytics.store import Filters, Scope
+from analytics.model import Filters, Scope
 from tests.helpers import ROOT, open_page
 
 AS_OF = dt.date(2025, 8, 28)
@@ -183,28 +183,28 @@ def app_db(db, tmp_path, monkeypatch, app_clean, steady_server):
 
 
 def test_briefing_page_shows_them_apart(app_db):
-    at = open_page("briefing", AS_OF)
+    at = open_page("briefing", as_of=AS_OF)
     metrics_shown = {m.label: m.value for m in at.metric}
     assert metrics_shown["Tổng số nhiệm vụ"] == "5"
     assert metrics_shown["Đã hủy (tính riêng)"] == "2"
     assert "Nhiệm vụ đã hủy (tính riêng)" in [h.value for h in at.subheader]
     listed = [df.value for df in at.dataframe if "Mã nhiệm vụ" in df.value.columns]
     assert any(sorted(f["Mã nhiệm vụ"]) == ["NV-05", "NV-07"] for f in listed)
-    en = open_page("briefing", AS_OF, "en")
+    en = open_page("briefing", "en", as_of=AS_OF)
     assert {m.label: m.value for m in en.metric}["Cancelled (counted apart)"] == "2"
 
 
 def test_agency_page_of_an_agency_whose_tasks_are_all_cancelled(app_db):
     hanoi = store.load_tasks(app_db, AS_OF, Filters(), Scope.everything())
     hanoi = hanoi.set_index("task_id").loc["NV-07", "lead_ids"][0]
-    at = open_page("agency", AS_OF, agency=hanoi)
+    at = open_page("agency", as_of=AS_OF, session={"agency": hanoi})
     shown = {m.label: m.value for m in at.metric}
     assert shown["Tổng số nhiệm vụ"] == "0" and shown["Đã hủy (tính riêng)"] == "1"
     assert "Đã hủy" in at.multiselect(key="agency_status").options
 
 
 def test_workload_page_says_what_it_leaves_out(app_db):
-    at = open_page("workload", AS_OF)
+    at = open_page("workload", as_of=AS_OF)
     assert "Không tính 2 nhiệm vụ đã hủy có thời hạn trong năm 2025 (tính riêng)." in [
         c.value for c in at.caption
     ]

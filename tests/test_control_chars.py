@@ -27,8 +27,9 @@ from pypdf import PdfReader
 
 from analytics import exports, safe_text, sandbox, store, templates, uploads
 from analytics.ingest import ingest, prepare
-from analytics.model import Task
+from analytics.model import Filters, Scope, Task
 from analytics.reading import common, read_table
+from tests.helpers import open_page, seeded_session
 from tests.test_formats import _ods, biff8, compound_file, rewrite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,7 +184,7 @@ def test_every_format_stores_the_same_clean_tasks(tmp_path):
         db = tmp_path / f"{k}.duckdb"
         result, prepared = ingest(db, make(), name, as_of=AS_OF, source="NQ71")
         assert not prepared.errors and result.tasks == 2
-        df = store.load_tasks(db, AS_OF, store.Filters(), store.Scope.everything())
+        df = store.load_tasks(db, AS_OF, Filters(), Scope.everything())
         stored[name] = sorted(zip(df["title"], df["notes"].fillna(""), df["grp"], strict=True))
     first = next(iter(stored.values()))
     assert first == [("Việc hai", "không có gì", "Nhóm một"), ("Việc một", "ghi chú", "Nhóm một")]
@@ -311,7 +312,7 @@ def poisoned_store(path: Path) -> Path:
         sheet="Trang" + CTL,
         user="other-system" + CTL,
     )
-    df = store.load_tasks(path, AS_OF, store.Filters(), store.Scope.everything())
+    df = store.load_tasks(path, AS_OF, Filters(), Scope.everything())
     assert CTL in df.set_index("task_id").loc["T1" + CTL, "title"]  # stored as it came
     return path
 
@@ -356,7 +357,7 @@ def test_the_report_command_writes_every_format_from_a_poisoned_store(poisoned, 
 
 
 def test_the_exports_workbook_of_a_poisoned_store_opens(poisoned):
-    df = store.load_tasks(poisoned, AS_OF, store.Filters(), store.Scope.everything())
+    df = store.load_tasks(poisoned, AS_OF, Filters(), Scope.everything())
     shown = exports.present_tasks(df, store.list_agencies(poisoned), "vi")
     data = exports.to_xlsx({"nhiem_vu" + CTL: shown}, "vi", titles={"nhiem_vu" + CTL: CTL})
     wb = _open_xlsx(data)
@@ -371,9 +372,7 @@ def test_the_exports_workbook_of_a_poisoned_store_opens(poisoned):
 
 
 def test_the_my_tasks_workbook_of_a_poisoned_store_opens(poisoned):
-    mine = store.load_tasks(
-        poisoned, AS_OF, store.Filters(agency_ids=("mof",)), store.Scope.everything()
-    )
+    mine = store.load_tasks(poisoned, AS_OF, Filters(agency_ids=("mof",)), Scope.everything())
     data = templates.my_tasks_workbook(
         mine, agency_name="Bộ Tài chính" + CTL, source="NQ71", as_of=AS_OF
     )
@@ -412,20 +411,11 @@ def test_the_annotated_copy_cleans_what_a_workbook_cannot_hold():
     assert "Dòng 2: sai" in sheet["B2"].comment.text
 
 
-def _admin_session(db: Path) -> dict:
-    from analytics import auth as accounts
-    from ui import auth as ui_auth
-
-    accounts.add_user(db, "quantri", "admin", password="correct horse battery staple")
-    return {ui_auth.SESSION_KEY: "quantri", ui_auth.SINCE_KEY: dt.datetime.now(dt.UTC)}
-
-
 @pytest.mark.usefixtures("steady_server", "app_clean")
 def test_the_pages_excel_button_delivers_a_poisoned_table(poisoned, monkeypatch):
     """'Tải Excel' on the Data page: the file the button hands out (Streamlit makes it when the
     browser asks for it) is produced and opens."""
     from streamlit.runtime.media_file_manager import MediaFileManager
-    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("TASKS_DB", str(poisoned))
     deferred: dict[str, tuple] = {}
@@ -437,13 +427,8 @@ def test_the_pages_excel_button_delivers_a_poisoned_table(poisoned, monkeypatch)
         return file_id
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["lang"] = "vi"
-    at.session_state["as_of"] = AS_OF
-    for key, value in _admin_session(poisoned).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("pages/data.py").run()
+    session = seeded_session(poisoned, "quantri", "admin")
+    at = open_page("data", "vi", as_of=AS_OF, session=session, check=False)
     assert not at.exception, [e.value for e in at.exception]
     button = next(b for b in at.download_button if b.key == "data_dl_tasks_xlsx")
     assert button.label == "Tải Excel"

@@ -1,4 +1,4 @@
-"""Who gets the guest view, and when a proxy's header is believed (ui/auth.py, pure functions).
+"""Who gets the guest view, and when a proxy's header is believed (analytics/proxy.py).
 
 The inputs are what a request brings: the settings (environment / secrets.toml), its headers,
 the peer address (None is Streamlit's word for loopback) and `server.address`.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui import auth
+from analytics import proxy
 
 DEMO = {"TASKS_GUEST": "1"}  # what `make run` sets
 LOOP = "127.0.0.1"
@@ -55,12 +55,12 @@ PROXY = {"TASKS_TRUSTED_HEADER": "X-Remote-User", "TASKS_TRUSTED_SECRET": SECRET
     ],
 )
 def test_guest_allowed(env, headers, peer, address, allowed):
-    assert auth.guest_allowed(env, headers, peer, address) is allowed
+    assert proxy.guest_allowed(env, headers, peer, address) is allowed
 
 
 def test_empty_forwarding_headers_are_not_a_proxy():
-    assert auth.guest_allowed(DEMO, {"X-Forwarded-For": ""}, None, LOOP)
-    assert auth.guest_allowed(DEMO, {"X-Forwarded-For": ["", " "]}, None, LOOP)
+    assert proxy.guest_allowed(DEMO, {"X-Forwarded-For": ""}, None, LOOP)
+    assert proxy.guest_allowed(DEMO, {"X-Forwarded-For": ["", " "]}, None, LOOP)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_empty_forwarding_headers_are_not_a_proxy():
     ],
 )
 def test_header_identity(env, headers, expected):
-    assert auth.header_identity(env, headers) == expected
+    assert proxy.header_identity(env, headers) == expected
 
 
 def test_the_secret_is_compared_in_constant_time(monkeypatch):
@@ -121,8 +121,8 @@ def test_the_secret_is_compared_in_constant_time(monkeypatch):
         seen.append((a, b))
         return a == b
 
-    monkeypatch.setattr(auth.hmac, "compare_digest", spy)
-    assert auth.header_identity(PROXY, {"X-Remote-User": "r", "X-Proxy-Secret": SECRET})[0] == "r"
+    monkeypatch.setattr(proxy.hmac, "compare_digest", spy)
+    assert proxy.header_identity(PROXY, {"X-Remote-User": "r", "X-Proxy-Secret": SECRET})[0] == "r"
     assert seen == [(SECRET.encode(), SECRET.encode())]
 
 
@@ -160,4 +160,4 @@ def test_the_secret_is_compared_in_constant_time(monkeypatch):
     ],
 )
 def test_client_address(env, headers, peer, client):
-    assert auth.client_address(env, headers, peer) == client
+    assert proxy.client_address(env, headers, peer) == client

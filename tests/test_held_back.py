@@ -14,16 +14,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth as accounts
-from analytics import reports, store, templates
+from analytics import accounts, reports, store, templates
 from analytics.ingest import SOURCE_NQ71, ingest, prepare
+from analytics.model import Filters, Scope
 from analytics.problems import InputRejected
-from analytics.store import Filters, Scope
+from tests.helpers import PW, open_page, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2025, 8, 28)
@@ -37,7 +35,6 @@ HEADER = [
     "Tình hình thực hiện",
 ]
 LEADS = ("Bộ Tài chính", "Hà Nội", "Bộ Khoa học và Công nghệ")
-PW = "correct horse battery"
 
 
 def good_row(i: int, lead: str | None = None, deadline="31/12/2025", status="Đang thực hiện"):
@@ -260,20 +257,7 @@ def test_held_back_counts_follow_the_snapshots_in_force_and_the_scope(tmp_path):
 
 
 @pytest.fixture
-def clean_state(monkeypatch, demo_guest):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def page_db(tmp_path, monkeypatch, clean_state):
+def page_db(tmp_path, monkeypatch, app_clean):
     """Five known tasks as of 31/07, then a file of 28/08 whose NV-003 row could not be read."""
     path = tmp_path / "app.duckdb"
     monkeypatch.setenv("TASKS_DB", str(path))
@@ -288,16 +272,6 @@ def bad_file() -> bytes:
     rows = [good_row(i, deadline="31/12/2025") for i in range(1, 6)]
     rows[2][4] = "31/02/2026"
     return workbook(rows)
-
-
-def signed_in(username: str) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=120).run()
-    at.text_input(key="signin_user").input(username)
-    at.text_input(key="signin_password").input(PW)
-    [b for b in at.button if b.form_id == "signin"][0].click()
-    at.run()
-    assert at.session_state["auth_user"] == username
-    return at
 
 
 @pytest.mark.usefixtures("steady_server")
@@ -354,18 +328,6 @@ def table_with(at: AppTest, column: str, contains: object | None = None):
     raise AssertionError(f"no table with {column!r} holding {contains!r}")
 
 
-def open_page(page: str, lang: str = "vi", **query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["lang"] = lang
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
 @pytest.mark.usefixtures("steady_server", "held_db")
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_briefing_says_rows_of_the_file_could_not_be_read_with_a_link(lang):
@@ -387,13 +349,13 @@ def test_the_briefing_says_rows_of_the_file_could_not_be_read_with_a_link(lang):
 @pytest.mark.usefixtures("steady_server", "held_db")
 @pytest.mark.parametrize("page", ["agency", "workload", "trends"])
 def test_every_figure_page_says_so(page):
-    at = open_page(page)
+    at = open_page(page, "vi")
     assert any("không đọc được" in w.value for w in at.warning)
 
 
 @pytest.mark.usefixtures("steady_server", "held_db")
 def test_the_data_page_lists_the_held_back_rows_and_a_link_opens_them():
-    at = open_page("data", held_back="2")
+    at = open_page("data", "vi", query={"held_back": "2"})
     assert at.selectbox(key="data_held_back").value == 2
     table = table_with(at, "Giữ phiên bản trước")
     assert table[["Dòng", "Cột", "Giá trị", "Mã nhiệm vụ"]].values.tolist() == [

@@ -8,9 +8,8 @@ import datetime as dt
 import pytest
 
 from analytics import history, metrics, store
-from analytics.model import Task
+from analytics.model import Filters, Scope, Task
 from analytics.problems import warning
-from analytics.store import Filters, Scope
 from tests.helpers import AGENCIES
 
 D = dt.date
@@ -369,11 +368,11 @@ def test_set_status_changes_the_figures_and_is_recorded(db):
     assert expected(db, D(2025, 8, 28)) != before.loc[D(2025, 8, 28)].to_dict()
     assert history.set_status(db, target, "active", "root")
     assert history.trend(db).set_index("as_of").equals(before)
-    accounts = pytest.importorskip("analytics.auth")
-    if hasattr(accounts, "read_audit"):
-        log = accounts.read_audit(db, actions=["retract", "restore"])
-        assert sorted(log["action"]) == ["restore", "retract"]
-        assert set(log["target"]) == {str(target)} and set(log["username"]) == {"root"}
+    from analytics import audit
+
+    log = audit.read(db, actions=["retract", "restore"])
+    assert sorted(log["action"]) == ["restore", "retract"]
+    assert set(log["target"]) == {str(target)} and set(log["username"]) == {"root"}
 
 
 def test_set_status_refuses_unknown_status_and_missing_snapshot(db):

@@ -24,7 +24,9 @@ import openpyxl
 import pytest
 
 from analytics import reading, safe_text, store
-from analytics.ingest import _bulk, _id_column, _per_distinct, _text_column, ingest, prepare
+from analytics.ingest import ingest, prepare
+from analytics.ingest.cells import _id_column, _per_distinct, _text_column
+from analytics.ingest.planning import _bulk
 from analytics.model import TASK_FIELDS, Task, TaskBatch
 from analytics.reading import common, xlsx
 from analytics.reading import rows as row_conversion
@@ -292,7 +294,7 @@ def test_the_ingest_command_loads_neither_reports_nor_users():
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    rc = main(['ingest', {str(ROOT / 'data/sample/nq71_2025-07-31.xlsx')!r}, "
         "'--db', sys.argv[1], '--as-of', '2025-07-31'])\n"
-        "print(rc, 'analytics.reports' in sys.modules, 'analytics.auth' in sys.modules)\n"
+        "print(rc, 'analytics.reports' in sys.modules, 'analytics.accounts' in sys.modules)\n"
     )
     db = Path(tempfile.mkdtemp()) / "c.duckdb"
     out = subprocess.run(
@@ -329,7 +331,7 @@ def _merged_book() -> bytes:
 
 
 def _sample_book(tmp_path) -> bytes:
-    from analytics.sample import write_large_workbook
+    from sample import write_large_workbook
 
     path = tmp_path / "large.xlsx"
     write_large_workbook(path, 400, seed=5)

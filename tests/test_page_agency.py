@@ -16,17 +16,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth as accounts
-from analytics import metrics, store
+from analytics import accounts, metrics, store
 from analytics.agencies import CENTRAL_TYPES
-from tests.helpers import number, open_page
-from ui.auth import esc
+from analytics.model import Filters, Scope
+from tests.helpers import PW, new_app, number, open_page, signed_in
+from ui.html import esc
 
 ROOT = Path(__file__).resolve().parent.parent
 AUG = dt.date(2025, 8, 28)
 JUL = dt.date(2025, 7, 31)
 NQ71 = "Nghị quyết 71/NQ-CP"
-PW = "correct horse battery"
 CARDS = (
     "total",
     "completed",
@@ -77,7 +76,7 @@ def summary(sample_db):
 def agency_page(
     as_of: dt.date | None = AUG, lang: str | None = None, query: dict | None = None, **state
 ) -> AppTest:
-    return open_page("agency", as_of, lang, query, **state)
+    return open_page("agency", lang, as_of=as_of, query=query, session=state)
 
 
 def card_values(at: AppTest) -> dict[str, int]:
@@ -101,7 +100,7 @@ def task_table(at: AppTest) -> pd.DataFrame:
 
 def expected_rank(sample_db: Path, agency_id: str, as_of: dt.date = AUG) -> str:
     """Rank among central agencies with at least 3 due tasks, computed here from metrics.by_agency."""
-    df = store.load_tasks(sample_db, as_of, store.Filters(), store.Scope.everything())
+    df = store.load_tasks(sample_db, as_of, Filters(), Scope.everything())
     table = metrics.by_agency(df, store.list_agencies(sample_db), as_of)
     peers = table[table["agency_type"].isin(CENTRAL_TYPES) & (table["due"] >= 3)]
     rate = peers.set_index("agency_id")["due_completion_rate"]
@@ -211,13 +210,7 @@ def test_english_labels_and_charts(db):
 
 def test_an_agency_viewer_gets_its_own_agency(db, summary):
     accounts.add_user(db, "hn", "agency_viewer", password=PW, agency_ids=("p01",))
-    at = AppTest.from_file("../app.py", default_timeout=30)
-    at.session_state["as_of"] = AUG
-    at.run()
-    at.text_input(key="signin_user").input("hn")
-    at.text_input(key="signin_password").input(PW)
-    [b for b in at.button if b.form_id == "signin"][0].click()
-    at.run()
+    at = signed_in("hn", as_of=AUG)
     at.switch_page("pages/agency.py").run()
     assert not at.exception
     assert at.selectbox(key="agency_page_pick").options == ["Hà Nội"]  # nobody else in scope
@@ -226,9 +219,7 @@ def test_an_agency_viewer_gets_its_own_agency(db, summary):
 
 
 def test_a_deep_link_on_a_fresh_server_goes_through_the_router(db, fresh_server, summary):
-    at = AppTest.from_file("../app.py", default_timeout=30)
-    at.query_params["agency"] = "mof"
-    at.query_params["as_of"] = "2025-08-28"
+    at = new_app(query={"agency": "mof", "as_of": "2025-08-28"})
     at.switch_page("pages/agency.py")
     at.run()
     assert not at.exception and not at.error

@@ -15,16 +15,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth as accounts
-from tests.helpers import number, open_page
-from ui.auth import esc
+from analytics import accounts
+from tests.helpers import PW, new_app, number, open_page, signed_in
+from ui.html import esc
 
 ROOT = Path(__file__).resolve().parent.parent
 AUG = dt.date(2025, 8, 28)
 JUL = dt.date(2025, 7, 31)
 NQ71 = "Nghị quyết 71/NQ-CP"
 TBKL = "Thông báo kết luận của Ban Chỉ đạo Trung ương"
-PW = "correct horse battery"
 # card order on the page (analytics.briefing.CARD_KEYS) → the summary's keys
 CARDS = (
     "total",
@@ -75,7 +74,7 @@ def summaries(sample_db):
 
 
 def briefing(as_of: dt.date | None = AUG, lang: str | None = None, **state) -> AppTest:
-    return open_page("briefing", as_of, lang, **state)
+    return open_page("briefing", lang, as_of=as_of, session=state)
 
 
 def card_values(at: AppTest, start: int = 0) -> dict[str, int]:
@@ -229,9 +228,7 @@ def test_english_labels_and_charts(db):
 
 
 def test_english_by_url(db):
-    at = AppTest.from_file("../app.py", default_timeout=30)
-    at.query_params["lang"] = "en"
-    at.query_params["as_of"] = "2025-08-28"
+    at = new_app(query={"lang": "en", "as_of": "2025-08-28"})
     at.run()
     at.switch_page("pages/briefing.py").run()
     assert not at.exception
@@ -241,13 +238,7 @@ def test_english_by_url(db):
 
 def test_an_agency_viewer_sees_only_its_own_tasks(db, summaries):
     accounts.add_user(db, "tc", "agency_viewer", password=PW, agency_ids=("mof",))
-    at = AppTest.from_file("../app.py", default_timeout=30)
-    at.session_state["as_of"] = AUG
-    at.run()
-    at.text_input(key="signin_user").input("tc")
-    at.text_input(key="signin_password").input(PW)
-    [b for b in at.button if b.form_id == "signin"][0].click()
-    at.run()
+    at = signed_in("tc", as_of=AUG)
     at.switch_page("pages/briefing.py").run()
     assert not at.exception
     assert card_values(at) == expected(summaries(AUG, "mof")["totals"])
@@ -256,8 +247,7 @@ def test_an_agency_viewer_sees_only_its_own_tasks(db, summaries):
 
 def test_a_deep_link_on_a_fresh_server_goes_through_the_router(db, fresh_server):
     # a fresh server runs /briefing straight from pages/: the page hands over to app.py
-    at = AppTest.from_file("../app.py", default_timeout=30)
-    at.query_params["as_of"] = "2025-08-28"
+    at = new_app(query={"as_of": "2025-08-28"})
     at.switch_page("pages/briefing.py")
     at.run()
     assert not at.exception and not at.error

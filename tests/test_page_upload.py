@@ -14,19 +14,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth as accounts
-from analytics import layouts, store, templates
+from analytics import accounts, audit, layouts, store, templates
 from analytics.ingest import SOURCE_NQ71, SOURCE_TBKL
-from analytics.model import Task
-from analytics.store import Filters, Scope
-from tests.helpers import AGENCIES
+from analytics.model import Filters, Scope, Task
+from tests.helpers import AGENCIES, PW, new_app, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
-PW = "correct horse battery"
 AS_OF = dt.date(2025, 8, 28)
 XLSX = templates.XLSX_MIME
 NAMES = {a.id: a.name_vi for a in AGENCIES}
@@ -40,20 +35,7 @@ LEADS = {
 }
 USERS = {"root": ("admin", ()), "ed": ("agency_editor", ("mof",)), "boss": ("leader", ())}
 
-pytestmark = pytest.mark.usefixtures("steady_server")
-
-
-@pytest.fixture(autouse=True)
-def clean(monkeypatch, demo_guest):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("steady_server", "app_clean")
 
 
 @pytest.fixture
@@ -90,16 +72,6 @@ def db(tmp_path, monkeypatch):
     for name, (role, agencies) in USERS.items():
         accounts.add_user(path, name, role, password=PW, agency_ids=agencies)
     return path
-
-
-def signed_in(username: str) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=120).run()
-    at.text_input(key="signin_user").input(username)
-    at.text_input(key="signin_password").input(PW)
-    [b for b in at.button if b.form_id == "signin"][0].click()
-    at.run()
-    assert at.session_state["auth_user"] == username
-    return at
 
 
 def upload_page(username: str, *, source: str | None = None, as_of: dt.date = AS_OF) -> AppTest:
@@ -268,7 +240,7 @@ def test_messy_appendix_through_mapping_preview_diff_and_commit_then_the_layout_
     assert list(d["lead_ids"]) == ["mof"]  # the agency the user picked
     assert len(state(db, SOURCE_NQ71)) == 6  # the other source is untouched
     assert len(layouts.all_layouts(db)) == 1
-    actions = set(accounts.read_audit(db, username="root")["action"])
+    actions = set(audit.read(db, username="root")["action"])
     assert {"upload", "commit"} <= actions
 
     # the same layout again: the remembered mapping is offered and reads the file
@@ -369,7 +341,7 @@ def test_agency_editor_file_touching_other_agencies_is_refused_naming_them(db):
     refused = [e for e in texts(at, "error") if "Không được phép" in e]
     assert refused and "Hà Nội" in refused[0] and "t3" in refused[0]
     assert button(at, "up_commit").disabled
-    denied = accounts.read_audit(db, actions=["permission_denied"])
+    denied = audit.read(db, actions=["permission_denied"])
     assert list(denied["username"]) == ["ed"] and list(denied["outcome"]) == ["denied"]
     assert len(store.list_snapshots(db)) == 1
 
@@ -385,7 +357,7 @@ def test_a_corrupt_file_gets_a_clear_message_and_nothing_is_stored(db):
     assert "hỏng" in " ".join(texts(at, "markdown"))
     assert not [b for b in at.button if b.key == "up_commit"]
     assert len(store.list_snapshots(db)) == 1
-    refused = accounts.read_audit(db, actions=["upload"])
+    refused = audit.read(db, actions=["upload"])
     assert list(refused["outcome"]) == ["refused"]
 
 
@@ -409,7 +381,7 @@ def test_leaders_do_not_get_the_upload_page(db):
 
 
 def test_a_guest_deep_link_on_a_fresh_server_shows_no_upload(db, fresh_server):
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = new_app()
     at.switch_page("pages/upload.py")
     at.run()
     assert not at.exception
@@ -418,9 +390,8 @@ def test_a_guest_deep_link_on_a_fresh_server_shows_no_upload(db, fresh_server):
 
 
 def test_an_uploaders_deep_link_on_a_fresh_server_opens_the_page(db, fresh_server):
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["auth_user"] = "root"  # signed in earlier in this browser session
-    at.session_state["auth_since"] = dt.datetime.now(dt.UTC)
+    # signed in earlier in this browser session
+    at = new_app(session={"auth_user": "root", "auth_since": dt.datetime.now(dt.UTC)})
     at.switch_page("pages/upload.py")
     at.run()
     assert not at.exception

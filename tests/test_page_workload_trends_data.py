@@ -17,22 +17,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import store
 from analytics.i18n import fmt_month, t
+from analytics.model import Filters, Scope
+from tests.helpers import assert_clean, clear_caches, new_app, open_page, seeded_session
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2025-08-28"
+LINK = {"as_of": AS_OF}  # the report date in the address, as a shared link has it
 PAGES = {
-    "pages/workload.py": "page_workload",
-    "pages/trends.py": "page_trends",
-    "pages/data.py": "page_data",
+    "pages/workload.py": "page.workload",
+    "pages/trends.py": "page.trends",
+    "pages/data.py": "page.data",
 }
-PW = "correct horse battery staple"
 
-pytestmark = pytest.mark.usefixtures("steady_server")
+pytestmark = pytest.mark.usefixtures("steady_server", "app_clean")
 
 
 def cli(*args, db):
@@ -61,36 +62,6 @@ def db(module_db, monkeypatch) -> Path:
     return module_db
 
 
-@pytest.fixture(autouse=True)
-def clean_caches(monkeypatch, demo_guest):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(
-    page: str, lang: str = "vi", as_of: str | None = AS_OF, session=None, **query
-) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["lang"] = lang
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    if as_of:
-        at.query_params["as_of"] = as_of
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def frames(at: AppTest) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe]
 
@@ -111,7 +82,7 @@ def metrics_by_label(at: AppTest) -> dict[str, str]:
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_runs_in_both_languages(db, page, lang):
-    at = open_page(page, lang)
+    at = open_page(page, lang, query=LINK)
     assert_clean(at)
     assert [x.value for x in at.title] == [t(PAGES[page], lang)]
     other = "en" if lang == "vi" else "vi"
@@ -127,23 +98,25 @@ def test_page_runs_in_both_languages(db, page, lang):
             spec = json.loads(chart.proto.spec)
             names = [tr.get("name") for tr in spec["data"] if tr.get("name")]
             # trace names are in the page's language, never the other's
-            assert not set(names) & {t(k, other) for k in ("completed_on_time", "overdue", "total")}
+            keys = ("completed_on_time", "overdue", "total")
+            other_names = {t(f"status.{k}", other) for k in keys}
+            assert not set(names) & other_names
     assert ("28/08/2025" if lang == "vi" else "2025-08-28") in shown
 
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_empty_store_says_there_is_no_data(tmp_path, monkeypatch, page):
     monkeypatch.setenv("TASKS_DB", str(tmp_path / "empty.duckdb"))
-    at = open_page(page, "vi", as_of=None)
+    at = open_page(page, "vi")
     assert_clean(at)
-    assert t("no_data", "vi") in [x.value for x in at.info]
+    assert t("common.no_data", "vi") in [x.value for x in at.info]
     assert not at.dataframe and not at.get("plotly_chart")
 
 
 def test_deep_link_on_a_fresh_server(db, fresh_server):
     for page, key in PAGES.items():
-        st.cache_resource.clear()
-        at = AppTest.from_file("../app.py", default_timeout=60)
+        clear_caches()
+        at = new_app()
         at.switch_page(page)  # the first run of a fresh server, straight to the page
         at.run()
         assert_clean(at)
@@ -155,7 +128,7 @@ def test_deep_link_on_a_fresh_server(db, fresh_server):
 
 
 def test_workload_months_equal_the_command_line_summary(db):
-    at = open_page("pages/workload.py", "vi")
+    at = open_page("pages/workload.py", "vi", query=LINK)
     assert_clean(at)
     assert at.selectbox(key="workload_year").value == 2025
     table = frame_with(at, "Tháng").set_index("Tháng")
@@ -177,7 +150,7 @@ def test_workload_months_equal_the_command_line_summary(db):
 
 
 def test_workload_chart_and_agencies(db):
-    at = open_page("pages/workload.py", "en")
+    at = open_page("pages/workload.py", "en", query=LINK)
     assert_clean(at)
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     bars = charts[0]
@@ -195,7 +168,7 @@ def test_workload_chart_and_agencies(db):
 
 
 def test_workload_other_year_and_month_list(db):
-    at = open_page("pages/workload.py", "vi")
+    at = open_page("pages/workload.py", "vi", query=LINK)
     at.selectbox(key="workload_year").set_value(2026).run()
     assert_clean(at)
     table = frame_with(at, "Tháng").set_index("Tháng")
@@ -211,7 +184,7 @@ def test_workload_other_year_and_month_list(db):
 
 
 def test_trends_new_tasks_between_the_two_meetings(db):
-    at = open_page("pages/trends.py", "vi")
+    at = open_page("pages/trends.py", "vi", query=LINK)
     assert_clean(at)
     assert at.selectbox(key="trends_from").value == "2025-07-31"
     assert at.selectbox(key="trends_to").value == "2025-08-28"
@@ -221,8 +194,8 @@ def test_trends_new_tasks_between_the_two_meetings(db):
     assert {"NQ71-329", "NQ71-330"} <= set(new["Mã nhiệm vụ"])
     m = metrics_by_label(at)
     assert m["Nhiệm vụ mới"] == str(len(new))
-    before = store.load_tasks(db, dt.date(2025, 7, 31), store.Filters(), store.Scope.everything())
-    after = store.load_tasks(db, dt.date(2025, 8, 28), store.Filters(), store.Scope.everything())
+    before = store.load_tasks(db, dt.date(2025, 7, 31), Filters(), Scope.everything())
+    after = store.load_tasks(db, dt.date(2025, 8, 28), Filters(), Scope.everything())
     assert set(new["Mã nhiệm vụ"]) == set(after["task_id"]) - set(before["task_id"])
     assert int(m["Điều chỉnh thời hạn"]) > 0
     moved = [f for f in frames(at) if "Thời hạn cũ" in f.columns]
@@ -230,14 +203,16 @@ def test_trends_new_tasks_between_the_two_meetings(db):
 
 
 def test_trends_dates_from_the_url(db):
-    at = open_page("pages/trends.py", "en", **{"from": "2025-08-28", "to": "2025-10-28"})
+    at = open_page(
+        "pages/trends.py", "en", query={**LINK, "from": "2025-08-28", "to": "2025-10-28"}
+    )
     assert_clean(at)
     assert at.selectbox(key="trends_from").value == "2025-08-28"
     assert at.selectbox(key="trends_to").value == "2025-10-28"
     assert at.query_params["to"] == "2025-10-28"  # a shareable link keeps the choice
     m = metrics_by_label(at)
     assert int(m["Newly completed"]) > 0
-    bad = open_page("pages/trends.py", "en", **{"from": "1999-01-01"})
+    bad = open_page("pages/trends.py", "en", query={**LINK, "from": "1999-01-01"})
     assert_clean(bad)
     assert bad.selectbox(key="trends_from").value == "2025-07-31"  # unknown dates are ignored
 
@@ -246,7 +221,7 @@ def test_trends_dates_from_the_url(db):
 
 
 def test_data_search_folds_diacritics(db):
-    at = open_page("pages/data.py", "vi")
+    at = open_page("pages/data.py", "vi", query=LINK)
     assert_clean(at)
     every = frame_with(at, "Mã nhiệm vụ")
     at.text_input(key="data_search").input("bo tai chinh").run()
@@ -263,7 +238,7 @@ def test_data_search_folds_diacritics(db):
 
 
 def test_data_snapshots_warnings_and_original_file(db):
-    at = open_page("pages/data.py", "en")
+    at = open_page("pages/data.py", "en", query=LINK)
     assert_clean(at)
     snaps = frame_with(at, "Snapshot")
     assert len(snaps) == 6 and set(snaps["Status"]) == {"Active"}
@@ -276,7 +251,7 @@ def test_data_snapshots_warnings_and_original_file(db):
 
 
 def test_guest_has_no_admin_actions(db):
-    at = open_page("pages/data.py", "vi")
+    at = open_page("pages/data.py", "vi", query=LINK)
     keys = {b.key for b in at.button}
     assert not keys & {"data_retract", "data_restore"}
     assert not [s for s in at.selectbox if s.key == "data_action_snapshot"]
@@ -285,32 +260,19 @@ def test_guest_has_no_admin_actions(db):
 # --------------------------------------------------------------------------- signed-in users
 
 
-def _signed_in(db: Path, username: str, role: str, agencies=()) -> dict:
-    accounts = pytest.importorskip("analytics.auth")
-    from ui import auth as ui_auth
-
-    if not hasattr(ui_auth, "SESSION_KEY") or not hasattr(accounts, "add_user"):
-        pytest.skip("ui.auth keeps no local session to seed")
-    accounts.add_user(db, username, role, password=PW, agency_ids=agencies)
-    session = {ui_auth.SESSION_KEY: username}
-    if hasattr(ui_auth, "SINCE_KEY"):
-        session[ui_auth.SINCE_KEY] = dt.datetime.now(dt.UTC)
-    return session
-
-
 def august(at: AppTest) -> tuple[int, int, int]:
     row = frame_with(at, "Tháng").set_index("Tháng").loc["T8/2025"]
     return int(row["Đến hạn"]), int(row["Đã hoàn thành"]), int(row["Còn lại"])
 
 
 def test_admin_retracts_and_restores_a_snapshot(sample_copy):
-    session = _signed_in(sample_copy, "root", "admin")
-    before = open_page("pages/workload.py", "vi", session=session)
+    session = seeded_session(sample_copy, "root", "admin")
+    before = open_page("pages/workload.py", "vi", query=LINK, session=session)
     assert_clean(before)
     figures = august(before)
     assert figures == (73, 46, 27)
 
-    at = open_page("pages/data.py", "vi", session=session)
+    at = open_page("pages/data.py", "vi", query=LINK, session=session)
     assert_clean(at)
     snaps = store.list_snapshots(sample_copy)
     target = int(
@@ -341,26 +303,23 @@ def test_admin_retracts_and_restores_a_snapshot(sample_copy):
     at.switch_page("pages/workload.py").run()
     assert august(at) == figures
 
-    from analytics import auth as accounts
+    from analytics import audit
 
-    if hasattr(accounts, "read_audit"):
-        log = accounts.read_audit(sample_copy, actions=["retract", "restore"])
-        assert list(log["action"]) == ["restore", "retract"]  # newest first
-        assert set(log["target"]) == {str(target)} and set(log["username"]) == {"root"}
+    log = audit.read(sample_copy, actions=["retract", "restore"])
+    assert list(log["action"]) == ["restore", "retract"]  # newest first
+    assert set(log["target"]) == {str(target)} and set(log["username"]) == {"root"}
 
 
 def test_agency_viewer_sees_only_their_tasks_and_no_files(sample_copy):
-    session = _signed_in(sample_copy, "tc", "agency_viewer", ("mof",))
-    at = open_page("pages/data.py", "vi", session=session)
+    session = seeded_session(sample_copy, "tc", "agency_viewer", ("mof",))
+    at = open_page("pages/data.py", "vi", query=LINK, session=session)
     assert_clean(at)
     assert not [s for s in at.selectbox if s.key in ("data_snapshot", "data_action_snapshot")]
     labels = [b.proto.label for b in at.get("download_button")]
     assert not any(label.startswith(("Tải tệp gốc",)) for label in labels)
-    assert t("page_data", "vi") in [x.value for x in at.title]
+    assert t("page.data", "vi") in [x.value for x in at.title]
     tasks = frame_with(at, "Mã nhiệm vụ")
-    everything = store.load_tasks(
-        sample_copy, dt.date(2025, 8, 28), store.Filters(), store.Scope.everything()
-    )
+    everything = store.load_tasks(sample_copy, dt.date(2025, 8, 28), Filters(), Scope.everything())
     mof = everything[everything["lead_ids"].map(lambda ids: "mof" in list(ids))]
     assert set(tasks["Mã nhiệm vụ"]) == set(mof["task_id"])
     at.text_input(key="data_search").input("ha noi").run()

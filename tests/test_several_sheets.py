@@ -16,16 +16,13 @@ import sys
 
 import openpyxl
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
 from openpyxl.chart import BarChart, Reference
 
-from analytics import auth as accounts
-from analytics import sandbox, store, uploads
+from analytics import accounts, sandbox, store, uploads
 from analytics.ingest import SOURCE_NQ71, SOURCE_TBKL, ingest, prepare
+from analytics.model import Filters, Scope
 from analytics.problems import InputRejected
 from analytics.reading import common, read_table, read_tables
-from analytics.store import Filters, Scope
 from tests import test_page_upload as page
 
 AS_OF = dt.date(2025, 8, 28)
@@ -362,21 +359,13 @@ def test_the_annotated_copy_marks_each_problem_on_its_own_sheet():
 
 
 @pytest.fixture
-def page_store(tmp_path, monkeypatch, demo_guest):
+def page_store(tmp_path, monkeypatch, app_clean):
     """An empty store with one administrator, for the upload page (see test_page_upload)."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
     path = tmp_path / "app.duckdb"
     monkeypatch.setenv("TASKS_DB", str(path))
     monkeypatch.setenv("TASKS_UPLOADS", str(tmp_path / "uploads"))
     accounts.add_user(path, "root", "admin", password=page.PW)
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return path
 
 
 def sheets_table(at):

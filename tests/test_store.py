@@ -11,9 +11,8 @@ import time
 import duckdb
 import pytest
 
-from analytics import store
-from analytics.model import Task
-from analytics.store import Filters, Scope
+from analytics import faults, store
+from analytics.model import Filters, Scope, Task
 from tests.helpers import AGENCIES
 
 D = dt.date
@@ -200,9 +199,10 @@ CHILD = textwrap.dedent(
     db, mode = sys.argv[1], sys.argv[2]
     tasks = [Task(task_id=f"n{i}", title="x", lead_ids=("mof",), lead_text="mof") for i in range(1000)]
     ag = [SimpleNamespace(id="mof", name_vi="Bộ Tài chính", name_en="MOF", type="ministry")]
-    if mode == "crash":
+    if mode == "crash":  # run with TASKS_FAULTS=store.commit.inside_transaction (analytics/faults.py)
         store.commit_snapshot(db, source="S", as_of=dt.date(2025, 9, 1), tasks=tasks, agencies=ag,
-                              file_bytes=b"crash", file_name="c.xlsx", _crash_after_stage=True)
+                              file_bytes=b"crash", file_name="c.xlsx")
+        sys.exit("the fault point did not fire")
     elif mode == "hold":
         import duckdb, time
         con = duckdb.connect(db)
@@ -226,9 +226,9 @@ def run_child(db, *args, **kw):
 def test_killed_ingest_leaves_previous_state(db):
     commit(db, [task("a")], D(2025, 7, 31))
     before = state(db, D(2025, 9, 1))
-    proc = run_child(db, "crash")
-    proc.wait(timeout=60)
-    assert proc.returncode == 137
+    proc = run_child(db, "crash", env=faults.env_with("store.commit.inside_transaction"))
+    proc.communicate(timeout=60)  # waits, and closes the pipe
+    assert proc.returncode == faults.EXIT_CODE
     assert state(db, D(2025, 9, 1)) == before
     assert store.storage_counts(db) == {"snapshots": 1, "task_versions": 1, "blobs": 1}
 
@@ -251,7 +251,7 @@ def test_lock_is_waited_for_then_reported(db):
     # waits for the short hold to end, then answers
     assert "a" in state(db, D(2025, 7, 31))
     assert time.monotonic() - start > 0.2
-    holder.wait(timeout=30)
+    holder.communicate(timeout=30)  # waits, and closes the pipe
 
     holder = run_child(db, "hold", "20")
     assert holder.stdout.readline().strip() == "held"
@@ -263,7 +263,7 @@ def test_lock_is_waited_for_then_reported(db):
             pass
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()
 
 
 def test_connection_is_released_after_use(db):

@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-import streamlit as st
 from openpyxl import Workbook, load_workbook
 from streamlit.testing.v1 import AppTest
 
-from analytics import sandbox, store
-from analytics.model import Task
+from analytics import sandbox_wire, store
+from analytics.model import Filters, Scope, Task
+from tests.helpers import open_page
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2025, 8, 1)
@@ -112,7 +112,7 @@ def ingest(db: Path, path: Path, as_of: dt.date = AS_OF) -> dict:
 
 
 def tasks_at(db: Path, as_of: dt.date = AS_OF, **filters):
-    df = store.load_tasks(db, as_of, store.Filters(**filters), store.Scope.everything())
+    df = store.load_tasks(db, as_of, Filters(**filters), Scope.everything())
     return df.set_index("task_id")
 
 
@@ -186,8 +186,8 @@ def test_tasks_travel_between_processes_with_their_attributes():
         agency_comment="Đã trình",
         progress="Đã gửi dự thảo",
     )
-    doc = json.loads(json.dumps(sandbox._encode_tasks([task])))  # what the child process sends
-    assert sandbox._decode_tasks(doc) == [task]
+    doc = json.loads(json.dumps(sandbox_wire.encode_tasks([task])))  # what the child sends
+    assert sandbox_wire.decode_tasks(doc) == [task]
 
 
 # --------------------------------------------------------------------------- filters and exports
@@ -213,7 +213,7 @@ def test_the_store_filters_and_lists_assigning_documents(loaded):
     assert list(tasks_at(loaded, source_docs=(TB05,)).index) == ["NV-1", "NV-2"]
     docs = store.source_docs(loaded, AS_OF)
     assert dict(zip(docs["source_doc"], docs["n_tasks"], strict=True)) == {NQ71: 1, TB05: 2}
-    mine = store.source_docs(loaded, AS_OF, scope=store.Scope.agencies(["most"]))
+    mine = store.source_docs(loaded, AS_OF, scope=Scope.agencies(["most"]))
     assert list(mine["source_doc"]) == [NQ71]  # a viewer sees only their agencies' documents
 
 
@@ -240,13 +240,13 @@ def test_the_excel_report_carries_the_attributes(loaded, tmp_path, lang, labels)
         "--lang", lang, db=loaded,
     )  # fmt: skip
     doc, date, leader, comment = labels
-    by_id = {r[_id_label(lang)]: r for r in _sheet_rows(out, _sheet("sheet_tasks", lang))}
+    by_id = {r[_id_label(lang)]: r for r in _sheet_rows(out, _sheet("common.task_list", lang))}
     assert set(by_id) == {"NV-1", "NV-2", "NV-3"}
     assert by_id["NV-1"][doc] == TB05 and by_id["NV-3"][doc] == NQ71
     assert by_id["NV-2"][date] == dt.datetime(2025, 2, 15)  # a real date cell
     assert by_id["NV-1"][leader] == "Thứ trưởng Nguyễn Văn An"
     assert by_id["NV-3"][comment] == "Chậm do chờ ý kiến các bộ"
-    overdue = {r[_id_label(lang)]: r for r in _sheet_rows(out, _sheet("sheet_overdue", lang))}
+    overdue = {r[_id_label(lang)]: r for r in _sheet_rows(out, _sheet("col.overdue", lang))}
     assert overdue["NV-1"][doc] == TB05 and overdue["NV-1"][leader] == "Thứ trưởng Nguyễn Văn An"
 
 
@@ -255,7 +255,7 @@ def _id_label(lang: str) -> str:
 
 
 def _sheet(key: str, lang: str) -> str:
-    from analytics.reports import _sheet_name
+    from analytics.reports.xlsx import _sheet_name
 
     return _sheet_name(key, lang)
 
@@ -279,9 +279,7 @@ def test_the_my_tasks_workbook_reads_back_with_the_same_attributes(loaded):
     from analytics import templates
     from analytics.ingest import prepare
 
-    mine = store.load_tasks(
-        loaded, AS_OF, store.Filters(agency_ids=("mof",)), store.Scope.everything()
-    )
+    mine = store.load_tasks(loaded, AS_OF, Filters(agency_ids=("mof",)), Scope.everything())
     data = templates.my_tasks_workbook(mine, agency_name="Bộ Tài chính", source=NQ71, as_of=AS_OF)
     p = prepare(data, "nhiem_vu_mof.xlsx", as_of=AS_OF)
     assert p.source == NQ71 and not p.errors
@@ -303,13 +301,15 @@ OLD_HASH = (
 
 
 def test_the_store_counts_the_columns_of_the_schema_as_duckdb_does(tmp_path):
-    """store._ensure_schema finds a file that lacks a column by the width of each table, read
-    from schema.sql (one column per line): the same widths DuckDB gives a new file."""
+    """store.connection._ensure_schema finds a file that lacks a column by the width of each
+    table, read from schema.sql (one column per line): the same widths DuckDB gives a new file."""
+    from analytics.store.connection import _schema_widths
+
     with store.connect(tmp_path / "new.duckdb") as con:
         widths = dict(
             con.execute("select table_name, column_count from duckdb_tables()").fetchall()
         )
-    assert widths == store._schema_widths()
+    assert widths == _schema_widths()
 
 
 def test_a_database_file_from_before_the_attributes_opens_and_ingests(tmp_path):
@@ -348,17 +348,18 @@ def test_a_database_file_from_before_the_attributes_opens_and_ingests(tmp_path):
 
 
 @pytest.fixture
-def page_db(loaded, monkeypatch, steady_server, demo_guest) -> Path:
+def page_db(loaded, monkeypatch, steady_server, app_clean) -> Path:
     monkeypatch.setenv("TASKS_DB", str(loaded))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield loaded
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return loaded
+
+
+def at_as_of(page: str, lang: str = "vi", **query) -> AppTest:
+    """The page with the report date in the address (as a shared link has it)."""
+    return open_page(page, lang, query={"as_of": AS_OF.isoformat(), **query})
 
 
 def open_data_page(lang: str = "vi", **query) -> AppTest:
-    return open_page("data", lang, **query)
+    return at_as_of("data", lang, **query)
 
 
 def task_table(at: AppTest, id_label: str = "Mã nhiệm vụ"):
@@ -397,21 +398,8 @@ def test_a_link_with_an_unknown_document_is_ignored(page_db):
     assert at.multiselect(key="source_docs").value == []
 
 
-def open_page(page: str, lang: str = "vi", **query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    at.query_params["as_of"] = AS_OF.isoformat()
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
 def test_the_agency_page_lists_the_document_and_the_leader(page_db):
-    at = open_page("agency", agency="mof", source_doc=TB05)
+    at = at_as_of("agency", agency="mof", source_doc=TB05)
     table = task_table(at)
     assert sorted(table["Mã nhiệm vụ"]) == ["NV-1", "NV-2"]
     assert set(table["Văn bản giao"]) == {TB05}
@@ -422,7 +410,7 @@ def test_the_agency_page_lists_the_document_and_the_leader(page_db):
 
 
 def test_the_briefing_lists_the_document_and_the_leader(page_db):
-    at = open_page("briefing", "en")
+    at = at_as_of("briefing", "en")
     overdue = [d.value for d in at.dataframe if "Assigning document" in d.value.columns]
     assert overdue, "no list with the assigning document"
     rows = overdue[0].set_index("Task id")

@@ -14,19 +14,14 @@ import io
 
 import openpyxl
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth as accounts
-from analytics import store, templates, uploads
+from analytics import accounts, audit, store, templates, uploads
 from analytics.ingest import SOURCE_NQ71, ingest, prepare
-from analytics.model import Task
+from analytics.model import Filters, Scope, Task
 from analytics.reading import read_tables
-from analytics.store import Filters, Scope
-from tests.helpers import AGENCIES
+from tests.helpers import AGENCIES, PW, new_app, signed_in
 
-PW = "correct horse battery"
 AS_OF = dt.date(2025, 8, 28)
 XLSX = templates.XLSX_MIME
 NAMES = {a.id: a.name_vi for a in AGENCIES}
@@ -44,20 +39,7 @@ LONG = (
     "giai đoạn 2025 – 2030"
 )
 
-pytestmark = pytest.mark.usefixtures("steady_server")
-
-
-@pytest.fixture(autouse=True)
-def clean(monkeypatch, demo_guest):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("steady_server", "app_clean")
 
 
 @pytest.fixture
@@ -114,16 +96,6 @@ def workbook(rows, *, title="DANH MỤC NHIỆM VỤ NGHỊ QUYẾT 71/NQ-CP", h
 
 def row(i: int, title: str, lead: str, deadline="31/12/2025", status="Đang thực hiện"):
     return [i, title, lead, deadline, status]
-
-
-def signed_in(username: str) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=120).run()
-    at.text_input(key="signin_user").input(username)
-    at.text_input(key="signin_password").input(PW)
-    [b for b in at.button if b.form_id == "signin"][0].click()
-    at.run()
-    assert at.session_state["auth_user"] == username
-    return at
 
 
 def upload(username: str, name: str, data: bytes, *, source: str | None = None) -> AppTest:
@@ -267,7 +239,7 @@ def test_an_editors_refusal_names_the_row_and_title_of_another_agencys_task(db):
     assert "Hà Nội (dòng 6: Xây dựng đề án" in plain(refused[0])
     assert "auto" not in refused[0]
     assert commit_button(at).disabled
-    denied = accounts.read_audit(db, actions=["permission_denied"])
+    denied = audit.read(db, actions=["permission_denied"])
     assert len(denied) == 1  # the audit log keeps the task ids
 
 
@@ -485,9 +457,8 @@ def test_the_held_back_link_works_on_a_deep_link_to_a_fresh_server(db, fresh_ser
         source=SOURCE_NQ71,
         accept_valid_rows=True,
     )
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["auth_user"] = "root"  # signed in earlier in this browser session
-    at.session_state["auth_since"] = dt.datetime.now(dt.UTC)
+    # signed in earlier in this browser session
+    at = new_app(session={"auth_user": "root", "auth_since": dt.datetime.now(dt.UTC)})
     at.switch_page("pages/agency.py")
     at.run()
     assert not at.exception, at.exception

@@ -18,16 +18,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth as accounts
-from analytics import exports, store, templates, uploads
+from analytics import accounts, exports, store, templates, uploads
 from analytics.access import User
 from analytics.ingest import SOURCE_NQ71, SOURCE_TBKL, prepare
-from analytics.store import Filters, Scope
+from analytics.model import Filters, Scope
+from tests.helpers import PW, signed_in
 
 MOH = "moh"  # Bộ Y tế: 16 of Resolution 71's 330 tasks in the sample
 EDITOR = User("ed", "agency_editor", agency_ids=(MOH,))
 ADMIN = User("root", "admin")
-PW = "correct horse battery"
 
 
 def in_force(db, as_of: dt.date) -> pd.DataFrame:
@@ -184,11 +183,7 @@ def editor_db(sample_copy, app_clean, steady_server, tmp_path, monkeypatch):
 
 
 def upload_as_editor(db, name: str, data: bytes) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=120).run()
-    at.text_input(key="signin_user").input("ed")
-    at.text_input(key="signin_password").input(PW)
-    [b for b in at.button if b.form_id == "signin"][0].click()
-    at.run()
+    at = signed_in("ed")
     at.switch_page("pages/upload.py").run()
     at.date_input(key="up_as_of").set_value(store.latest_as_of(db))
     at.run()

@@ -21,10 +21,9 @@ import pytest
 from analytics import layouts, sandbox, store, templates, uploads
 from analytics.access import GUEST, User
 from analytics.ingest import prepare
-from analytics.model import Task
+from analytics.model import Filters, Scope, Task
 from analytics.problems import InputRejected, error, warning
 from analytics.reading import read_table
-from analytics.store import Filters, Scope
 from tests.helpers import AGENCIES
 
 AS_OF = dt.date(2025, 8, 28)
@@ -171,8 +170,7 @@ def test_a_confirmed_mapping_is_remembered_and_matched_by_the_header_row(db):
         ["1", "A", "BTC", "1/9/2025"],
     ]
     assert layouts.match(db, "Sheet1", head) is None
-    with store.connect(db) as con:  # reading did not create the table
-        assert not layouts._exists(con)
+    assert layouts.all_layouts(db) == []  # reading remembered nothing
     fp = layouts.remember(
         db,
         sheet="Sheet1",
@@ -675,12 +673,12 @@ def test_a_layout_problem_comes_back_with_the_first_rows_and_a_mapping_fixes_it(
 
 
 def test_audit_events_are_recorded_when_the_log_exists(db, monkeypatch):
-    from analytics import auth as accounts
+    from analytics import audit
 
     assert uploads.audit(db, "root", "upload", "abc", {"name": "f.xlsx"}, "ok")
-    rows = accounts.read_audit(db, actions=["upload"])
+    rows = audit.read(db, actions=["upload"])
     assert list(rows["target"]) == ["abc"] and list(rows["username"]) == ["root"]
-    monkeypatch.delattr(accounts, "record")
+    monkeypatch.delattr(audit, "record")
     assert uploads.audit(db, "root", "commit", "1") is False  # guarded, no error
 
 

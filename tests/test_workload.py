@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from analytics import metrics, store, workload
-from analytics.model import Task
-from analytics.store import Filters, Scope
+from analytics.model import Filters, Scope, Task
 from tests.helpers import AGENCIES
 
 D = dt.date

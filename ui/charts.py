@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.briefing import tr
-from analytics.i18n import fmt_date
+from analytics.i18n import fmt_date, t
 from analytics.style import STATUS_COLORS, STATUS_ORDER, STATUS_PATTERNS
 
 # Marker symbols standing in for patterns on scatter plots.
@@ -109,7 +108,7 @@ def stacked_status_bars(
                 y=labels,
                 customdata=ids,
                 orientation="h",
-                name=tr(status, lang),
+                name=t(f"status.{status}", lang),
                 marker={
                     "color": STATUS_COLORS[status],
                     "pattern": _pattern(status),
@@ -120,7 +119,7 @@ def stacked_status_bars(
         )
     fig.update_layout(barmode="stack", clickmode="event+select", dragmode=False)
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True, title=None)
-    fig.update_xaxes(title=axis_title or tr("tasks_axis", lang), rangemode="tozero", tickformat="d")
+    fig.update_xaxes(title=axis_title or t("col.tasks", lang), rangemode="tozero", tickformat="d")
     height = max(220, BAR_PX * len(labels) + 110)
     return _layout(fig, title, height)
 
@@ -131,7 +130,7 @@ def status_donut(counts: Mapping[str, int], lang: str, title: str | None = None)
     total = sum(int(counts.get(s, 0)) for s in STATUS_ORDER)
     fig = go.Figure(
         go.Pie(
-            labels=[tr(s, lang) for s in statuses],
+            labels=[t(f"status.{s}", lang) for s in statuses],
             values=[int(counts[s]) for s in statuses],
             hole=0.55,
             sort=False,
@@ -153,7 +152,7 @@ def status_donut(counts: Mapping[str, int], lang: str, title: str | None = None)
         )
     )
     fig.add_annotation(
-        text=f"<b>{total}</b><br>{plot_text(tr('donut_total', lang))}",
+        text=f"<b>{total}</b><br>{plot_text(t('briefing.donut_total', lang))}",
         showarrow=False,
         x=0.5,
         y=0.5,
@@ -194,16 +193,16 @@ def deadline_timeline(
                 x=pd.to_datetime(sub["deadline"]).tolist(),
                 y=[lbl for lbl, keep in zip(labels, part.tolist(), strict=True) if keep],
                 mode="markers",
-                name=tr(status, lang),
+                name=t(f"status.{status}", lang),
                 marker={
                     "color": STATUS_COLORS[status],
                     "symbol": STATUS_SYMBOLS[status],
                     "size": 11,
                     "line": {"width": 2, "color": STATUS_COLORS[status]},
                 },
-                customdata=[[plot_text(t[:160])] for t in sub["title"].fillna("").astype(str)],
+                customdata=[[plot_text(x[:160])] for x in sub["title"].fillna("").astype(str)],
                 hovertemplate="%{y}<br>%{customdata[0]}<br>"
-                + plot_text(tr("deadline_axis", lang))
+                + plot_text(t("col.deadline", lang))
                 + ": %{x|"
                 + date_fmt
                 + "}<extra>%{fullData.name}</extra>",
@@ -228,11 +227,11 @@ def deadline_timeline(
         xshift=4,
         showarrow=False,
         bgcolor="rgba(255,255,255,0.85)",
-        text=plot_text(f"{tr('as_of_line', lang)} {fmt_date(as_of, lang)}"),
+        text=plot_text(f"{t('common.as_of_line', lang)} {fmt_date(as_of, lang)}"),
     )
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True, title=None)
     fig.update_xaxes(
-        title=tr("deadline_axis", lang), tickformat="%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"
+        title=t("col.deadline", lang), tickformat="%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"
     )
     height = max(260, 22 * len(labels) + 140)
     return _layout(fig, title, height)

@@ -16,27 +16,6 @@ import streamlit as st
 from analytics.i18n import fmt_date, fmt_month, t
 from analytics.style import STATUS_COLORS, STATUS_PATTERNS
 
-TEXT: dict[str, tuple[str, str]] = {
-    "tasks": ("Số nhiệm vụ", "Tasks"),
-    "month": ("Tháng (theo thời hạn)", "Month (by deadline)"),
-    "due_label": ("Đến hạn", "Due"),
-    "backlog": (
-        "Tồn đọng quá hạn từ các tháng trước",
-        "Overdue backlog carried from earlier months",
-    ),
-    "backlog_projected": (
-        "Tồn đọng sẽ chuyển sang nếu không hoàn thành thêm",
-        "Backlog carried if nothing more is completed",
-    ),
-    "planned_cum": ("Kế hoạch lũy kế (đến hạn)", "Planned, cumulative (due)"),
-    "actual_cum": ("Thực tế lũy kế (đã hoàn thành)", "Actual, cumulative (completed)"),
-    "as_of_line": ("Ngày số liệu", "As of"),
-    "snapshot_date": ("Ngày báo cáo", "Report date"),
-    "remaining": ("Còn lại", "Remaining"),
-    "agency": ("Cơ quan chủ trì", "Lead agency"),
-    "total": ("Tổng số nhiệm vụ", "Total tasks"),
-}
-
 LINE_STYLES = {
     # status → (dash, marker symbol): the line equivalent of the bar patterns
     "completed": ("solid", "circle"),
@@ -48,11 +27,6 @@ LINE_STYLES = {
     "total": ("longdash", "diamond-open"),
 }
 LINE_COLORS = {**STATUS_COLORS, "completed": STATUS_COLORS["completed_on_time"], "total": "#555555"}
-
-
-def tx(key: str, lang: str) -> str:
-    pair = TEXT[key]
-    return pair[0 if lang == "vi" else 1]
 
 
 def _layout(fig: go.Figure, lang: str, height: int = 420) -> go.Figure:
@@ -97,7 +71,7 @@ def monthly_bars(table: pd.DataFrame, lang: str, last_month: str | None = None) 
             go.Bar(
                 x=labels,
                 y=values,
-                name=t(status, lang),
+                name=t(f"status.{status}", lang),
                 marker={"color": STATUS_COLORS[status], "pattern": pattern(status)},
                 hovertemplate="%{y}",
             )
@@ -109,7 +83,7 @@ def monthly_bars(table: pd.DataFrame, lang: str, last_month: str | None = None) 
             mode="text",
             text=[str(int(v)) if v else "" for v in table["due"]],
             textposition="top center",
-            name=tx("due_label", lang),
+            name=t("col.due", lang),
             hovertemplate="%{y}",
             showlegend=False,
         )
@@ -123,7 +97,7 @@ def monthly_bars(table: pd.DataFrame, lang: str, last_month: str | None = None) 
                 x=labels[: split + 1],
                 y=table["backlog"][: split + 1],
                 mode="lines+markers",
-                name=tx("backlog", lang),
+                name=t("chart.backlog", lang),
                 line={"color": STATUS_COLORS["overdue"], "dash": "dot", "width": 2.5},
                 marker={"symbol": "x", "size": 9, "color": STATUS_COLORS["overdue"]},
                 hovertemplate="%{y}",
@@ -136,7 +110,7 @@ def monthly_bars(table: pd.DataFrame, lang: str, last_month: str | None = None) 
                 x=labels[start:],
                 y=table["backlog"][start:],
                 mode="lines+markers",
-                name=tx("backlog_projected", lang),
+                name=t("chart.backlog_projected", lang),
                 line={"color": STATUS_COLORS["overdue"], "dash": "dot", "width": 1.5},
                 marker={"symbol": "x-open", "size": 8, "color": STATUS_COLORS["overdue"]},
                 opacity=0.55,
@@ -145,8 +119,8 @@ def monthly_bars(table: pd.DataFrame, lang: str, last_month: str | None = None) 
         )
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     top = max(int(table["due"].max() or 0), int(table["backlog"].max() or 0), 1)
-    fig.update_yaxes(title_text=tx("tasks", lang), range=[0, top * 1.15])
-    fig.update_xaxes(title_text=tx("month", lang), type="category")
+    fig.update_yaxes(title_text=t("col.tasks", lang), range=[0, top * 1.15])
+    fig.update_xaxes(title_text=t("chart.month", lang), type="category")
     return _layout(fig, lang)
 
 
@@ -159,7 +133,7 @@ def trajectory(table: pd.DataFrame, lang: str) -> go.Figure:
             x=labels,
             y=table["planned_cum"],
             mode="lines+markers",
-            name=tx("planned_cum", lang),
+            name=t("chart.planned_cum", lang),
             line={"color": STATUS_COLORS["in_progress"], "dash": "dash", "width": 2},
             marker={"symbol": "square", "color": STATUS_COLORS["in_progress"]},
             hovertemplate="%{y}",
@@ -170,14 +144,14 @@ def trajectory(table: pd.DataFrame, lang: str) -> go.Figure:
             x=labels,
             y=table["actual_cum"],
             mode="lines+markers",
-            name=tx("actual_cum", lang),
+            name=t("chart.actual_cum", lang),
             line={"color": STATUS_COLORS["completed_on_time"], "width": 3},
             marker={"symbol": "circle", "color": STATUS_COLORS["completed_on_time"]},
             hovertemplate="%{y}",
             connectgaps=False,
         )
     )
-    fig.update_yaxes(title_text=tx("tasks", lang), rangemode="tozero")
+    fig.update_yaxes(title_text=t("col.tasks", lang), rangemode="tozero")
     fig.update_xaxes(type="category")
     return _layout(fig, lang, height=380)
 
@@ -196,7 +170,7 @@ def agency_heatmap(wide: pd.DataFrame, months: list[str], lang: str) -> go.Figur
             text=[[str(int(v)) if v else "" for v in row] for row in z],
             texttemplate="%{text}",
             hovertemplate="%{y} · %{x}: %{z}<extra></extra>",
-            colorbar={"title": {"text": tx("remaining", lang)}},
+            colorbar={"title": {"text": t("col.remaining", lang)}},
             xgap=1,
             ygap=1,
         )
@@ -218,7 +192,7 @@ def trend_lines(trend: pd.DataFrame, lang: str, as_of: dt.date | None = None) ->
                 x=dates,
                 y=trend[key],
                 mode="lines+markers",
-                name=t(key, lang),
+                name=t(f"status.{key}", lang),
                 line={"color": LINE_COLORS[key], "dash": dash, "width": 2.5},
                 marker={"symbol": symbol, "size": 9, "color": LINE_COLORS[key]},
                 hovertemplate="%{y}",
@@ -241,20 +215,20 @@ def trend_lines(trend: pd.DataFrame, lang: str, as_of: dt.date | None = None) ->
             xref="x",
             yref="paper",
             y=1,
-            text=f"{tx('as_of_line', lang)} {fmt_date(as_of, lang)}",
+            text=f"{t('common.as_of_line', lang)} {fmt_date(as_of, lang)}",
             showarrow=False,
             xanchor="left",
             yanchor="bottom",
             font={"size": 11, "color": "#555555"},
         )
     fig.update_xaxes(
-        title_text=tx("snapshot_date", lang),
+        title_text=t("col.report_date", lang),
         tickmode="array",
         tickvals=dates,
         ticktext=[fmt_date(d, lang) for d in trend["as_of"]],
         hoverformat="%d/%m/%Y" if lang == "vi" else "%Y-%m-%d",
     )
-    fig.update_yaxes(title_text=tx("tasks", lang), rangemode="tozero")
+    fig.update_yaxes(title_text=t("col.tasks", lang), rangemode="tozero")
     return _layout(fig, lang)
 
 
@@ -282,10 +256,10 @@ def date_columns(frame: pd.DataFrame, lang: str) -> dict:
 def show_table(frame: pd.DataFrame, lang: str, key: str, height: int | str = "auto") -> None:
     """A table in the page: at most MAX_ROWS_ON_SCREEN rows go to the browser (the downloads
     next to it hold every row)."""
-    from ui.components import MAX_ROWS_ON_SCREEN, SHOWN
+    from ui.components import MAX_ROWS_ON_SCREEN
 
     if len(frame) > MAX_ROWS_ON_SCREEN:
-        st.caption(SHOWN[0 if lang == "vi" else 1].format(n=MAX_ROWS_ON_SCREEN, total=len(frame)))
+        st.caption(t("common.rows_shown", lang, n=MAX_ROWS_ON_SCREEN, total=len(frame)))
         frame = frame.head(MAX_ROWS_ON_SCREEN)
     st.dataframe(
         frame,

@@ -13,7 +13,8 @@ from analytics import metrics, store
 from analytics.i18n import fmt_date, t
 from analytics.style import STATUS_COLORS, STATUS_ORDER
 from ui import data
-from ui.auth import audit_export, esc
+from ui.audit_panel import audit_export
+from ui.html import esc
 from ui.state import View
 
 log = logging.getLogger("dashboard")
@@ -30,8 +31,8 @@ def page_header(view: View, title_key: str) -> tuple[int, ...]:
         for row in used.itertuples()
     )
     st.caption(
-        view.t("figures_as_of", date=fmt_date(view.as_of, view.lang))
-        + (" · " + view.t("from_snapshots", items=items) if items else "")
+        view.t("common.figures_as_of", date=fmt_date(view.as_of, view.lang))
+        + (" · " + view.t("common.from_snapshots", items=items) if items else "")
     )
     held_back_notice(view)
     return ids
@@ -48,9 +49,9 @@ def held_back_notice(view: View) -> None:
         query = {"held_back": str(int(row.snapshot_id)), "lang": view.lang}
         if view.latest is None or view.as_of != view.latest:
             query["as_of"] = view.as_of.isoformat()
-        st.warning(f"{esc(line)}. {esc(view.t('held_back_notice_more'))}", icon="⚠️")
+        st.warning(f"{esc(line)}. {esc(view.t('held_back.notice_more'))}", icon="⚠️")
         # in this tab, in this session (a new tab would open signed out)
-        st.page_link("pages/data.py", label=view.t("held_back_link"), icon="🔎", query_params=query)
+        st.page_link("pages/data.py", label=view.t("held_back.link"), icon="🔎", query_params=query)
 
 
 def legend(view: View, statuses=STATUS_ORDER) -> None:
@@ -64,8 +65,8 @@ def legend(view: View, statuses=STATUS_ORDER) -> None:
         "no_deadline": "⬜",
         "cancelled": "🟪",
     }
-    parts = [f"{swatch[s]} {view.t(s)}" for s in statuses if s in STATUS_COLORS]
-    st.caption(view.t("legend") + ": " + " · ".join(parts))
+    parts = [f"{swatch[s]} {view.t(f'status.{s}')}" for s in statuses if s in STATUS_COLORS]
+    st.caption(view.t("common.legend") + ": " + " · ".join(parts))
 
 
 def downloads(view: View, frame: pd.DataFrame, name: str, key: str) -> None:
@@ -80,21 +81,17 @@ def guard(view_lang: str = "vi"):
     try:
         yield
     except store.StoreBusy:
-        st.warning(t("store_busy", view_lang))
+        st.warning(t("common.store_busy", view_lang))
     except Exception:  # the user sees a message, the log keeps the details
         log.exception("page failed")
-        st.error(t("error_generic", view_lang))
+        st.error(t("common.error_generic", view_lang))
 
 
 def no_data(view: View) -> None:
-    st.info(view.t("no_data"))
+    st.info(view.t("common.no_data"))
 
 
 MAX_ROWS_ON_SCREEN = 500
-SHOWN = (
-    "Đang hiển thị {n}/{total} dòng; tải Excel hoặc CSV để có đủ.",
-    "Showing {n} of {total} rows; download Excel or CSV for all of them.",
-)
 
 
 def table(view: View, frame: pd.DataFrame, key: str, name: str) -> None:
@@ -102,12 +99,12 @@ def table(view: View, frame: pd.DataFrame, key: str, name: str) -> None:
 
     At most MAX_ROWS_ON_SCREEN rows are sent to the browser; the downloads hold every row."""
     if frame is None or frame.empty:
-        st.caption(B.tr("none", view.lang))
+        st.caption(view.t("common.no_tasks"))
         return
     full = frame
     if len(frame) > MAX_ROWS_ON_SCREEN:
         frame = frame.head(MAX_ROWS_ON_SCREEN)
-        st.caption(SHOWN[0 if view.lang == "vi" else 1].format(n=len(frame), total=len(full)))
+        st.caption(view.t("common.rows_shown", n=len(frame), total=len(full)))
     fmt = "DD/MM/YYYY" if view.lang == "vi" else "YYYY-MM-DD"
     config = {
         c: st.column_config.Column(width=w) for c, w in B.column_widths(frame, view.lang).items()

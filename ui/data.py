@@ -12,8 +12,11 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics import metrics, store
-from analytics.store import Filters, Scope
+from analytics import briefing as B
+from analytics import changes, exports, history, metrics, store, workload
+from analytics.i18n import t
+from analytics.model import Filters, Scope
+from analytics.style import LISTED_STATUS_ORDER
 from ui import cache
 
 
@@ -116,6 +119,332 @@ def agencies() -> pd.DataFrame:
 
 def snapshots() -> pd.DataFrame:
     return catalog()["snapshots"]
+
+
+# --------------------------------------------------------------------------- the pages' tables
+# What each page derives from the tasks in view, cached like the frames above (shared,
+# read-only). The first arguments (the database, the snapshot ids in force) only key the cache.
+
+BRIEFING_LIST_COLUMNS = {  # in display order
+    "late": [
+        "task_id",
+        "title",
+        "lead",
+        "status_label",
+        "deadline",
+        "days_overdue",
+        "days_late",
+        "causes",
+        "source",
+        "source_doc",
+        "leader",
+    ],
+    "at_risk": [
+        "task_id",
+        "title",
+        "lead",
+        "deadline",
+        "deadline_text",
+        "source",
+        "source_doc",
+        "leader",
+    ],
+    "overdue": [
+        "task_id",
+        "title",
+        "lead",
+        "deadline",
+        "days_overdue",
+        "causes",
+        "source",
+        "source_doc",
+        "leader",
+    ],
+    "difficult": [
+        "task_id",
+        "title",
+        "lead",
+        "status_label",
+        "deadline",
+        "days_overdue",
+        "causes",
+        "source",
+        "source_doc",
+        "leader",
+    ],
+    "changes": ["task_id", "title", "lead", "status_label", "deadline", "source"],
+    "cancelled": [
+        "task_id",
+        "title",
+        "lead",
+        "deadline",
+        "status_text",
+        "source",
+        "source_doc",
+        "leader",
+    ],
+}
+# The task attributes (assigning document, leader) show only where some task in a list has one.
+AGENCY_TABLE_COLUMNS = [  # in display order
+    "task_id",
+    "title",
+    "status_label",
+    "deadline",
+    "deadline_text",
+    "days_overdue",
+    "days_late",
+    "source",
+    "source_doc",
+    "leader",
+    "support",
+    "causes",
+    "agency_comment",
+    "origin_file",
+    "origin_sheet",
+    "origin_row",
+]
+DATA_TASK_COLUMNS = [
+    "task_id",
+    "source",
+    "title",
+    "lead",
+    "status_label",
+    "deadline",
+    "completion_date",
+    "support",
+    "source_doc",
+    "assigned_date",
+    "leader",
+    "agency_comment",
+    "progress",
+    "origin_file",
+    "origin_sheet",
+    "origin_row",
+]
+WORKLOAD_MONTH_COLUMNS = [
+    "task_id",
+    "source",
+    "title",
+    "lead",
+    "status_label",
+    "deadline",
+    "days_overdue",
+    "support",
+]
+
+
+def _present_list(frame: pd.DataFrame, agency_frame: pd.DataFrame, lang: str, kind: str):
+    columns = exports.shown_columns(BRIEFING_LIST_COLUMNS[kind], frame)
+    shown = exports.present_tasks(frame, agency_frame, lang, columns)
+    return B.ordered(shown, columns, lang)
+
+
+@cache.resource(ttl=3600)
+def briefing_figures(
+    path: str,
+    ids: tuple[int, ...],
+    prev_ids: tuple[int, ...],
+    as_of: dt.date,
+    prev_date: dt.date | None,
+    filters: Filters,
+    scope: Scope,
+) -> dict:
+    """Everything the Briefing shows, language-free (ids/dates only key the cache)."""
+    df = tasks(as_of, filters, scope)
+    out: dict = {
+        "headline": aggregate("headline", as_of, filters, scope),
+        "sources": B.source_headlines(df, as_of),
+        "prev_headline": None,
+        "prev_sources": None,
+        "changes": None,
+        "change_list": None,
+    }
+    if prev_date is not None:
+        before = tasks(prev_date, filters, scope)
+        out["prev_headline"] = aggregate("headline", prev_date, filters, scope)
+        out["prev_sources"] = B.source_headlines(before, prev_date)
+        ch = B.compare(before, df)
+        out["changes"] = ch.counts()
+        out["change_list"] = B.change_list(ch)
+    table = aggregate("by_agency", as_of, filters, scope)
+    for group in B.PEER_GROUPS:
+        out[f"late_{group}"] = B.late_by_agency(
+            table, group, filters.agency_ids, filters.agency_types
+        )
+    out["at_risk"] = B.at_risk(df, as_of)
+    out["month"] = B.open_due_in_month(df, as_of)
+    out["overdue"] = B.overdue_list(df)
+    out["difficult"] = B.difficult_tasks(df)
+    out["cancelled"] = B.cancelled_list(df)
+    return out
+
+
+@cache.resource(ttl=3600)
+def briefing_lists(
+    path: str,
+    ids: tuple[int, ...],
+    prev_ids: tuple[int, ...],
+    as_of: dt.date,
+    prev_date: dt.date | None,
+    filters: Filters,
+    scope: Scope,
+    lang: str,
+) -> dict[str, pd.DataFrame]:
+    """The Briefing's lists as users read them (names, labels, headings in `lang`)."""
+    d = briefing_figures(path, ids, prev_ids, as_of, prev_date, filters, scope)
+    agency_frame = agencies()
+    out = {}
+    for name in ("at_risk", "overdue", "difficult", "cancelled"):
+        out[name] = _present_list(d[name], agency_frame, lang, name)
+    if d["change_list"] is not None and len(d["change_list"]):
+        cl = d["change_list"]
+        shown = _present_list(cl, agency_frame, lang, "changes")
+        shown.insert(0, t("col.change", lang), [t(f"change.{k}", lang) for k in cl["change"]])
+        shown[t("briefing.col_deadline_before", lang)] = pd.to_datetime(
+            cl["deadline_before"]
+        ).dt.date.to_numpy()
+        out["changes"] = shown
+    else:
+        out["changes"] = None
+    out["sources"] = B.source_table(d["sources"], d["prev_sources"], lang, prev_date)
+    return out
+
+
+@cache.resource(ttl=3600)
+def late_list(
+    path: str,
+    ids: tuple[int, ...],
+    as_of: dt.date,
+    filters: Filters,
+    scope: Scope,
+    agency_id: str,
+    lang: str,
+) -> pd.DataFrame:
+    """The Briefing's late tasks of one agency ('' for all), as shown."""
+    df = tasks(as_of, filters, scope)
+    return _present_list(B.late_tasks(df, agency_id or None), agencies(), lang, "late")
+
+
+@cache.resource(ttl=3600)
+def agency_ranking(
+    path: str, ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope
+) -> pd.DataFrame:
+    """Peer ranking of every agency in the view (the agency filters left out)."""
+    return B.peer_ranking(aggregate("by_agency", as_of, filters, scope))
+
+
+@cache.resource(ttl=3600)
+def agency_tables(
+    path: str, ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope, lang: str
+) -> dict:
+    """The agency's task table as users read it, with the raw columns its filters need."""
+    df = tasks(as_of, filters, scope)
+    columns = exports.shown_columns(AGENCY_TABLE_COLUMNS, df)  # the attributes the tasks carry
+    shown = B.ordered(exports.present_tasks(df, agencies(), lang, columns), columns, lang)
+    keys = pd.DataFrame(
+        {
+            "status": df["status"].to_numpy(),
+            "source": df["source"].to_numpy(),
+            "month": pd.to_datetime(df["deadline"]).dt.strftime("%Y-%m").fillna("").to_numpy(),
+        }
+    )
+    return {
+        "table": shown,
+        "keys": keys,
+        "timeline": B.open_timeline(df),
+        "months": B.task_months(df),
+        "sources": sorted(df["source"].unique().tolist()),
+        "statuses": [s for s in LISTED_STATUS_ORDER if (df["status"] == s).any()],
+    }
+
+
+@cache.resource(ttl=3600)
+def agency_unit_table(
+    path: str, ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope, agency_id: str
+) -> pd.DataFrame:
+    """The agency's figures by its registered units (empty when it has none)."""
+    agency_frame = agencies()
+    if not metrics.units_of(agency_frame, agency_id):
+        return pd.DataFrame()
+    return metrics.by_unit(tasks(as_of, filters, scope), agency_frame, as_of, agency_id)
+
+
+@cache.resource(ttl=3600)
+def search_index(
+    path: str, snap_ids: tuple, as_of: dt.date, filters: Filters, scope: Scope
+) -> pd.Series:
+    """The Data page's search index of the tasks in view (text without diacritics)."""
+    return history.search_index(tasks(as_of, filters, scope), agencies())
+
+
+@cache.resource(ttl=3600)
+def found_tasks(
+    path: str,
+    snap_ids: tuple,
+    as_of: dt.date,
+    filters: Filters,
+    scope: Scope,
+    query: str,
+    lang: str,
+) -> tuple[int, pd.DataFrame]:
+    """The Data page's tasks matching `query`: how many, and the table as shown."""
+    df = tasks(as_of, filters, scope)
+    hits = history.search(df, search_index(path, snap_ids, as_of, filters, scope), query)
+    columns = exports.shown_columns(DATA_TASK_COLUMNS, df)  # the attributes the tasks carry
+    return len(hits), exports.present_tasks(hits, agencies(), lang, columns=columns)
+
+
+@cache.resource(ttl=3600)
+def trend(path: str, snapshot_states: tuple, filters: Filters, scope: Scope) -> pd.DataFrame:
+    """Counts at every report date (keyed on the snapshots and their status)."""
+    return history.trend(path, filters, scope)
+
+
+@cache.resource(ttl=3600)
+def changes_between(
+    path: str,
+    ids_from: tuple,
+    ids_to: tuple,
+    d_from: dt.date,
+    d_to: dt.date,
+    filters: Filters,
+    scope: Scope,
+) -> changes.Changes:
+    """What changed between two report dates (the Trends page)."""
+    return changes.compare(tasks(d_from, filters, scope), tasks(d_to, filters, scope))
+
+
+@cache.resource(ttl=3600)
+def workload_figures(
+    path: str, snap_ids: tuple, as_of: dt.date, filters: Filters, scope: Scope, year: int
+) -> dict:
+    """Everything the Workload page computes for one view and year."""
+    df = tasks(as_of, filters, scope)
+    names = agencies()
+    return {
+        "years": workload.years(df, as_of),
+        "monthly": workload.monthly(df, year, as_of),
+        "pace": workload.pace(df, year, as_of),
+        "agency_vi": workload.agency_month(df, names, year, "vi", scope.agency_ids, None),
+        "agency_en": workload.agency_month(df, names, year, "en", scope.agency_ids, None),
+    }
+
+
+@cache.resource(ttl=3600)
+def month_tasks(
+    path: str,
+    snap_ids: tuple,
+    as_of: dt.date,
+    filters: Filters,
+    scope: Scope,
+    month: str,
+    lang: str,
+) -> tuple[int, pd.DataFrame]:
+    """The open tasks due in `month`, as the Workload page shows them."""
+    due = workload.due_in_month(tasks(as_of, filters, scope), month)
+    if due.empty:
+        return 0, due
+    return len(due), exports.present_tasks(due, agencies(), lang, columns=WORKLOAD_MONTH_COLUMNS)
 
 
 def clear() -> None:

@@ -1,6 +1,6 @@
 """Report download buttons for the Briefing and Agency pages.
 
-The files are those of `python -m analytics report` (analytics/reports.py) for the current view:
+The files are those of `python -m analytics report` (analytics/reports/) for the current view:
 as-of date, filters and the signed-in user's scope. Each button's `data` is a callable, so a
 file is generated only when it is clicked; Streamlit runs it in a worker thread
 (asyncio.to_thread), so neither the page script nor other users wait for it. The bytes are
@@ -18,47 +18,18 @@ from collections.abc import Callable
 import streamlit as st
 
 from analytics import reports
-from analytics.store import Filters, Scope
+from analytics.i18n import t
+from analytics.model import Filters, Scope
 from ui import cache, data
 from ui.state import View
 
 log = logging.getLogger("dashboard.reports")
-
-TEXT: dict[str, tuple[str, str]] = {
-    "reports": ("Báo cáo", "Reports"),
-    "pdf": ("Báo cáo PDF", "Briefing PDF"),
-    "xlsx": ("Báo cáo Excel", "Briefing Excel"),
-    "zip": ("Tệp Excel từng cơ quan (zip)", "Excel file per agency (zip)"),
-    "zip_one": ("Tệp Excel của cơ quan (zip)", "This agency's Excel file (zip)"),
-    "pdf_help": (
-        "Báo cáo A4 theo ngày số liệu, bộ lọc và phạm vi đang chọn.",
-        "A4 briefing for the chosen date, filters and scope.",
-    ),
-    "xlsx_help": (
-        "Cùng số liệu với báo cáo PDF, mỗi phần một trang tính, kèm danh sách nhiệm vụ.",
-        "The briefing's figures, one sheet per section, with the task list.",
-    ),
-    "zip_help": (
-        "Mỗi cơ quan chủ trì một tệp Excel với nhiệm vụ và số liệu của mình, để gửi từng bộ, "
-        "ngành, địa phương.",
-        "One Excel file per lead agency with its own tasks and figures, to send to each.",
-    ),
-    "agency_zip_help": (
-        "Tệp Excel của cơ quan này (nhiệm vụ và số liệu của mình), trong một tệp zip.",
-        "This agency's Excel file (its tasks and figures), in a zip.",
-    ),
-}
-
 
 ICONS = {
     "pdf": ":material/picture_as_pdf:",
     "xlsx": ":material/table_view:",
     "zip": ":material/folder_zip:",
 }
-
-
-def _t(key: str, lang: str) -> str:
-    return TEXT[key][0 if lang == "vi" else 1]
 
 
 # --------------------------------------------------------------------------- cached generation
@@ -135,20 +106,19 @@ def _recorded(make: Callable[[], bytes], what: str, details: dict) -> Callable[[
 
     def produce() -> bytes:
         payload = make()
-        from analytics import auth as accounts
+        from analytics import audit
 
-        if hasattr(accounts, "record"):
-            try:
-                accounts.record(
-                    path,
-                    username,
-                    "export",
-                    target=what,
-                    details={**details, "bytes": len(payload)},
-                )
-            except Exception:
-                log.exception("could not record the export of %s", what)
-                raise
+        try:
+            audit.record(
+                path,
+                username,
+                "export",
+                target=what,
+                details={**details, "bytes": len(payload)},
+            )
+        except Exception:
+            log.exception("could not record the export of %s", what)
+            raise
         return payload
 
     return produce
@@ -190,16 +160,18 @@ def report_buttons(view: View, agency_id: str | None = None) -> None:
     label = agency_id if agency_id else None
     cols = st.columns(3)
     for col, kind in zip(cols, reports.FORMATS, strict=True):
-        help_key = "agency_zip_help" if kind == "zip" and agency_id else f"{kind}_help"
+        one = kind == "zip" and agency_id
         col.download_button(
-            _t("zip_one" if kind == "zip" and agency_id else kind, lang),
+            t("report_buttons.zip_one" if one else f"report_buttons.{kind}", lang),
             data=_recorded(
                 lambda kind=kind: _file(kind, *key), f"report_{kind}", {**details, "format": kind}
             ),
             file_name=reports.file_name(kind, view.as_of, lang, label),
             mime=reports.MIME[kind],
             key=f"report_{kind}",
-            help=_t(help_key, lang),
+            help=t(
+                "report_buttons.agency_zip_help" if one else f"report_buttons.{kind}_help", lang
+            ),
             on_click="ignore",
             icon=ICONS[kind],
             width="stretch",

@@ -16,12 +16,12 @@ import streamlit as st
 
 from analytics.agencies import CENTRAL_TYPES
 from analytics.i18n import t
-from analytics.store import Filters, Scope
+from analytics.model import Filters, Scope
 from ui import cache, data
 
 LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 TYPE_CHOICES = ("all", "central", "province")
-TYPE_KEYS = {"all": "type_all", "central": "type_central", "province": "type_province"}
+TYPE_KEYS = {"all": "common.all", "central": "common.central", "province": "common.provinces"}
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,10 @@ def _source_docs_choice(sb, as_of: dt.date, sources: tuple[str, ...], scope: Sco
     if not options:
         return ()
     picked = sb.multiselect(
-        t("source_docs", lg), options, key="source_docs", placeholder=t("all_source_docs", lg)
+        t("col.source_doc", lg),
+        options,
+        key="source_docs",
+        placeholder=t("common.all_source_docs", lg),
     )
     return tuple(sorted(picked))
 
@@ -154,19 +157,19 @@ def sidebar(scope: Scope) -> View:
     latest = max(cat["dates"]) if cat["dates"] else None
     sb = st.sidebar
     sb.radio(
-        t("language", lg),
+        t("common.language", lg),
         list(LANG_LABELS),
         key="lang",
         horizontal=True,
         format_func=LANG_LABELS.get,
     )
     lg = lang()
-    sb.markdown(f"**{t('filters', lg)}**")
+    sb.markdown(f"**{t('common.filters', lg)}**")
     default_date = latest or dt.date.today()
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = default_date
     as_of = sb.date_input(
-        t("as_of", lg),
+        t("common.as_of", lg),
         key="as_of",
         format="DD/MM/YYYY" if lg == "vi" else "YYYY-MM-DD",
         min_value=dt.date(2020, 1, 1),
@@ -175,11 +178,14 @@ def sidebar(scope: Scope) -> View:
     if not isinstance(as_of, dt.date):
         as_of = default_date
     sources = sb.multiselect(
-        t("sources", lg), cat["sources"], key="sources", placeholder=t("all_sources", lg)
+        t("common.sources", lg),
+        cat["sources"],
+        key="sources",
+        placeholder=t("common.all_sources", lg),
     )
     source_docs = _source_docs_choice(sb, as_of, tuple(sorted(sources)), scope, lg)
     agency_type = sb.radio(
-        t("agency_type", lg),
+        t("col.agency_type", lg),
         TYPE_CHOICES,
         key="agency_type",
         horizontal=True,
@@ -198,12 +204,12 @@ def sidebar(scope: Scope) -> View:
     if st.session_state.get("agency") not in options:
         st.session_state["agency"] = ""
     agency_id = sb.selectbox(
-        t("agency", lg),
+        t("col.lead", lg),
         options,
         key="agency",
-        format_func=lambda a: t("all_agencies", lg) if not a else labels.get(a, a),
+        format_func=lambda a: t("common.all_agencies", lg) if not a else labels.get(a, a),
     )
-    difficult = sb.toggle(t("difficult_only", lg), key="difficult")
+    difficult = sb.toggle(t("common.difficult_only", lg), key="difficult")
     types: tuple[str, ...] = ()
     if agency_type == "central":
         types = CENTRAL_TYPES

@@ -46,6 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analytics import safe_text
+from analytics.i18n import t
 from analytics.model import FIELDS, REQUIRED_FIELDS
 from analytics.problems import InputRejected, Problem
 from analytics.reading import common
@@ -278,18 +279,6 @@ def _full_grid(wbk: _Workbook, picked: _Picked, header_row: int | None) -> _Grid
     return _Grid(rows, raw, errors, uncached, from_above=from_above)
 
 
-_HINTS = {
-    "task": (
-        "the task, e.g. 'Nhiệm vụ' or 'Nội dung nhiệm vụ'",
-        "nội dung nhiệm vụ, ví dụ 'Nhiệm vụ'",
-    ),
-    "lead_agency": (
-        "the lead agency, e.g. 'Cơ quan chủ trì'",
-        "cơ quan chủ trì, ví dụ 'Cơ quan chủ trì'",
-    ),
-}
-
-
 def _check_input(data: bytes, file_name: str, header_row: int | None) -> None:
     if len(data) > MAX_BYTES:
         raise _reject(
@@ -401,8 +390,8 @@ def _table(
     if missing:
         found = ", ".join(f"'{h}'" for h in headers if h) or "-"
         names = ", ".join(missing)
-        hint_en = ", ".join(_HINTS[f][0] for f in missing)
-        hint_vi = ", ".join(_HINTS[f][1] for f in missing)
+        hint_en = ", ".join(t(f"missing_column.{f}", "en") for f in missing)
+        hint_vi = ", ".join(t(f"missing_column.{f}", "vi") for f in missing)
         raise _reject(
             "missing_columns",
             f"Required column(s) not found: {names} ({hint_en}). "
@@ -454,7 +443,7 @@ class SkippedSheet:
     """A sheet of a workbook that was not read as tasks, and why (English, Vietnamese)."""
 
     name: str
-    code: str  # a SKIP_REASONS key, or the code of the rejection that said why
+    code: str  # a key of [sheet_skipped] in texts.toml, or the code of the rejection that said why
     reason: str
     reason_vi: str
 
@@ -478,38 +467,14 @@ class WorkbookTables:
     skipped: list[SkippedSheet]
 
 
-SKIP_REASONS: dict[str, tuple[str, str]] = {
-    "chart": ("a chart sheet; it holds no table", "trang biểu đồ, không chứa bảng"),
-    "empty": ("the sheet is empty", "trang trống"),
-    "no_header": (
-        "no task table: no header row with task columns (such as 'Nhiệm vụ', 'Cơ quan chủ "
-        "trì'); {rows} row(s) looked at",
-        "không phải bảng nhiệm vụ: không có dòng tiêu đề với các cột nhiệm vụ (như 'Nhiệm vụ', "
-        "'Cơ quan chủ trì'); đã xem {rows} dòng",
-    ),
-    "figures": (
-        "no task list: every task title (column '{column}') is only a number or punctuation, "
-        "as in a table of figures",
-        "không phải danh sách nhiệm vụ: nội dung nhiệm vụ (cột '{column}') của mọi dòng chỉ là "
-        "số hoặc dấu, như một bảng số liệu",
-    ),
-    "hidden": (
-        "a hidden sheet; it looks like a task table but is not read while visible sheets hold "
-        "tasks (choose it by name to read it)",
-        "trang ẩn; trông như bảng nhiệm vụ nhưng không được đọc khi các trang hiện có nhiệm vụ "
-        "(chọn đích danh trang này để đọc)",
-    ),
-    "left_out": ("left out, as asked", "được bỏ ra theo yêu cầu"),
-    "not_chosen": ("not among the sheets chosen", "không nằm trong các trang được chọn"),
-}
 # rejections of one sheet that, among several, skip that sheet instead of the file (a sheet of
-# figures, "no_task_list", is said in SKIP_REASONS' shorter words)
+# figures, "no_task_list", is said in the shorter words of [sheet_skipped] in texts.toml)
 _SKIPPING_CODES = frozenset({"missing_columns", "no_rows", "too_many_columns", "no_task_list"})
 
 
 def _skip(name: str, code: str, **fmt) -> SkippedSheet:
-    en, vi = SKIP_REASONS[code]
-    return SkippedSheet(name, code, en.format(**fmt), vi.format(**fmt))
+    key = f"sheet_skipped.{code}"
+    return SkippedSheet(name, code, t(key, "en", **fmt), t(key, "vi", **fmt))
 
 
 def _skip_for(name: str, exc: InputRejected) -> SkippedSheet:

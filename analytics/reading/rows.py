@@ -103,11 +103,64 @@ def _emit_rows(
         raise _too_many_rows(len(idx))
     fields = sorted(fmap.items(), key=lambda fc: fc[1])
     col_name = {c: (headers[c] if c < len(headers) and headers[c] else f) for f, c in fields}
-    task_id_col = fmap.get("task_id")
     task_col = fmap["task"]
-    letterless: list[int] = []  # positions of the rows whose title is only a number or marks
+    columns, row_problems, flagged, letterless = _convert_columns(
+        rows, idx, fields, col_name, fmap.get("task_id"), task_col, controls
+    )
     position = {i: k for k, i in enumerate(idx)}
-    flagged: set[int] = set()  # positions (in idx) of rows with a problem
+    mapped_cols = {c for _f, c in fields}
+    for (i, c), code in grid.cell_errors.items():
+        k = position.get(i)
+        if k is not None and c in mapped_cols and rows[i][c] == "":
+            row_problems.append((i + 1, c, _cell_error(i + 1, col_name[c], code, c)))
+            flagged.add(k)
+    uncached_hits = sorted(
+        (i + 1, c)
+        for i, c in grid.uncached
+        if i in position and c in mapped_cols and rows[i][c] == ""
+    )
+    row_problems.sort(key=lambda rcp: (rcp[0], rcp[1]))
+    problems.extend(p for _r, _c, p in row_problems)
+    problems.extend(_control_warnings(controls))
+    problems.sort(key=lambda p: p.row or 0)
+
+    names = [f for f, _c in fields]
+    drop, numbered = _rows_to_drop(columns, names, fmap, flagged, len(idx))
+    if letterless and len(letterless) == len(idx) - len(drop):
+        raise _no_task_list(
+            idx, letterless, columns[names.index("task")], head, col_name[task_col], task_col
+        )
+    if numbered:
+        skipped = {idx[k] + 1 for k in numbered}
+        with_formulas = len({r for r, _c in uncached_hits if r in skipped})
+        uncached_hits = [rc for rc in uncached_hits if rc[0] not in skipped]
+        problems.append(_numbered_blanks(sorted(skipped), with_formulas))
+    row_numbers = [i + 1 for i in idx]
+    if drop:
+        keep = [k for k in range(len(idx)) if k not in drop]
+        row_numbers = [row_numbers[k] for k in keep]
+        groups = [groups[k] for k in keep]
+        columns = [[conv[k] for k in keep] for conv in columns]
+    out = dict(zip(names, columns, strict=True))
+    problems.extend(_formula_warnings(uncached_hits, col_name))
+    return row_numbers, groups, out, problems
+
+
+def _convert_columns(
+    rows: list[list],
+    idx: list[int],
+    fields: list[tuple[str, int]],
+    col_name: dict[int, str],
+    task_id_col: int | None,
+    task_col: int,
+    controls: dict[int, list[tuple[str, int, str]]],
+) -> tuple[list[list], list[tuple[int, int, Problem]], set[int], list[int]]:
+    """The mapped columns of the task rows `idx`, converted (`_convert_column`), in column
+    order. Returns them with the problems of their cells as (row, column, problem), the
+    positions (in idx) of the rows with a problem, and those of the rows whose title is only
+    a number or marks. Control characters found are added to `controls`, by row."""
+    letterless: list[int] = []
+    flagged: set[int] = set()
     row_problems: list[tuple[int, int, Problem]] = []
     columns = []
     col_idx = [c for _f, c in fields]
@@ -141,29 +194,19 @@ def _emit_rows(
                 letterless.append(k)
             flagged.update(letterless)
         columns.append(conv)
-    mapped_cols = {c for _f, c in fields}
-    for (i, c), code in grid.cell_errors.items():
-        k = position.get(i)
-        if k is not None and c in mapped_cols and rows[i][c] == "":
-            row_problems.append((i + 1, c, _cell_error(i + 1, col_name[c], code, c)))
-            flagged.add(k)
-    uncached_hits = sorted(
-        (i + 1, c)
-        for i, c in grid.uncached
-        if i in position and c in mapped_cols and rows[i][c] == ""
-    )
-    row_problems.sort(key=lambda rcp: (rcp[0], rcp[1]))
-    problems.extend(p for _r, _c, p in row_problems)
-    problems.extend(_control_warnings(controls))
-    problems.sort(key=lambda p: p.row or 0)
+    return columns, row_problems, flagged, letterless
 
-    # Drop the rows with only blanks in the mapped columns (unless a problem names them), and
-    # skip, with one note, those that hold nothing but their row number (a template's unused
-    # numbered lines).
-    names = [f for f, _c in fields]
+
+def _rows_to_drop(
+    columns: list[list], names: list[str], fmap: dict[str, int], flagged: set[int], n: int
+) -> tuple[set[int], list[int]]:
+    """The positions of the rows to leave out: those with only blanks in the mapped columns
+    (unless a problem names them), and, skipped with one note, those that hold nothing but
+    their row number (a template's unused numbered lines). Returns (every row to leave out,
+    the numbered ones, in order)."""
     width = len(names)
     row_no = columns[names.index("row_no")] if "row_no" in fmap else None
-    maybe_blank = set(range(len(idx)))
+    maybe_blank = set(range(n))
     for conv in columns:
         if conv is row_no:
             continue
@@ -180,25 +223,15 @@ def _emit_rows(
     if row_no is not None:
         maybe_blank = {k for k in maybe_blank if row_no[k] is None}
     drop = maybe_blank.union(numbered) if width else set()
-    if letterless and len(letterless) == len(idx) - len(drop):
-        raise _no_task_list(
-            idx, letterless, columns[names.index("task")], head, col_name[task_col], task_col
-        )
-    if numbered:
-        skipped = {idx[k] + 1 for k in numbered}
-        with_formulas = len({r for r, _c in uncached_hits if r in skipped})
-        uncached_hits = [rc for rc in uncached_hits if rc[0] not in skipped]
-        problems.append(_numbered_blanks(sorted(skipped), with_formulas))
-    row_numbers = [i + 1 for i in idx]
-    if drop:
-        keep = [k for k in range(len(idx)) if k not in drop]
-        row_numbers = [row_numbers[k] for k in keep]
-        groups = [groups[k] for k in keep]
-        columns = [[conv[k] for k in keep] for conv in columns]
-    out = dict(zip(names, columns, strict=True))
+    return drop, numbered
 
+
+def _formula_warnings(uncached_hits: list[tuple[int, int]], col_name: dict[int, str]) -> list:
+    """One warning per formula cell without a saved result (the first MAX_FORMULA_WARNINGS),
+    and one for the rest."""
+    out = []
     for rownum, c in uncached_hits[:MAX_FORMULA_WARNINGS]:
-        problems.append(
+        out.append(
             warning(
                 "formula_no_cached_value",
                 f"Row {rownum}, column '{col_name[c]}' ({_col_letter(c)}): a formula without a saved result; it is "
@@ -212,7 +245,7 @@ def _emit_rows(
         )
     if len(uncached_hits) > MAX_FORMULA_WARNINGS:
         extra = len(uncached_hits) - MAX_FORMULA_WARNINGS
-        problems.append(
+        out.append(
             warning(
                 "formula_no_cached_value",
                 f"{extra:,} more formula cells without a saved result were read as empty.",
@@ -220,7 +253,7 @@ def _emit_rows(
                 value=str(extra),
             )
         )
-    return row_numbers, groups, out, problems
+    return out
 
 
 def _select_columns(rows: list[list], idx: list[int], cols: list[int]) -> list[list]:

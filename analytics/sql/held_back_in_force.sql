@@ -1,16 +1,11 @@
--- Per snapshot in force at $as_of (the latest active one of each source dated on or before it,
--- as in tasks_at.sql): how many rows of its file were held back, counting only the rows the
--- access scope may see ($scope: agency ids, null for every agency; a row whose lead agency is
--- unknown is seen by the unrestricted scope only).
+-- Per snapshot in force at $as_of (the latest active one of each source dated on or before
+-- it, sql/snapshots_in_force.sql): how many rows of its file were held back, counting only the
+-- rows the access scope may see ($scope: agency ids, null for every agency; a row whose lead
+-- agency is unknown is seen by the unrestricted scope only).
 with
 
 snapshots_in_force as (
-    select snapshot_id, source, as_of, file_name
-    from snapshots
-    where status = 'active'
-      and as_of <= $as_of
-      and ($sources is null or list_contains($sources, source))
-    qualify row_number() over (partition by source order by as_of desc, snapshot_id desc) = 1
+    {snapshots_in_force}
 ),
 
 held_rows as (

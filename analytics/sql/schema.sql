@@ -1,6 +1,6 @@
 -- The task store. Every accepted file is a snapshot; task content is stored once per change
 -- as a version valid over a range of the source's snapshot sequence [from_seq, to_seq).
--- One column per line: analytics/store.py counts them to see whether a file lacks any.
+-- One column per line: analytics/store/connection.py counts them to see whether a file lacks any.
 create table if not exists meta (
     key varchar,
     value varchar
@@ -70,7 +70,7 @@ create table if not exists task_versions (
 );
 
 -- Columns added to task_versions after database files were made with it: a file made before
--- gets them when it is opened (analytics/store.py _ensure_schema looks for each one named here).
+-- gets them when it is opened (analytics/store/connection.py _ensure_schema looks for each one named here).
 alter table task_versions add column if not exists source_doc varchar;
 alter table task_versions add column if not exists assigned_date date;
 alter table task_versions add column if not exists leader varchar;
@@ -132,8 +132,21 @@ create table if not exists held_back_rows (
     kept_previous boolean not null
 );
 
--- Failed sign-ins, by username and client (analytics/auth.py; client: an IPv4 address, an IPv6
--- /64, or 'local'). The delay before a pair's next attempt grows with its failures; 5 within
+-- Dashboard accounts (analytics/accounts.py): the role is read from here on every request;
+-- agency_ids: the agencies of an agency role; the password only as an argon2id hash.
+create table if not exists users (
+    username varchar primary key,
+    display_name varchar,
+    role varchar not null,
+    agency_ids varchar[] not null,
+    password_hash varchar,
+    disabled boolean not null default false,
+    created_at timestamp not null,
+    updated_at timestamp not null
+);
+
+-- Failed sign-ins, by username and client (analytics/throttle.py; client: an IPv4 address, an
+-- IPv6 /64, or 'local'). The delay before a pair's next attempt grows with its failures; 5 within
 -- 15 minutes lock that pair only, 20 from one client lock that client for every username.
 -- outcome: failure | throttled (tried while waiting). A success or an unlock removes the pair's
 -- rows; rows older than the window are removed (the audit log keeps every attempt).
@@ -176,3 +189,18 @@ create table if not exists audit_log (
 
 -- Added to audit_log after database files were made with it (see task_versions above).
 alter table audit_log add column if not exists chain varchar;
+
+-- Column mappings confirmed on the upload page, offered again for a file of the same layout
+-- (analytics/layouts.py): fingerprint of the sheet name and header row, the mapping (canonical
+-- field -> 0-based column) and the header texts as JSON; uses: how often it was confirmed.
+create table if not exists upload_layouts (
+    fingerprint varchar not null,
+    sheet varchar,
+    header_row integer not null,
+    mapping_json varchar not null,
+    headers_json varchar,
+    source varchar,
+    confirmed_by varchar,
+    confirmed_at timestamp not null,
+    uses integer not null
+);

@@ -1,4 +1,4 @@
--- Sign-in lockouts in force at $now (analytics/auth.py), newest first: the username ('*': every
+-- Sign-in lockouts in force at $now (analytics/throttle.py), newest first: the username ('*': every
 -- username from that client), the client, when it began and ends, the failures counted, and the
 -- role of the account ('' for none: an unknown username, or '*').
 with

@@ -1,4 +1,4 @@
--- The sign-in state of the pair ($username, $client) at $now (analytics/auth.py): the pair's
+-- The sign-in state of the pair ($username, $client) at $now (analytics/throttle.py): the pair's
 -- failures since $since (the window's start) or since its last lockout began, and the last
 -- one's time; the client's failures for any username since $since or since its last lockout
 -- for every username ('*') began; the end of a lockout in force for the pair or the client.

@@ -1,16 +1,11 @@
 -- The assigning documents of the tasks in force at $as_of (the sidebar's choices): for each
 -- source (of $sources; null: every source) its latest active snapshot dated on or before
--- $as_of, exactly as in tasks_at.sql, within the access scope ($scope; null: every agency).
--- One row per distinct document with the number of its tasks.
+-- $as_of (sql/snapshots_in_force.sql, as in tasks_at.sql), within the access scope ($scope;
+-- null: every agency). One row per distinct document with the number of its tasks.
 with
 
 snapshots_in_force as (
-    select source, seq
-    from snapshots
-    where status = 'active'
-      and as_of <= $as_of
-      and ($sources is null or list_contains($sources, source))
-    qualify row_number() over (partition by source order by as_of desc, snapshot_id desc) = 1
+    {snapshots_in_force}
 ),
 
 versions as (

@@ -1,16 +1,11 @@
 -- Tasks in force at $as_of: for each source its latest active snapshot dated on or before
--- $as_of, each task judged at $as_of (sql/task_completed.sql and sql/task_status.sql, shared
--- with history_trend.sql). Filters and the access scope are bound parameters; a null list
--- means "no restriction".
+-- $as_of (sql/snapshots_in_force.sql), each task judged at $as_of (sql/task_completed.sql and
+-- sql/task_status.sql, shared with history_trend.sql). Filters and the access scope are bound
+-- parameters; a null list means "no restriction".
 with
 
 snapshots_in_force as (
-    select snapshot_id, source, as_of, seq, file_name
-    from snapshots
-    where status = 'active'
-      and as_of <= $as_of
-      and ($sources is null or list_contains($sources, source))
-    qualify row_number() over (partition by source order by as_of desc, snapshot_id desc) = 1
+    {snapshots_in_force}
 ),
 
 versions as (

@@ -66,6 +66,7 @@ def start_server(db: Path, tmp: Path, env_extra: dict | None = None) -> Server:
             env.pop(k, None)
         else:
             env[k] = v
+    out = log.open("w")  # the child holds its own copy of the descriptor: ours is closed below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -86,9 +87,10 @@ def start_server(db: Path, tmp: Path, env_extra: dict | None = None) -> Server:
         ],
         cwd=ROOT,
         env=env,
-        stdout=log.open("w"),
+        stdout=out,
         stderr=subprocess.STDOUT,
     )
+    out.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

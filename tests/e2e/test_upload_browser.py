@@ -18,9 +18,9 @@ import zipfile
 import openpyxl
 import pytest
 
-from analytics import auth as accounts
-from analytics import store, templates
+from analytics import accounts, store, templates
 from analytics.ingest import SOURCE_NQ71, SOURCE_TBKL
+from analytics.model import Filters, Scope
 from tests.e2e.conftest import ROOT, screenshot, start_server, stop_server, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -120,7 +120,7 @@ def test_upload_a_real_workbook_confirm_and_the_figures_change(upload_server, pa
     srv = upload_server
     sign_in(page, srv.url)
     before_ids = store.snapshots_in_force(srv.db, dt.date.today(), ())
-    before = store.load_tasks(srv.db, dt.date.today(), store.Filters(), store.Scope.everything())
+    before = store.load_tasks(srv.db, dt.date.today(), Filters(), Scope.everything())
     completed_before = int(before["completed"].sum())
     path, changed = modified_sample(srv.tmp)
     open_upload(page, srv.url)
@@ -136,7 +136,7 @@ def test_upload_a_real_workbook_confirm_and_the_figures_change(upload_server, pa
     after_ids = store.snapshots_in_force(srv.db, dt.date.today(), ())
     assert after_ids != before_ids and len(after_ids) == len(before_ids)
     new_id = max(after_ids)
-    after = store.load_tasks(srv.db, dt.date.today(), store.Filters(), store.Scope.everything())
+    after = store.load_tasks(srv.db, dt.date.today(), Filters(), Scope.everything())
     assert int(after["completed"].sum()) == completed_before + changed
     # another page shows the new snapshot and the new figures
     page.get_by_test_id("stSidebarNav").get_by_text("Tổng quan").click()
@@ -272,7 +272,7 @@ def test_download_the_template_fill_it_and_upload_it_back(upload_server, page):
     wait_idle(page, timeout=SLOW)
     page.get_by_text(re.compile(r"Đã ghi nhận bản số liệu #\d+")).wait_for(timeout=SLOW)
     stored = store.load_tasks(
-        srv.db, dt.date.today(), store.Filters(sources=(SOURCE_TBKL,)), store.Scope.everything()
+        srv.db, dt.date.today(), Filters(sources=(SOURCE_TBKL,)), Scope.everything()
     )
     assert {"TBKL-MOI-1", "TBKL-MOI-2"} <= set(stored["task_id"])
     assert (
@@ -280,8 +280,8 @@ def test_download_the_template_fill_it_and_upload_it_back(upload_server, page):
             store.load_tasks(
                 srv.db,
                 dt.date.today(),
-                store.Filters(sources=(SOURCE_NQ71,)),
-                store.Scope.everything(),
+                Filters(sources=(SOURCE_NQ71,)),
+                Scope.everything(),
             )
         )
         > 300

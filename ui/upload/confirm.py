@@ -1,0 +1,149 @@
+"""The confirm button, the commit (one snapshot, atomically), the layout remembered with it,
+and the message the next run shows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import layouts, uploads
+from analytics import upload_plan as plan_rules
+from analytics.i18n import fmt_date, fmt_int, t
+from ui import components, data
+from ui.html import esc
+from ui.upload.context import Page, UploadState
+
+DONE = "up_done"  # what the commit made, said at the top of the next run
+
+
+def refusal_message(pg: Page, refusal: uploads.Refusal, agencies: pd.DataFrame) -> str:
+    if refusal.reason == "not_allowed":
+        return pg.t("upload.denied")
+    if refusal.reason == "full_by_editor":
+        return pg.t("upload.refused_full")
+    if refusal.reason == "no_agencies":
+        return pg.t("upload.choose_agency")
+    key = (
+        "upload.refused_outside"
+        if refusal.reason == "outside_update"
+        else "upload.refused_agencies"
+    )
+    items = plan_rules.refusal_items(refusal, lambda a: pg.agency_name(agencies, a), pg.lg)
+    return pg.t(key, items=esc(items))
+
+
+def confirm_button(
+    pg: Page,
+    cur: UploadState,
+    prepared,
+    plan: uploads.Plan | None,
+    data_bytes: bytes,
+    preview: uploads.Preview | None,
+) -> None:
+    """The confirm button ("Xác nhận ghi nhận"), disabled while anything is missing (the task
+    list, an agency of an agency update: `plan` not ready, no `preview`) or refused (errors,
+    the permission check)."""
+    blocked = plan_rules.confirm_blocked(plan, preview, bool(prepared.errors))
+    clicked = st.button(
+        pg.t("upload.confirm"),
+        key="up_commit",
+        type="primary",
+        disabled=blocked,
+        help=pg.t("upload.confirm_help"),
+        on_click=_follow_date,
+        args=(pg.view.latest, plan.as_of if plan is not None else None),
+    )
+    if clicked and not blocked:
+        do_commit(pg, cur, prepared, plan, data_bytes, preview)
+
+
+def _follow_date(previous_latest, new_as_of) -> None:
+    """Before the run: a user looking at the latest date keeps looking at the latest date."""
+    followed = plan_rules.followed_date(st.session_state.get("as_of"), previous_latest, new_as_of)
+    if followed is not None:
+        st.session_state["as_of"] = followed
+
+
+def do_commit(
+    pg: Page,
+    cur: UploadState,
+    prepared,
+    plan: uploads.Plan,
+    data_bytes: bytes,
+    preview: uploads.Preview,
+) -> None:
+    try:
+        result = uploads.commit(
+            pg.db,
+            prepared,
+            plan,
+            data_bytes,
+            cur.name,
+            pg.me,
+            preview,
+            accept_valid_rows=prepared.accepted,
+        )
+    except uploads.StaleState:
+        st.warning(pg.t("upload.stale"))
+        return
+    except uploads.Refused as exc:
+        why = refusal_message(pg, exc.refusal, pg.agency_frame(prepared.agencies))
+        st.error(pg.t("upload.commit_refused", why=why))
+        return
+    data.clear()
+    pg.audit(
+        "commit",
+        str(result.snapshot_id),
+        plan_rules.commit_audit_detail(cur.sha, cur.name, plan, result),
+    )
+    remember_layout(pg, cur, prepared, plan)
+    st.session_state[DONE] = plan_rules.committed_note(plan, result)
+    st.rerun()
+
+
+def remember_layout(pg: Page, cur: UploadState, prepared, plan: uploads.Plan) -> None:
+    """The reading committed, remembered for the next file of the same layout (one sheet's)."""
+    head = getattr(cur.result, "head", None)
+    table = prepared.table
+    several = len(prepared.tables) > 1  # each sheet read as found: no layout to remember
+    header_texts = plan_rules.layout_header_texts(head, table, several)
+    if header_texts is None:
+        return
+    try:
+        layouts.remember(
+            pg.db,
+            sheet=table.sheet,
+            header_row=table.header_row,
+            header_texts=header_texts,
+            mapping=dict(table.mapping),
+            headers=table.headers,
+            source=plan.source,
+            user=pg.me.username,
+        )
+    except Exception:  # remembering is a convenience; the commit stands
+        components.log.exception("could not remember the layout")
+
+
+def committed_message(pg: Page) -> None:
+    """What the last commit made, once, at the top of the page."""
+    done = st.session_state.pop(DONE, None)
+    if not isinstance(done, dict):
+        return
+    lg = pg.lg
+    if done.get("duplicate"):
+        st.info(pg.t("upload.committed_dup", id=done["id"]))
+        return
+    st.success(
+        pg.t(
+            "upload.committed",
+            id=done["id"],
+            n=fmt_int(done["n"], lg),
+            source=esc(done["source"]),
+            date=fmt_date(done["date"], lg),
+        )
+        + (
+            " " + t("held_back.committed", lg, m=fmt_int(done["held_back"], lg))
+            if done.get("held_back")
+            else ""
+        )
+    )
