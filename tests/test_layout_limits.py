@@ -74,3 +74,18 @@ def test_the_domain_imports_no_streamlit():
         if "streamlit" in _imports(f)
     ]
     assert not offenders, offenders
+
+
+def test_a_version_in_force_is_one_fragment():
+    """Which version of a task is in force in a snapshot is written once
+    (sql/version_in_force.sql); rebuild_versions.sql alone compares ranges with the old order."""
+    sql_dir = ROOT / "analytics" / "sql"
+    written = {
+        f.name
+        for f in sql_dir.glob("*.sql")
+        if "to_seq >" in f.read_text(encoding="utf-8")
+        and f.name not in {"version_in_force.sql", "rebuild_versions.sql"}
+    }
+    assert not written, f"write {{version_in_force}} instead in: {sorted(written)}"
+    using = {f.name for f in sql_dir.glob("*.sql") if "{version_in_force}" in f.read_text()}
+    assert {"tasks_at.sql", "history_trend.sql", "carry_over_others.sql"} <= using

@@ -12,10 +12,8 @@ snapshots_in_force as (
 versions as (
     select v.* exclude (source, from_seq, to_seq)
     from task_versions as v
-    inner join snapshots_in_force as f
-        on v.source = f.source
-        and v.from_seq <= f.seq
-        and (v.to_seq is null or v.to_seq > f.seq)
+    inner join snapshots_in_force as s
+        on {version_in_force}
     where v.source = $source
 ),
 

@@ -52,12 +52,10 @@ versions as (
 ),
 
 pairs as (
-    select f.d as judged_on, v.deadline, v.status_class, v.completion_date
+    select s.d as judged_on, v.deadline, v.status_class, v.completion_date
     from versions as v
-    inner join in_force as f
-        on v.source = f.source
-        and v.from_seq <= f.seq
-        and (v.to_seq is null or v.to_seq > f.seq)
+    inner join in_force as s
+        on {version_in_force}
 ),
 
 judged as (

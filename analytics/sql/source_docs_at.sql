@@ -12,9 +12,7 @@ versions as (
     select v.source_doc
     from task_versions as v
     inner join snapshots_in_force as s
-        on v.source = s.source
-        and v.from_seq <= s.seq
-        and (v.to_seq is null or v.to_seq > s.seq)
+        on {version_in_force}
     where v.source_doc is not null
       and ($scope is null or len(list_intersect(v.lead_ids, $scope)) > 0)
 ),

@@ -15,9 +15,7 @@ versions as (
         s.as_of as snapshot_as_of
     from task_versions as v
     inner join snapshots_in_force as s
-        on v.source = s.source
-        and v.from_seq <= s.seq
-        and (v.to_seq is null or v.to_seq > s.seq)
+        on {version_in_force}
 ),
 
 agency_types as (

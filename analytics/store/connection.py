@@ -39,7 +39,13 @@ _write_lock = threading.Lock()  # one writer per process; DuckDB locks across pr
 # Expressions and queries shared by several queries, each in sql/<name>.sql, inlined where
 # {<name>} appears: the content hash, how a task is judged at a date, and which snapshots are
 # in force at a date (a query, inlined as the body of a CTE).
-SQL_FRAGMENTS = ("content_hash", "task_completed", "task_status", "snapshots_in_force")
+SQL_FRAGMENTS = (
+    "content_hash",
+    "task_completed",
+    "task_status",
+    "snapshots_in_force",
+    "version_in_force",
+)
 
 
 @cache
@@ -47,7 +53,8 @@ def sql(name: str) -> str:
     """The text of analytics/sql/<name>.sql (names come from code, never from users), with the
     shared expressions of SQL_FRAGMENTS (sql/content_hash.sql, the content hash; task_completed
     and task_status, how a task is judged at a date; snapshots_in_force, the snapshots whose
-    tasks make up the state at $as_of) inlined where {<fragment>} appears."""
+    tasks make up the state at $as_of; version_in_force, the join of a version to a snapshot in its
+    range) inlined where {<fragment>} appears."""
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
     for fragment in SQL_FRAGMENTS:
         if "{" + fragment + "}" not in text:
