@@ -220,3 +220,30 @@ def test_the_old_shape_is_recognised(tmp_path):
         encoding="utf-8",
     )
     assert _text_tables(path) == ["S"]
+
+
+def test_every_key_built_from_a_value_exists():
+    """Keys the code builds from a value (t(f"status.{s}"), t(f"role.{role}"), ...) exist for
+    every value of their domain: t() falls back to the bare code, which would show a user
+    "completed_on_time" instead of a label."""
+    from analytics import access, briefing, model, uploads
+    from analytics.agencies import AGENCY_TYPES
+    from analytics.i18n import TEXTS
+
+    families = {
+        "status": model.STATUSES,
+        "role": access.ROLES,
+        "agency_type": AGENCY_TYPES,
+        "change": briefing.CHANGE_KINDS,
+        "missing_column": model.REQUIRED_FIELDS,
+        "briefing.peer_group_": briefing.PEER_GROUPS,
+        "upload.g_": tuple(g for g in uploads.PROBLEM_GROUPS if g != "unknown_agency"),
+    }
+    missing = []
+    for prefix, values in families.items():
+        assert values, prefix
+        for value in values:
+            key = f"{prefix}{value}" if prefix.endswith("_") else f"{prefix}.{value}"
+            if key not in TEXTS:
+                missing.append(key)
+    assert not missing, missing
