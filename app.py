@@ -19,7 +19,7 @@ PAGES = [
     ("pages/trends.py", "page.trends", "📈", None),
     ("pages/data.py", "page.data", "🗂️", None),
     ("pages/upload.py", "page.upload", "⬆️", "can_upload"),
-    ("pages/admin.py", "page.admin", "🔐", "can_admin"),
+    ("pages/admin.py", "page.admin", "🔐", "can_open_admin"),
 ]
 
 pages = [

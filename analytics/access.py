@@ -6,21 +6,31 @@ from dataclasses import dataclass
 
 from analytics.model import Scope
 
-ROLES = ("admin", "agency_editor", "leader", "agency_viewer", "guest")
-ASSIGNABLE_ROLES = ("admin", "agency_editor", "leader", "agency_viewer")
+ROLES = ("admin", "coordinator", "agency_editor", "leader", "agency_viewer", "guest")
+ASSIGNABLE_ROLES = ("admin", "coordinator", "agency_editor", "leader", "agency_viewer")
 """Roles an account may hold ('guest' is the built-in anonymous visitor, never an account)."""
 AGENCY_ROLES = ("agency_editor", "agency_viewer")
 """Roles that need at least one agency (their own)."""
+STEERING_ROLES = ("admin", "coordinator")
+"""The steering office (issue 15): the task list is theirs; they update every agency's tasks.
+A coordinator (Government Office, Ministry of Science and Technology) is an admin without user
+management."""
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "view": ("admin", "agency_editor", "leader", "agency_viewer", "guest"),
-    "export": ("admin", "agency_editor", "leader", "agency_viewer", "guest"),
-    "upload": ("admin", "agency_editor"),
-    "retract": ("admin",),
-    "restore": ("admin",),
+    "view": ROLES,
+    "export": ROLES,
+    "upload": ("admin", "coordinator", "agency_editor"),
+    "retract": STEERING_ROLES,
+    "restore": STEERING_ROLES,
+    "manage_agencies": STEERING_ROLES,  # the agency register: units and other names
     "manage_users": ("admin",),
-    "read_audit": ("admin",),
-    "admin": ("admin",),
+    "read_audit": STEERING_ROLES,
+    "admin": ("admin",),  # the Administration page's accounts tab
+    # completion claims, deadline changes, cancellations, report rounds (issue 15; not used yet)
+    "confirm": STEERING_ROLES,
+    "approve": STEERING_ROLES,
+    "cancel": STEERING_ROLES,
+    "open_round": STEERING_ROLES,
 }
 """Permission → the roles that hold it. A permission not listed here is held by nobody."""
 
@@ -35,7 +45,7 @@ class User:
     @property
     def scope(self) -> Scope:
         """Rows this user may see: agency viewers only their own agencies' tasks."""
-        if self.role in ("admin", "agency_editor", "leader", "guest"):
+        if self.role in ("admin", "coordinator", "agency_editor", "leader", "guest"):
             return Scope.everything()
         if self.role == "agency_viewer" and self.agency_ids:
             return Scope.agencies(self.agency_ids)
@@ -55,8 +65,14 @@ class User:
 
     @property
     def can_admin(self) -> bool:
-        """The administration page: users and the audit log."""
+        """The administration page's accounts: users, roles, lockouts."""
         return self.allows("admin")
+
+    @property
+    def can_open_admin(self) -> bool:
+        """The administration page, for at least one of its tabs (accounts, the agency register,
+        the audit log): admins all of them, coordinators the register and the audit log."""
+        return any(self.allows(p) for p in ("admin", "manage_agencies", "read_audit"))
 
     @property
     def can_read_audit(self) -> bool:
@@ -73,10 +89,11 @@ class User:
     def refused_agencies(self, agency_ids) -> tuple[str, ...]:
         """Of `agency_ids`, those whose tasks this user may not update (sorted).
 
-        Admins may update every agency; agency editors only their own; everyone else none.
+        Admins and coordinators may update every agency; agency editors only their own; everyone
+        else none.
         """
         wanted = sorted({str(a) for a in agency_ids})
-        if self.role == "admin":
+        if self.role in STEERING_ROLES:
             return ()
         if self.role == "agency_editor":
             return tuple(a for a in wanted if a not in set(self.agency_ids))

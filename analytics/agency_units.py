@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analytics.access import STEERING_ROLES
 from analytics.agencies import (
     PARENT_TYPES,
     Agency,
@@ -367,8 +368,9 @@ def remembered(names, resolver: AgencyResolver) -> dict[str, str]:
 
 
 def _own(user) -> set[str] | None:
-    """The agencies an account may answer for: None for every agency (admins), else its own."""
-    if getattr(user, "role", None) == "admin":
+    """The agencies an account may answer for: None for every agency (admins, coordinators),
+    else its own."""
+    if getattr(user, "role", None) in STEERING_ROLES:
         return None
     if getattr(user, "role", None) == "agency_editor":
         return set(getattr(user, "agency_ids", ()) or ())

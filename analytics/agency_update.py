@@ -1,9 +1,13 @@
 """What an agency update may hold: the one rule the upload page and the command line share.
 
 An agency update (`ingest --update-agency ID`, or "only these agencies' tasks" on the upload
-page) changes only the tasks of the agencies it names. A row of the file that no named agency
-leads is not the sender's to change: the whole file is refused, each such row named with its
-row number, its lead agency cell and its task id, so the sender knows what to take out.
+page) changes only the tasks of the agencies it names, and only those its file gives: it never
+removes a task. Every task of the source the file does not mention, the sender's own as well as
+any other agency's, stays in force as it is (store/snapshots.py carries it over with
+sql/carry_over_others.sql); only a full-list upload leaves tasks out. A row of the file that
+no named agency leads is not the sender's to change: the whole file is refused, each such row
+named with its row number, its lead agency cell and its task id, so the sender knows what to
+take out.
 """
 
 from __future__ import annotations

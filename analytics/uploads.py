@@ -250,9 +250,10 @@ def apply_agency_choices(prepared, choices: dict[str, str], resolver=None):
 @dataclass(frozen=True)
 class Plan:
     """How an upload is applied: the whole source ("full"), or only some agencies' tasks in it
-    ("agency"). The mode is said, not read from the list: an agency update whose list is empty
-    is not ready (`ready`), never a full replacement. Left out, the mode is "agency" when
-    agencies are given, else "full"."""
+    ("agency": the file's tasks change, every task it does not mention stays as it is; only a
+    full upload leaves tasks out). The mode is said, not read from the list: an agency update
+    whose list is empty is not ready (`ready`), never a full replacement. Left out, the mode is
+    "agency" when agencies are given, else "full"."""
 
     source: str
     as_of: dt.date
@@ -303,23 +304,28 @@ def merged_after(
     before: pd.DataFrame, incoming: pd.DataFrame, update_agencies
 ) -> tuple[pd.DataFrame, int]:
     """The source's state after the upload, as store.commit_snapshot builds it: a full upload
-    is the file; an agency update keeps every task not in the file unless all its lead agencies
-    are among `update_agencies` (a task shared with another agency is never dropped by one
-    agency's file). Returns (after, number of tasks kept)."""
-    if not update_agencies:
+    is the file; an agency update keeps, unchanged, every task in force that the file does not
+    give, whatever its lead agencies (an agency's file never removes a task). Returns (after,
+    number of tasks kept)."""
+    if not update_agencies or before.empty:
         return incoming.reset_index(drop=True), 0
-    wanted = set(update_agencies)
     file_ids = set(incoming["task_id"]) if len(incoming) else set()
-    if before.empty:
-        return incoming.reset_index(drop=True), 0
-    keep_mask = before["lead_ids"].map(
-        lambda ids: not set(ids) <= wanted if ids is not None and len(ids) else True
-    ) & ~before["task_id"].isin(file_ids)
-    kept = before[keep_mask]
+    kept = before[~before["task_id"].isin(file_ids)]
     if incoming.empty:
         return kept.reset_index(drop=True), len(kept)
     after = pd.concat([kept, incoming], ignore_index=True)
     return after.sort_values("task_id", kind="stable").reset_index(drop=True), len(kept)
+
+
+def kept_of(before: pd.DataFrame, incoming: pd.DataFrame, update_agencies) -> int:
+    """How many tasks in force led by an agency of the update its file does not mention."""
+    if not update_agencies or before.empty:
+        return 0
+    file_ids = set(incoming["task_id"]) if len(incoming) else set()
+    theirs = before["lead_ids"].map(
+        lambda ids: ids is not None and bool(set(update_agencies) & set(ids))
+    )
+    return int((theirs & ~before["task_id"].isin(file_ids)).sum())
 
 
 def _norm(value):
@@ -416,7 +422,7 @@ class Preview:
     before: pd.DataFrame  # the source's tasks in force at as_of, judged at as_of
     incoming: pd.DataFrame  # the file's tasks, judged at as_of by the store's SQL
     after: pd.DataFrame  # the source after the commit (merged for an agency update)
-    kept: int  # the source's tasks the file does not touch, carried over (agency update)
+    kept: int  # the source's tasks the file does not give, carried over (agency update)
     changes: Changes
     changed: set[str]  # ids whose content changes
     headline_before: dict
@@ -434,6 +440,8 @@ class Preview:
     # other source -> how many of the file's task ids, unknown in this source, are in force
     # there (a file read as a new source whose tasks belong to an existing one)
     ids_elsewhere: dict[str, int] = field(default_factory=dict)
+    # of `kept`, the tasks of the update's own agencies that the file does not mention
+    kept_own: int = 0
 
     @property
     def untouched(self) -> int:
@@ -583,6 +591,7 @@ def build_preview(
         after, kept = merged_after(before, given, plan.update_agencies)
     else:  # an agency update naming no agency yet changes nothing (and is refused below)
         after, kept = before.reset_index(drop=True), len(before)
+    kept_own = kept_of(before, given, plan.update_agencies)  # 0 but for an agency update
     changes = compare(before, after)
     changed = changed_ids(before, after)
     everything = store.load_tasks(db, plan.as_of, Filters(), everyone)
@@ -632,6 +641,7 @@ def build_preview(
         kept_held_back=kept_held,
         kept_elsewhere=len(others),
         ids_elsewhere=ids_elsewhere,
+        kept_own=kept_own,
     )
 
 

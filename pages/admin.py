@@ -1,4 +1,5 @@
-"""Administration (admins only): accounts, roles, agencies, and the audit log.
+"""Administration: accounts and roles (admins only), the agency register and the audit log
+(admins and coordinators: `User.can_open_admin`; each tab is drawn only for its permission).
 
 Every change goes through analytics.accounts or analytics.agency_units, which record it in the audit
 log; refused attempts are recorded here with outcome 'refused'. The agency register: units of a
@@ -21,7 +22,7 @@ from ui.components import guard
 # pages/ folder runs a deep-linked page directly until st.navigation has been called once).
 me = auth.user()
 lg = state.lang()
-if not me.can_admin:
+if not me.can_open_admin:
     auth.require(me, "manage_users", "page_admin")
     st.stop()
 view = state.current_view()
@@ -301,27 +302,38 @@ st.title(view.t("page.admin"))
 
 with guard(lg):
     db = data.db()
-    locked = throttle.lockouts(db)
-    locked_admins = locked.loc[locked["role"] == "admin"]
-    if not locked_admins.empty:  # told first, whatever tab is open
+    locked = throttle.lockouts(db) if me.can_admin else None
+    locked_admins = locked.loc[locked["role"] == "admin"] if locked is not None else None
+    if locked_admins is not None and not locked_admins.empty:  # told first, whatever tab is open
         names = ", ".join(
             f"{r.username} ({r.client})" for r in locked_admins.itertuples(index=False)
         )
         st.warning(
             view.t("admin.admin_locked", names=auth.esc(names), section=view.t("admin.lockouts"))
         )
-    tab_users, tab_agencies, tab_audit = st.tabs(
-        [view.t("admin.accounts"), view.t("admin.tab_agencies"), view.t("audit.title")]
-    )
-    with tab_users:
-        messages = st.container()
-        table_box = st.container()
-        st.caption(view.t("admin.identity_note"))
-        add_section(db, messages)
-        manage_section(db, accounts.list_users(db), messages)
-        lockouts_section(db, locked)
-        users_table(db, table_box)  # drawn last, so it shows the changes made in this run
-    with tab_agencies:
-        register_section(db)
-    with tab_audit:
-        audit_panel(view, key="admin_audit")
+    # (tab, permission): a coordinator gets the register and the audit log, never the accounts
+    shown = [
+        (name, label)
+        for name, label, needs in (
+            ("users", "admin.accounts", "admin"),
+            ("agencies", "admin.tab_agencies", "manage_agencies"),
+            ("audit", "audit.title", "read_audit"),
+        )
+        if me.allows(needs)
+    ]
+    tabs = dict(zip([n for n, _ in shown], st.tabs([view.t(k) for _, k in shown]), strict=True))
+    if "users" in tabs:
+        with tabs["users"]:
+            messages = st.container()
+            table_box = st.container()
+            st.caption(view.t("admin.identity_note"))
+            add_section(db, messages)
+            manage_section(db, accounts.list_users(db), messages)
+            lockouts_section(db, locked)
+            users_table(db, table_box)  # drawn last, so it shows the changes made in this run
+    if "agencies" in tabs:
+        with tabs["agencies"]:
+            register_section(db)
+    if "audit" in tabs:
+        with tabs["audit"]:
+            audit_panel(view, key="admin_audit")

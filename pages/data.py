@@ -91,7 +91,7 @@ def admin_section(view: state.View, snaps: pd.DataFrame, user) -> None:
     retract = c1.button(view.t("data.retract"), key="data_retract", disabled=status == "retracted")
     restore = c2.button(view.t("data.restore"), key="data_restore", disabled=status == "active")
     wanted = "retracted" if retract else ("active" if restore else None)
-    if wanted is None or not user.is_admin:
+    if wanted is None or not user.allows("retract" if retract else "restore"):
         return
     ok = change_status(data.db(), sid, wanted, user.username)
     if ok:
@@ -279,7 +279,7 @@ with components.guard(view.lang):
             view, table, "ky_so_lieu" if view.lang == "vi" else "snapshots", key="data_dl_snapshots"
         )
         user = signed_in_user()
-        if user.is_admin:
+        if user.allows("retract"):  # admins and coordinators
             admin_section(view, snaps, user)
         if view.scope.agency_ids is None:
             warnings_section(view, snaps)

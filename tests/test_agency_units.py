@@ -173,7 +173,8 @@ def test_an_agency_update_of_the_ministry_covers_its_units_tasks(unit_db, tmp_pa
     code, doc = cli("ingest", path, "--as-of", "2025-08-29", "--update-agency", "mof", db=unit_db)
     assert code == 0, doc  # the unit's row is the ministry's to update
     df = store.load_tasks(unit_db, dt.date(2025, 8, 29), Filters(), Scope.everything())
-    assert sorted(df["task_id"]) == ["t1o", "t2o", "t4"]  # t3, t5: the ministry's, not sent
+    # t3, t5: the ministry's, not sent, stay as they were (an agency's file removes no task)
+    assert sorted(df["task_id"]) == ["t1o", "t2o", "t3", "t4", "t5"]
     assert df.set_index("task_id").loc["t2o", "title"] == "Đổi tên"
     snap = store.list_snapshots(unit_db).iloc[-1]
     assert list(snap["update_agencies"]) == ["mof", "mof-vu-phap-che"]

@@ -166,10 +166,11 @@ def test_agency_update_changes_only_that_agencys_tasks(db):
     result = commit(
         db, [task("a", lead="mof", done=D(2025, 8, 1))], D(2025, 8, 28), update_agencies=["mof"]
     )
-    assert result.kind == "agency_update" and result.tasks == 2
+    assert result.kind == "agency_update" and result.tasks == 3
     s = state(db, D(2025, 8, 28))
-    # c disappeared from the ministry's own list; b (another agency's) is kept as it was
-    assert set(s) == {"a", "b"}
+    # an agency's file never removes a task: c (the ministry's own, not in the file) and b
+    # (another agency's) are kept as they were
+    assert set(s) == {"a", "b", "c"}
     assert s["a"][1] == "completed_on_time"
 
 
@@ -286,8 +287,8 @@ def test_agency_update_never_drops_a_task_shared_with_another_agency(db):
     )
     commit(db, [task("a", lead="mof"), shared, task("c", lead="mof")], D(2025, 7, 31))
     commit(db, [task("a", lead="mof", done=D(2025, 8, 1))], D(2025, 8, 28), update_agencies=["mof"])
-    # "c" (led by the ministry alone) left its list; "s" (shared with Hà Nội) is kept as it was
-    assert set(state(db, D(2025, 8, 28))) == {"a", "s"}
+    # "s" (shared with Hà Nội) and "c" (led by the ministry alone) are kept as they were
+    assert set(state(db, D(2025, 8, 28))) == {"a", "c", "s"}
 
 
 def test_a_commit_prepared_against_an_older_state_is_refused(db):

@@ -429,14 +429,16 @@ def test_agency_update_preview_is_the_merged_state_the_store_commits(db):
     assert suggested == ("mof",)  # every task is led by mof; the source holds others
     plan = uploads.Plan(SRC, AS_OF, suggested)
     pv = uploads.build_preview(db, p, plan, ADMIN)
-    assert pv.refusal is None and pv.kept == 3  # t3, t4 (p01) and t5 (most) stay
-    assert set(pv.after["task_id"]) == {"t1", "t3", "t4", "t5", "t6", "t9"}
+    # t2 (mof's, not in the file), t3, t4 (p01) and t5 (most) stay: an agency's file never
+    # removes a task
+    assert pv.refusal is None and (pv.kept, pv.kept_own) == (4, 1)
+    assert set(pv.after["task_id"]) == {"t1", "t2", "t3", "t4", "t5", "t6", "t9"}
     c = pv.changes
     assert set(c.new["task_id"]) == {"t9"}
-    assert set(c.removed["task_id"]) == {"t2"}  # mof's task missing from the file disappears
+    assert c.removed.empty  # mof's task missing from the file stays as it is
     assert set(c.newly_completed["task_id"]) == {"t1"}
     assert set(c.deadline_moved["task_id"]) == {"t6"}
-    assert pv.headline_before["total"] == 6 and pv.headline_after["total"] == 6
+    assert pv.headline_before["total"] == 6 and pv.headline_after["total"] == 7
     assert pv.headline_after["completed"] == pv.headline_before["completed"] + 1
     result = uploads.commit(db, p, plan, b"file-1", "f.xlsx", ADMIN, pv)
     assert result.kind == "agency_update"

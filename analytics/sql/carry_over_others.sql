@@ -1,7 +1,7 @@
--- Into stage: the tasks in force for $source at $as_of ($sources is [$source]) that an agency
--- update does not cover: those not in the file, unless every lead agency of the task is one of
--- the update's ($agencies). A task shared with another agency is never dropped by one agency's
--- file, nor one whose lead was not recognised: no agency's file covers it.
+-- Into stage: every task in force for $source at $as_of ($sources is [$source]) that an agency
+-- update's file does not give, unchanged, whatever its lead agencies. An agency's file never
+-- removes a task: a task it does not mention stays as it is (only a full-list upload leaves
+-- tasks out).
 insert into stage by name
 
 with
@@ -20,8 +20,7 @@ versions as (
 
 final as (
     select * from versions
-    where not (coalesce(len(lead_ids), 0) > 0 and list_has_all($agencies, lead_ids))
-      and task_id not in (select task_id from stage)
+    where task_id not in (select task_id from stage)
 )
 
 select * from final

@@ -169,8 +169,9 @@ def commit_snapshot(
     """Store one file as one snapshot, all or nothing.
 
     `sheet`: the sheet read, or the sheets (a workbook's several task sheets; see sheet_text).
-    `update_agencies`: the file holds only these agencies' tasks; everyone else's tasks in the
-    source are carried over from the state in force at `as_of`.
+    `update_agencies`: the file holds only these agencies' tasks; every task of the source in
+    force at `as_of` that the file does not give is carried over unchanged (an agency's file
+    never removes a task).
     `expected_base`: the snapshot ids of `source` in force at `as_of` when the change was
     prepared (an upload's preview); checked inside the write, so a commit that landed in between
     raises StaleBase instead of being silently overwritten.
@@ -270,7 +271,7 @@ def _write(
         con.execute(f"create or replace temp {relation} stage as {sql('staged_tasks')}")
         kept = _carry_over_held_back(con, source, as_of, held_ids, snapshot_id) if held_ids else ()
         if update_agencies:
-            _carry_over_others(con, source, as_of, list(update_agencies))
+            _carry_over_others(con, source, as_of)
         n_tasks = len(tasks) if all_new else con.execute("select count(*) from stage").fetchone()[0]
         con.execute(
             "insert into snapshots values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', null, null)",
@@ -307,15 +308,11 @@ def _write(
         )
 
 
-def _carry_over_others(con, source: str, as_of: dt.date, update_agencies: list[str]) -> None:
-    """Add to stage the tasks in force for `source` at `as_of` that the update does not cover:
-    those not in the file, unless every lead agency of the task is one of the update's (a task
-    shared with another agency is never dropped by one agency's file, nor one whose lead was
-    not recognised: no agency's file covers it)."""
-    con.execute(
-        sql("carry_over_others"),
-        {"source": source, "sources": [source], "as_of": as_of, "agencies": update_agencies},
-    )
+def _carry_over_others(con, source: str, as_of: dt.date) -> None:
+    """Add to stage, unchanged, every task in force for `source` at `as_of` that an agency
+    update's file does not give, whatever its lead agencies: an agency's file never removes a
+    task."""
+    con.execute(sql("carry_over_others"), {"source": source, "sources": [source], "as_of": as_of})
 
 
 def _carry_over_held_back(

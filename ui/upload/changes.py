@@ -144,10 +144,18 @@ def scope_notes(
                 "upload.agency_update",
                 names=esc(names),
                 source=esc(plan.source),
-                kept=fmt_int(preview.kept, lg),
+                kept=fmt_int(preview.kept - preview.kept_own, lg),
             )
             + elsewhere
         )
+        if preview.kept_own:  # an agency's file never removes a task, its own included
+            st.info(
+                pg.t(
+                    "upload.agency_unmentioned",
+                    n=fmt_int(preview.kept_own, lg),
+                    names=esc(names),
+                )
+            )
     else:
         st.caption(
             pg.t("upload.full_update", source=esc(plan.source), date=fmt_date(plan.as_of, lg))
