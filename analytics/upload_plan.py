@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -308,15 +309,38 @@ def refusal_items(refusal, name_of: Callable[[str], str], lang: str) -> str:
 # --------------------------------------------------------------------------- confirm
 
 
-def confirm_blocked(plan, preview, has_errors: bool) -> bool:
+def removed_ids(preview) -> list[str]:
+    """The tasks a full-list upload drops (none without a preview), sorted."""
+    changes = getattr(preview, "changes", None)
+    if changes is None:
+        return []
+    return sorted(str(x) for x in changes.removed["task_id"])
+
+
+def removed_fingerprint(ids: Iterable[str]) -> str:
+    """One list of dropped tasks, whatever its order: its sorted task ids hashed."""
+    joined = "\n".join(sorted(str(x) for x in ids))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+def removal_unconfirmed(ids: Sequence[str], confirmed: str | None) -> bool:
+    """Tasks are dropped and the user has not confirmed that exact list (`confirmed`: the
+    fingerprint of the list ticked, None when nothing is)."""
+    return bool(ids) and confirmed != removed_fingerprint(ids)
+
+
+def confirm_blocked(plan, preview, has_errors: bool, removed_confirmed: str | None = None) -> bool:
     """The confirm button is disabled while anything is missing (the task list, an agency of an
-    agency update: `plan` None or not ready, no `preview`) or refused (errors, permission)."""
+    agency update: `plan` None or not ready, no `preview`), refused (errors, permission) or
+    unconfirmed (tasks the upload drops: `removed_confirmed`, the fingerprint of the list the
+    user ticked, must be that of removed_ids(preview))."""
     return (
         plan is None
         or not plan.ready
         or preview is None
         or bool(has_errors)
         or preview.refusal is not None
+        or removal_unconfirmed(removed_ids(preview), removed_confirmed)
     )
 
 
@@ -373,8 +397,20 @@ def denied_audit_detail(name: str, refusal) -> dict:
     }
 
 
-def commit_audit_detail(sha: str, name: str, plan, result) -> dict:
-    """What the audit log records of a commit (analytics.uploads.CommitResult)."""
+def removed_audit_detail(ids: Sequence[str], limit: int = 50) -> dict:
+    """What the audit log records of the tasks a commit drops: their ids (their count and
+    fingerprint only when more than `limit`)."""
+    if not ids:
+        return {}
+    detail: dict = {"removed_count": len(ids), "removed_fingerprint": removed_fingerprint(ids)}
+    if len(ids) <= limit:
+        detail["removed"] = sorted(ids)
+    return detail
+
+
+def commit_audit_detail(sha: str, name: str, plan, result, removed: Sequence[str] = ()) -> dict:
+    """What the audit log records of a commit (analytics.uploads.CommitResult), with the tasks
+    it drops (`removed`)."""
     return {
         "file_sha256": sha,
         "name": name,
@@ -386,6 +422,7 @@ def commit_audit_detail(sha: str, name: str, plan, result) -> dict:
         "duplicate": result.duplicate,
         "held_back": result.held_back,
         "kept_previous": list(result.kept)[:50],
+        **removed_audit_detail(removed),
     }
 
 

@@ -407,6 +407,7 @@ def test_the_upload_pages_one_click_answer_is_remembered_for_the_next_file(app_d
     ]
     audit = audit_log.read(app_db, actions=["agency_unit_add"])
     assert set(audit["username"]) == {"root"} and len(audit) == 2
+    at.checkbox(key="up_confirm_removed").check().run()  # a full list dropping tasks: confirmed
     [b for b in at.button if b.key == "up_commit"][0].click()
     at.run()
     assert not at.exception

@@ -253,6 +253,7 @@ def test_messy_appendix_through_mapping_preview_diff_and_commit_then_the_layout_
     assert any("đang được dùng" in c for c in texts(at, "caption"))
     changed = counts(at)
     assert changed["Mới hoàn thành"] == "1" and changed["Nhiệm vụ không còn trong danh mục"] == "1"
+    at.checkbox(key="up_confirm_removed").check().run()  # a full list dropping a task: confirmed
     button(at, "up_commit").click()
     at.run()
     assert any("Đã ghi nhận bản số liệu #3" in x for x in texts(at, "success"))

@@ -340,6 +340,7 @@ def test_a_silent_file_can_be_put_in_an_existing_task_list(db):
     totals = [(m.value, m.delta) for m in at.metric if m.label == "Tổng số nhiệm vụ"]
     assert totals[0] == ("2", "-4")  # replaces the six tasks of Resolution 71
     assert "chưa có số liệu" not in " ".join(texts(at, "caption"))
+    at.checkbox(key="up_confirm_removed").check().run()  # a full list dropping tasks: confirmed
     assert not commit_button(at).disabled
 
 
@@ -350,12 +351,14 @@ def test_a_detected_task_list_is_preselected_and_said(db):
     assert any("Nhận ra từ nội dung tệp" in c and SOURCE_NQ71 in c for c in captions)
     assert any(f"nguồn: {SOURCE_NQ71}" in c for c in captions)
     assert not any("không ghi rõ" in w for w in texts(at, "warning"))
+    at.checkbox(key="up_confirm_removed").check().run()  # a full list dropping tasks: confirmed
     assert not commit_button(at).disabled
 
 
 def test_a_source_chosen_up_front_asks_nothing_more(db):
     at = upload("root", "bang_theo_doi.xlsx", silent_file(), source=SOURCE_NQ71)
     assert not [s for s in at.selectbox if s.key == "up_source_pick"]
+    at.checkbox(key="up_confirm_removed").check().run()  # a full list dropping tasks: confirmed
     assert not commit_button(at).disabled
 
 

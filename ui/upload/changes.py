@@ -14,6 +14,7 @@ from analytics.model import Filters, Scope
 from ui.html import esc
 from ui.upload.confirm import confirm_button, refusal_message
 from ui.upload.context import Page, UploadState
+from ui.upload.removed import removed_section
 
 FIGURES = ("total", "completed", "overdue", "in_progress", "no_deadline")
 CHANGE_KEYS = {  # a kind of change → its words
@@ -230,4 +231,5 @@ def changes_and_confirm(
     figures(pg, pg.t("upload.figures_all"), preview.overall_before, preview.overall_after)
     changes_section(pg, preview, agencies)
     refusal_notes(pg, cur, plan, preview, agencies)
+    removed_section(pg, cur, preview, agencies)
     confirm_button(pg, cur, prepared, plan, data_bytes, preview)

@@ -42,8 +42,11 @@ def confirm_button(
 ) -> None:
     """The confirm button ("Xác nhận ghi nhận"), disabled while anything is missing (the task
     list, an agency of an agency update: `plan` not ready, no `preview`) or refused (errors,
-    the permission check)."""
-    blocked = plan_rules.confirm_blocked(plan, preview, bool(prepared.errors))
+    the permission check), or while the tasks a full list drops are not confirmed
+    (ui.upload.removed)."""
+    blocked = plan_rules.confirm_blocked(
+        plan, preview, bool(prepared.errors), cur.removed_confirmed
+    )
     clicked = st.button(
         pg.t("upload.confirm"),
         key="up_commit",
@@ -94,7 +97,9 @@ def do_commit(
     pg.audit(
         "commit",
         str(result.snapshot_id),
-        plan_rules.commit_audit_detail(cur.sha, cur.name, plan, result),
+        plan_rules.commit_audit_detail(
+            cur.sha, cur.name, plan, result, plan_rules.removed_ids(preview)
+        ),
     )
     remember_layout(pg, cur, prepared, plan)
     st.session_state[DONE] = plan_rules.committed_note(plan, result)

@@ -100,6 +100,7 @@ class UploadState:
     judged: tuple | None = None  # (upload_plan.judged_token, the judged tasks)
     auto_sheets: list[str] | None = None  # the task sheets read when nothing is chosen
     task_sheets: list[str] | None = None  # the task sheets offered so far
+    removed_confirmed: str | None = None  # upload_plan.removed_fingerprint of the list ticked
 
 
 def stored() -> UploadState | None:
