@@ -137,3 +137,59 @@ def seeded_session(db, username: str, role: str, agencies=(), password: str = PW
 def number(text: str) -> int:
     """A figure as shown (1.234 or 1,234) as an int."""
     return int(text.replace(".", "").replace(",", ""))
+
+
+# --------------------------------------------------------------------------- a small store
+
+SIX_TASKS_AS_OF = dt.date(2025, 8, 28)
+SIX_TASK_LEADS = {
+    "t1": ("mof",),
+    "t2": ("mof",),
+    "t3": ("p01",),
+    "t4": ("p01",),
+    "t5": ("most",),
+    "t6": ("mof", "p01"),
+}
+
+
+def six_task_store(tmp_path: Path, monkeypatch, users: dict[str, tuple[str, tuple]]) -> Path:
+    """A store with six tasks of Resolution 71 (Bộ Tài chính, Hà Nội, Bộ KH&CN; one shared) as
+    of 28/08/2025 and the accounts `users` ({name: (role, agency ids)}, password PW); TASKS_DB
+    and TASKS_UPLOADS point into tmp_path. The upload page's tests start from it."""
+    from analytics import accounts, store
+    from analytics.ingest import SOURCE_NQ71
+    from analytics.model import Task
+
+    names = {a.id: a.name_vi for a in AGENCIES}
+    path = tmp_path / "app.duckdb"
+    monkeypatch.setenv("TASKS_DB", str(path))
+    monkeypatch.setenv("TASKS_UPLOADS", str(tmp_path / "uploads"))
+    tasks = [
+        Task(
+            task_id=tid,
+            title=f"Nhiệm vụ {tid}",
+            lead_ids=leads,
+            lead_text="; ".join(names[a] for a in leads),
+            deadline=dt.date(2025, 9, 30),
+            deadline_text="30/09/2025",
+            deadline_kind="date",
+            status_text="Đang thực hiện",
+            status_class="in_progress_on_time",
+            row=5 + i,
+            sheet="Sheet1",
+        )
+        for i, (tid, leads) in enumerate(SIX_TASK_LEADS.items())
+    ]
+    store.commit_snapshot(
+        path,
+        source=SOURCE_NQ71,
+        as_of=SIX_TASKS_AS_OF,
+        tasks=tasks,
+        agencies=AGENCIES,
+        file_bytes=b"tiny store",
+        file_name="tiny.xlsx",
+        user="tester",
+    )
+    for name, (role, agencies) in users.items():
+        accounts.add_user(path, name, role, password=PW, agency_ids=agencies)
+    return path

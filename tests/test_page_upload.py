@@ -16,23 +16,23 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import accounts, audit, layouts, store, templates
+from analytics import audit, layouts, store, templates
 from analytics.ingest import SOURCE_NQ71, SOURCE_TBKL
-from analytics.model import Filters, Scope, Task
-from tests.helpers import AGENCIES, PW, new_app, signed_in
+from analytics.model import Filters, Scope
+from tests.helpers import (
+    AGENCIES,
+    SIX_TASK_LEADS,
+    SIX_TASKS_AS_OF,
+    new_app,
+    signed_in,
+    six_task_store,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-AS_OF = dt.date(2025, 8, 28)
+AS_OF = SIX_TASKS_AS_OF
 XLSX = templates.XLSX_MIME
 NAMES = {a.id: a.name_vi for a in AGENCIES}
-LEADS = {
-    "t1": ("mof",),
-    "t2": ("mof",),
-    "t3": ("p01",),
-    "t4": ("p01",),
-    "t5": ("most",),
-    "t6": ("mof", "p01"),
-}
+LEADS = SIX_TASK_LEADS
 USERS = {"root": ("admin", ()), "ed": ("agency_editor", ("mof",)), "boss": ("leader", ())}
 
 pytestmark = pytest.mark.usefixtures("steady_server", "app_clean")
@@ -40,38 +40,7 @@ pytestmark = pytest.mark.usefixtures("steady_server", "app_clean")
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("TASKS_DB", str(path))
-    monkeypatch.setenv("TASKS_UPLOADS", str(tmp_path / "uploads"))
-    tasks = [
-        Task(
-            task_id=tid,
-            title=f"Nhiệm vụ {tid}",
-            lead_ids=leads,
-            lead_text="; ".join(NAMES[a] for a in leads),
-            deadline=dt.date(2025, 9, 30),
-            deadline_text="30/09/2025",
-            deadline_kind="date",
-            status_text="Đang thực hiện",
-            status_class="in_progress_on_time",
-            row=5 + i,
-            sheet="Sheet1",
-        )
-        for i, (tid, leads) in enumerate(LEADS.items())
-    ]
-    store.commit_snapshot(
-        path,
-        source=SOURCE_NQ71,
-        as_of=AS_OF,
-        tasks=tasks,
-        agencies=AGENCIES,
-        file_bytes=b"tiny store",
-        file_name="tiny.xlsx",
-        user="tester",
-    )
-    for name, (role, agencies) in USERS.items():
-        accounts.add_user(path, name, role, password=PW, agency_ids=agencies)
-    return path
+    return six_task_store(tmp_path, monkeypatch, USERS)
 
 
 def upload_page(username: str, *, source: str | None = None, as_of: dt.date = AS_OF) -> AppTest:

@@ -4,7 +4,6 @@ through AppTest, signed in as an admin, the file read in the real sandbox child.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from types import SimpleNamespace as NS
 
@@ -12,22 +11,21 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import accounts, audit, store, templates
+from analytics import audit, store, templates
 from analytics import upload_plan as plan
 from analytics.ingest import SOURCE_NQ71
-from analytics.model import Filters, Scope, Task
-from tests.helpers import AGENCIES, PW, signed_in
+from analytics.model import Filters, Scope
+from tests.helpers import (
+    AGENCIES,
+    SIX_TASK_LEADS,
+    SIX_TASKS_AS_OF,
+    signed_in,
+    six_task_store,
+)
 
-AS_OF = dt.date(2025, 8, 28)
+AS_OF = SIX_TASKS_AS_OF
 NAMES = {a.id: a.name_vi for a in AGENCIES}
-LEADS = {
-    "t1": ("mof",),
-    "t2": ("mof",),
-    "t3": ("p01",),
-    "t4": ("p01",),
-    "t5": ("most",),
-    "t6": ("mof", "p01"),
-}
+LEADS = SIX_TASK_LEADS
 BOX = "up_confirm_removed"
 
 
@@ -79,37 +77,7 @@ pytestmark_page = pytest.mark.usefixtures("steady_server", "app_clean")
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     """Six tasks of Resolution 71 and an admin."""
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("TASKS_DB", str(path))
-    monkeypatch.setenv("TASKS_UPLOADS", str(tmp_path / "uploads"))
-    tasks = [
-        Task(
-            task_id=tid,
-            title=f"Nhiệm vụ {tid}",
-            lead_ids=leads,
-            lead_text="; ".join(NAMES[a] for a in leads),
-            deadline=dt.date(2025, 9, 30),
-            deadline_text="30/09/2025",
-            deadline_kind="date",
-            status_text="Đang thực hiện",
-            status_class="in_progress_on_time",
-            row=5 + i,
-            sheet="Sheet1",
-        )
-        for i, (tid, leads) in enumerate(LEADS.items())
-    ]
-    store.commit_snapshot(
-        path,
-        source=SOURCE_NQ71,
-        as_of=AS_OF,
-        tasks=tasks,
-        agencies=AGENCIES,
-        file_bytes=b"tiny store",
-        file_name="tiny.xlsx",
-        user="tester",
-    )
-    accounts.add_user(path, "root", "admin", password=PW)
-    return path
+    return six_task_store(tmp_path, monkeypatch, {"root": ("admin", ())})
 
 
 def full_list(without=()) -> bytes:

@@ -18,21 +18,21 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import accounts, audit, store, templates, uploads
 from analytics.ingest import SOURCE_NQ71, ingest, prepare
-from analytics.model import Filters, Scope, Task
+from analytics.model import Filters, Scope
 from analytics.reading import read_tables
-from tests.helpers import AGENCIES, PW, new_app, signed_in
+from tests.helpers import (
+    AGENCIES,
+    SIX_TASK_LEADS,
+    SIX_TASKS_AS_OF,
+    new_app,
+    signed_in,
+    six_task_store,
+)
 
-AS_OF = dt.date(2025, 8, 28)
+AS_OF = SIX_TASKS_AS_OF
 XLSX = templates.XLSX_MIME
 NAMES = {a.id: a.name_vi for a in AGENCIES}
-LEADS = {
-    "t1": ("mof",),
-    "t2": ("mof",),
-    "t3": ("p01",),
-    "t4": ("p01",),
-    "t5": ("most",),
-    "t6": ("mof", "p01"),
-}
+LEADS = SIX_TASK_LEADS
 HEADER = ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời hạn", "Trạng thái"]
 LONG = (
     "Xây dựng đề án chuyển đổi số toàn diện hoạt động quản lý nhà nước về hải quan "
@@ -45,38 +45,9 @@ pytestmark = pytest.mark.usefixtures("steady_server", "app_clean")
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     """Six tasks of Resolution 71 (Bộ Tài chính, Hà Nội, Bộ KH&CN); an admin and an editor."""
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("TASKS_DB", str(path))
-    monkeypatch.setenv("TASKS_UPLOADS", str(tmp_path / "uploads"))
-    tasks = [
-        Task(
-            task_id=tid,
-            title=f"Nhiệm vụ {tid}",
-            lead_ids=leads,
-            lead_text="; ".join(NAMES[a] for a in leads),
-            deadline=dt.date(2025, 9, 30),
-            deadline_text="30/09/2025",
-            deadline_kind="date",
-            status_text="Đang thực hiện",
-            status_class="in_progress_on_time",
-            row=5 + i,
-            sheet="Sheet1",
-        )
-        for i, (tid, leads) in enumerate(LEADS.items())
-    ]
-    store.commit_snapshot(
-        path,
-        source=SOURCE_NQ71,
-        as_of=AS_OF,
-        tasks=tasks,
-        agencies=AGENCIES,
-        file_bytes=b"tiny store",
-        file_name="tiny.xlsx",
-        user="tester",
+    return six_task_store(
+        tmp_path, monkeypatch, {"root": ("admin", ()), "ed": ("agency_editor", ("mof",))}
     )
-    accounts.add_user(path, "root", "admin", password=PW)
-    accounts.add_user(path, "ed", "agency_editor", password=PW, agency_ids=("mof",))
-    return path
 
 
 def workbook(rows, *, title="DANH MỤC NHIỆM VỤ NGHỊ QUYẾT 71/NQ-CP", header=HEADER) -> bytes:
