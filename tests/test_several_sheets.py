@@ -24,6 +24,7 @@ from analytics.model import Filters, Scope
 from analytics.problems import InputRejected
 from analytics.reading import common, read_table, read_tables
 from tests import test_page_upload as page
+from tests.helpers import PW
 
 AS_OF = dt.date(2025, 8, 28)
 MOF, HN = "Bộ Tài chính", "Hà Nội"
@@ -364,7 +365,7 @@ def page_store(tmp_path, monkeypatch, app_clean):
     path = tmp_path / "app.duckdb"
     monkeypatch.setenv("TASKS_DB", str(path))
     monkeypatch.setenv("TASKS_UPLOADS", str(tmp_path / "uploads"))
-    accounts.add_user(path, "root", "admin", password=page.PW)
+    accounts.add_user(path, "root", "admin", password=PW)
     return path
 
 
