@@ -18,6 +18,8 @@ PAGES = [
     ("pages/workload.py", "page.workload", "📅", None),
     ("pages/trends.py", "page.trends", "📈", None),
     ("pages/data.py", "page.data", "🗂️", None),
+    ("pages/my_tasks.py", "page.my_tasks", "📝", "can_report"),
+    ("pages/review.py", "page.review", "✅", "can_review"),
     ("pages/upload.py", "page.upload", "⬆️", "can_upload"),
     ("pages/admin.py", "page.admin", "🔐", "can_open_admin"),
 ]

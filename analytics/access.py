@@ -26,7 +26,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "manage_users": ("admin",),
     "read_audit": STEERING_ROLES,
     "admin": ("admin",),  # the Administration page's accounts tab
-    # completion claims, deadline changes, cancellations, report rounds (issue 15; not used yet)
+    # agencies report back (issue 15, analytics/reporting/): progress reports and requests on
+    # their tasks; the steering office confirms claims, decides deadline changes, cancels tasks
+    # and opens report rounds
+    "report": ("admin", "coordinator", "agency_editor"),
     "confirm": STEERING_ROLES,
     "approve": STEERING_ROLES,
     "cancel": STEERING_ROLES,
@@ -62,6 +65,16 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def can_report(self) -> bool:
+        """The "My tasks" page: reports on the tasks of one's agencies (steering: any task)."""
+        return self.allows("report")
+
+    @property
+    def can_review(self) -> bool:
+        """The review page: confirm claims, decide deadline changes, cancel, open rounds."""
+        return self.allows("confirm")
 
     @property
     def can_admin(self) -> bool:

@@ -25,20 +25,6 @@ STATUSES_ALLOWED = ("active", "retracted")
 ACTIONS = {"retracted": "retract", "active": "restore"}
 
 
-def _params(filters: Filters, scope: Scope) -> dict:
-    def as_list(values):
-        return list(values) if values else None
-
-    return {
-        "sources": as_list(filters.sources),
-        "agencies": as_list(filters.agency_ids),
-        "agency_types": as_list(filters.agency_types),
-        "difficult_only": bool(filters.difficult_only),
-        "source_docs": as_list(filters.source_docs),
-        "scope": None if scope.agency_ids is None else sorted(scope.agency_ids),
-    }
-
-
 def trend(db, filters: Filters = Filters(), scope: Scope = Scope.everything()) -> pd.DataFrame:  # noqa: B008
     """Counts by status at every active snapshot date D, the state at D judged at D.
 
@@ -46,7 +32,7 @@ def trend(db, filters: Filters = Filters(), scope: Scope = Scope.everything()) -
     each row equals `metrics.counts(store.load_tasks(db, D, filters, scope))`.
     """
     with store.connect(db) as con:
-        params = store.with_units(con, _params(filters, scope))
+        params = store.with_units(con, store.filter_params(filters, scope))
         frame = con.execute(store.sql("history_trend"), params).df()
     if frame.empty:
         return pd.DataFrame(columns=["as_of", *COUNT_KEYS])

@@ -259,3 +259,50 @@ def held_back_notices(held: pd.DataFrame, lang: str = "vi") -> list[str]:
         )
         for r in held.itertuples()
     ]
+
+
+RECONCILED_KEYS = (
+    "reported_completed",
+    "reported_completed_overdue",
+    "completed_reconciled",
+    "overdue_reconciled",
+    "deadline_adjusted",
+    "commitments_missed",
+)
+
+
+def reconciled(df: pd.DataFrame) -> dict[str, int]:
+    """Beside the official figures, what agencies reported (issue 15): reported_completed, the
+    tasks reported completed and awaiting confirmation that are not officially completed (of
+    them reported_completed_overdue counted overdue); completed_reconciled and
+    overdue_reconciled, the official figures with those claims taken as confirmed;
+    deadline_adjusted, tasks judged by an approved new deadline; commitments_missed, tasks not
+    completed by the date their agency committed to. Cancelled tasks are not counted."""
+    df = counted(df)
+
+    def flag(name: str) -> pd.Series:
+        if name not in df.columns or df.empty:
+            return pd.Series(False, index=df.index)
+        return df[name].fillna(False).astype(bool)
+
+    claimed = flag("reported_completed")
+    overdue = df["status"] == "overdue" if len(df) else pd.Series(False, index=df.index)
+    completed = df["completed"].astype(bool) if len(df) else pd.Series(False, index=df.index)
+    out = {
+        "reported_completed": int(claimed.sum()),
+        "reported_completed_overdue": int((claimed & overdue).sum()),
+        "completed_reconciled": int((completed | claimed).sum()),
+        "overdue_reconciled": int((overdue & ~claimed).sum()),
+        "deadline_adjusted": int(flag("deadline_adjusted").sum()),
+        "commitments_missed": int(flag("commitment_missed").sum()),
+    }
+    return out
+
+
+def reconciled_by_agency(df: pd.DataFrame, agencies: pd.DataFrame, scope_ids=None) -> pd.DataFrame:
+    """RECONCILED_KEYS per lead agency (a unit's tasks count for its parent, as in by_agency)."""
+    per = counted(roll_up(explode_leads(df), agencies, keep=scope_ids))
+    if scope_ids is not None:
+        per = per[per["agency_id"].isin(scope_ids)]
+    rows = [{"agency_id": a, **reconciled(g)} for a, g in per.groupby("agency_id", sort=True)]
+    return pd.DataFrame(rows, columns=["agency_id", *RECONCILED_KEYS])

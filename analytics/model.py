@@ -97,6 +97,7 @@ class Filters:
     agency_types: tuple[str, ...] = ()
     difficult_only: bool = False
     source_docs: tuple[str, ...] = ()  # assigning documents ("Thông báo 05-TB/BCĐTW")
+    judge_original: bool = False  # judge by the deadlines the files gave, not the approved ones
 
 
 @dataclass(slots=True)

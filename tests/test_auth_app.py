@@ -210,8 +210,8 @@ def test_no_guest_from_another_machine_or_behind_a_proxy(app_path, db, nav, monk
 @pytest.mark.parametrize(
     ("username", "pages"),
     [
-        ("root", [*GUEST_PAGES, "upload", "admin"]),
-        ("ed", [*GUEST_PAGES, "upload"]),
+        ("root", [*GUEST_PAGES, "my_tasks", "review", "upload", "admin"]),
+        ("ed", [*GUEST_PAGES, "my_tasks", "upload"]),
         ("boss", GUEST_PAGES),
         ("hn", GUEST_PAGES),
     ],

@@ -2,7 +2,8 @@
 -- on which an active snapshot (of the chosen sources) was taken. For each D and each source the
 -- snapshot in force is the latest active one dated on or before D, exactly as in tasks_at.sql;
 -- the status rules are the same expressions as tasks_at.sql's (sql/task_completed.sql and
--- sql/task_status.sql), judged at D.
+-- sql/task_status.sql), judged at D, over the versions as the steering office's decisions make
+-- them (sql/task_decisions.sql, sql/decided_columns.sql), as in tasks_at.sql.
 --
 -- One pass over task_versions: the filters and the access scope are applied to the versions
 -- first (they do not depend on D), then each version is joined, per source, to the dates whose
@@ -33,9 +34,19 @@ agency_types as (
     select agency_id, agency_type from agencies
 ),
 
+decisions as (
+    {task_decisions}
+),
+
 versions as (
-    select v.source, v.from_seq, v.to_seq, v.deadline, v.status_class, v.completion_date
+    select
+        v.source,
+        v.from_seq,
+        v.to_seq,
+        {decided_columns}
     from task_versions as v
+    left join decisions as d
+        on d.source = v.source and d.task_id = v.task_id
     where ($sources is null or list_contains($sources, v.source))
       and ($scope is null or len(list_intersect(v.lead_ids, $scope)) > 0)
       and ($agencies is null or len(list_intersect(v.lead_ids, $agencies)) > 0)

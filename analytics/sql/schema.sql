@@ -204,3 +204,115 @@ create table if not exists upload_layouts (
     confirmed_at timestamp not null,
     uses integer not null
 );
+
+-- Agencies report back (analytics/reporting/, issue 15). Rows are only added or given a
+-- decision; nothing here is deleted. A task is (source, task_id), the id summary and exports show.
+
+-- A progress report on one task, versioned: each save is a new row (version 1, 2, ... per
+-- task); the latest row not undone is the one in force. status_reported: not_started |
+-- in_progress | stuck | completed; cause_codes: analytics.reporting.CAUSES; confidence:
+-- green | amber_green | amber | amber_red | red; channel: app | file | cli; evidence_sha256:
+-- the evidence file in blobs.
+create table if not exists task_reports (
+    report_id integer not null,
+    source varchar not null,
+    task_id varchar not null,
+    version integer not null,
+    reported_at timestamp not null,
+    reported_by varchar not null,
+    channel varchar not null,
+    status_reported varchar,
+    completed_on date,
+    evidence_text varchar,
+    evidence_sha256 varchar,
+    evidence_name varchar,
+    progress_note varchar,
+    cause_codes varchar[],
+    cause_text varchar,
+    commitment_date date,
+    proposals varchar,
+    confidence varchar,
+    undone_at timestamp,
+    undone_by varchar
+);
+
+-- A completion reported by an agency, awaiting the steering office: state pending | confirmed
+-- | returned | withdrawn (its report undone by its author). A confirmed claim completes the
+-- task on completed_on in every figure.
+create table if not exists completion_claims (
+    claim_id integer not null,
+    source varchar not null,
+    task_id varchar not null,
+    report_id integer,
+    completed_on date not null,
+    evidence_text varchar not null,
+    evidence_sha256 varchar,
+    claimed_at timestamp not null,
+    claimed_by varchar not null,
+    state varchar not null,
+    decided_at timestamp,
+    decided_by varchar,
+    decision_reason varchar
+);
+
+-- A request to move a task's deadline: state pending | approved | rejected | withdrawn.
+-- deadline_before: the deadline in force when it was asked for. An approved request moves the
+-- deadline the figures judge by (the original stays: a switch judges by it).
+create table if not exists deadline_requests (
+    request_id integer not null,
+    source varchar not null,
+    task_id varchar not null,
+    deadline_before date,
+    requested_deadline date not null,
+    reason varchar not null,
+    requested_at timestamp not null,
+    requested_by varchar not null,
+    state varchar not null,
+    decided_at timestamp,
+    decided_by varchar,
+    decision_reason varchar
+);
+
+-- A task taken off the list by the steering office, with its reason and document: shown as
+-- cancelled, never deleted. revoked_at: the cancellation was withdrawn.
+create table if not exists task_cancellations (
+    cancel_id integer not null,
+    source varchar not null,
+    task_id varchar not null,
+    reason varchar not null,
+    document varchar not null,
+    cancelled_at timestamp not null,
+    cancelled_by varchar not null,
+    revoked_at timestamp,
+    revoked_by varchar
+);
+
+-- A task an agency's file sent that the list does not have: a proposal the steering office
+-- accepts (the task joins the list in a new snapshot) or declines. task_json: the task as read.
+create table if not exists task_proposals (
+    proposal_id integer not null,
+    snapshot_id integer,
+    source varchar not null,
+    task_id varchar not null,
+    title varchar not null,
+    lead_ids varchar[] not null,
+    task_json varchar not null,
+    proposed_at timestamp not null,
+    proposed_by varchar,
+    state varchar not null,
+    decided_at timestamp,
+    decided_by varchar,
+    decision_reason varchar
+);
+
+-- A report round opened by the steering office: agencies (null: all) report by due_on.
+create table if not exists report_rounds (
+    round_id integer not null,
+    title varchar not null,
+    due_on date not null,
+    agency_ids varchar[],
+    opened_at timestamp not null,
+    opened_by varchar not null,
+    closed_at timestamp,
+    closed_by varchar
+);

@@ -1,14 +1,17 @@
 -- Tasks in force at $as_of: for each source its latest active snapshot dated on or before
--- $as_of (sql/snapshots_in_force.sql), each task judged at $as_of (sql/task_completed.sql and
--- sql/task_status.sql, shared with history_trend.sql). Filters and the access scope are bound
--- parameters; a null list means "no restriction".
+-- $as_of (sql/snapshots_in_force.sql), as the steering office's decisions make them
+-- (sql/task_decisions.sql, sql/decided_columns.sql: approved deadlines, confirmed completions,
+-- cancellations; $judge_original: by the deadlines the files gave), each task judged at $as_of
+-- (sql/task_completed.sql and sql/task_status.sql, shared with history_trend.sql). The
+-- reconciled status judges a completion reported and awaiting confirmation as if confirmed.
+-- Filters and the access scope are bound parameters; a null list means "no restriction".
 with
 
 snapshots_in_force as (
     {snapshots_in_force}
 ),
 
-versions as (
+in_force as (
     select
         v.*,
         s.snapshot_id,
@@ -16,6 +19,20 @@ versions as (
     from task_versions as v
     inner join snapshots_in_force as s
         on {version_in_force}
+),
+
+decisions as (
+    {task_decisions}
+),
+
+versions as (
+    select
+        v.* replace ({decided_columns}),
+        v.deadline as deadline_original,
+        d.* exclude (source, task_id)
+    from in_force as v
+    left join decisions as d
+        on d.source = v.source and d.task_id = v.task_id
 ),
 
 agency_types as (
@@ -51,6 +68,25 @@ statused as (
     select *, {task_status} as status from judged
 ),
 
+claimed as (
+    select
+        source,
+        task_id,
+        status_class,
+        deadline,
+        judged_on,
+        coalesce(completion_date, claimed_on) as completion_date
+    from statused
+),
+
+claimed_judged as (
+    select *, {task_completed} as completed from claimed
+),
+
+reconciled as (
+    select source, task_id, {task_status} as reconciled_status from claimed_judged
+),
+
 final as (
     select
         j.* exclude (judged_on),
@@ -58,8 +94,15 @@ final as (
             then date_diff('day', j.deadline, j.judged_on) end as days_overdue,
         case when j.completed and j.completion_date > j.deadline
             then date_diff('day', j.deadline, j.completion_date) end as days_late,
-        snap.file_name as origin_file
+        snap.file_name as origin_file,
+        j.adjusted_deadline is not null and not $judge_original as deadline_adjusted,
+        j.claim_id is not null and not j.completed as reported_completed,
+        r.reconciled_status,
+        j.commitment_date is not null
+            and j.commitment_date < j.judged_on
+            and r.reconciled_status in ('overdue', 'in_progress') as commitment_missed
     from statused as j
+    left join reconciled as r on r.source = j.source and r.task_id = j.task_id
     left join snapshots as snap on snap.snapshot_id = j.origin_snapshot
 )
 

@@ -25,6 +25,7 @@ from analytics.store.connection import (
 )
 from analytics.store.queries import (
     file_bytes,
+    filter_params,
     held_back_in_force,
     is_empty,
     latest_as_of,
@@ -70,6 +71,7 @@ __all__ = [
     "connect",
     "db_path",
     "file_bytes",
+    "filter_params",
     "find_duplicate",
     "held_back_in_force",
     "is_empty",

@@ -45,6 +45,8 @@ SQL_FRAGMENTS = (
     "task_status",
     "snapshots_in_force",
     "version_in_force",
+    "task_decisions",
+    "decided_columns",
 )
 
 

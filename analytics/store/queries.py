@@ -26,18 +26,24 @@ def load_tasks(db, as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFra
 
     The scope is applied here, in the query, for every caller.
     """
-    params = {
-        "as_of": as_of,
+    params = {"as_of": as_of, **filter_params(filters, scope)}
+    with connect(db) as con:
+        params = with_units(con, params)
+        return con.execute(sql("tasks_at"), params).to_arrow_table().to_pandas()
+
+
+def filter_params(filters: Filters, scope: Scope) -> dict:
+    """The bound parameters of the filters and the access scope, as tasks_at.sql and
+    history_trend.sql take them (a null list: no restriction)."""
+    return {
         "sources": _list_param(filters.sources),
         "agencies": _list_param(filters.agency_ids),
         "agency_types": _list_param(filters.agency_types),
         "difficult_only": bool(filters.difficult_only),
         "source_docs": _list_param(filters.source_docs),
         "scope": None if scope.agency_ids is None else sorted(scope.agency_ids),
+        "judge_original": bool(filters.judge_original),
     }
-    with connect(db) as con:
-        params = with_units(con, params)
-        return con.execute(sql("tasks_at"), params).to_arrow_table().to_pandas()
 
 
 def with_units(con, params: dict) -> dict:

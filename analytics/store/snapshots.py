@@ -16,10 +16,10 @@ import duckdb
 import pyarrow as pa
 
 from analytics import faults
-from analytics.model import TASK_FIELDS, Task, TaskBatch
+from analytics.model import TASK_FIELDS, Filters, Scope, Task, TaskBatch
 from analytics.problems import HeldBackRow, Problem
 from analytics.store.connection import SQL_DIR, _write_lock, connect, insert_arrow, registered, sql
-from analytics.store.queries import in_force
+from analytics.store.queries import filter_params, in_force
 
 if TYPE_CHECKING:  # pandas loads only where a frame is made (keeps `ingest` quick to start)
     import pandas as pd
@@ -483,15 +483,7 @@ def judge_tasks(
             [source],
         )
         _store_agencies(con, agencies)
-        params = {
-            "as_of": as_of,
-            "sources": None,
-            "agencies": None,
-            "agency_types": None,
-            "difficult_only": False,
-            "source_docs": None,
-            "scope": None,
-        }
+        params = {"as_of": as_of, **filter_params(Filters(), Scope.everything())}
         return con.execute(sql("tasks_at"), params).to_arrow_table().to_pandas()
     finally:
         con.close()

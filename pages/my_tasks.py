@@ -1,0 +1,5 @@
+"""my_tasks page (issue 15): being built."""
+
+import streamlit as st
+
+st.write("…")

@@ -1,0 +1,5 @@
+"""review page (issue 15): being built."""
+
+import streamlit as st
+
+st.write("…")
