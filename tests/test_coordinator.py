@@ -22,6 +22,7 @@ COORDINATOR = {
     "view",
     "export",
     "upload",
+    "report",
     "retract",
     "restore",
     "manage_agencies",

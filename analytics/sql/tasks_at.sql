@@ -69,22 +69,28 @@ statused as (
 ),
 
 claimed as (
+    -- the official completion, status and date kept aside while the claims are judged
     select
-        source,
-        task_id,
-        status_class,
-        deadline,
-        judged_on,
-        coalesce(completion_date, claimed_on) as completion_date
+        * replace (coalesce(completion_date, claimed_on) as completion_date),
+        completion_date as official_completion_date,
+        completed as official_completed,
+        status as official_status
     from statused
 ),
 
 claimed_judged as (
-    select *, {task_completed} as completed from claimed
+    select * replace ({task_completed} as completed) from claimed
 ),
 
 reconciled as (
-    select source, task_id, {task_status} as reconciled_status from claimed_judged
+    select
+        * exclude (official_completion_date, official_completed, official_status) replace (
+            official_completion_date as completion_date,
+            official_completed as completed,
+            official_status as status
+        ),
+        {task_status} as reconciled_status
+    from claimed_judged
 ),
 
 final as (
@@ -97,12 +103,10 @@ final as (
         snap.file_name as origin_file,
         j.adjusted_deadline is not null and not $judge_original as deadline_adjusted,
         j.claim_id is not null and not j.completed as reported_completed,
-        r.reconciled_status,
         j.commitment_date is not null
             and j.commitment_date < j.judged_on
-            and r.reconciled_status in ('overdue', 'in_progress') as commitment_missed
-    from statused as j
-    left join reconciled as r on r.source = j.source and r.task_id = j.task_id
+            and j.reconciled_status in ('overdue', 'in_progress') as commitment_missed
+    from reconciled as j
     left join snapshots as snap on snap.snapshot_id = j.origin_snapshot
 )
 
