@@ -530,3 +530,184 @@ def date_columns(frame: pd.DataFrame) -> list[str]:
             if len(sample) and isinstance(sample.iloc[0], dt.date):
                 out.append(col)
     return out
+
+
+# --------------------------------------------------------------------------- what agencies reported
+# Beside the official figures (issue 15): the tasks reported completed and awaiting confirmation,
+# the commitments missed by agency and the open report round. Words come from
+# analytics/reporting/words.py and the [briefing_reported] texts.
+
+
+def _flag(df: pd.DataFrame, name: str) -> pd.Series:
+    if name not in df.columns or df.empty:
+        return pd.Series(False, index=df.index)
+    return df[name].fillna(False).astype(bool)
+
+
+def claimed_tasks(df: pd.DataFrame) -> pd.DataFrame:
+    """Tasks reported completed, awaiting confirmation (not officially completed, not
+    cancelled), the oldest claim first."""
+    out = metrics.counted(df)
+    out = out[_flag(out, "reported_completed")]
+    return out.sort_values(["claimed_on", "source", "task_id"], na_position="last")
+
+
+def missed_commitments(df: pd.DataFrame, agencies: pd.DataFrame, scope_ids=None) -> pd.DataFrame:
+    """Per lead agency, the tasks whose committed completion date passed without completion:
+    agency_id, name_vi, name_en, n, task_ids, titles (tuples), most first. A task with several
+    leads counts for each; a unit's for its parent (as metrics.by_agency)."""
+    cols = ["agency_id", "name_vi", "name_en", "n", "task_ids", "titles"]
+    missed = metrics.counted(df)
+    missed = missed[_flag(missed, "commitment_missed")]
+    if missed.empty:
+        return pd.DataFrame(columns=cols)
+    per = metrics.roll_up(metrics.explode_leads(missed), agencies, keep=scope_ids)
+    if scope_ids is not None:
+        per = per[per["agency_id"].isin(scope_ids)]
+    rows = []
+    names = agencies.set_index("agency_id") if len(agencies) else None
+    for agency_id, group in per.sort_values(["source", "task_id"]).groupby("agency_id"):
+        known = names is not None and agency_id in names.index
+        name_vi = names.at[agency_id, "name_vi"] if known else agency_id
+        name_en = names.at[agency_id, "name_en"] if known else None
+        rows.append(
+            {
+                "agency_id": agency_id,
+                "name_vi": name_vi if isinstance(name_vi, str) and name_vi else agency_id,
+                "name_en": name_en if isinstance(name_en, str) and name_en else name_vi,
+                "n": len(group),
+                "task_ids": tuple(group["task_id"]),
+                "titles": tuple(group["title"].fillna("")),
+            }
+        )
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["n", "name_vi"], ascending=[False, True]).reset_index(drop=True)
+
+
+def view_agency_ids(agencies: pd.DataFrame, filters, scope) -> frozenset[str] | None:
+    """The agencies the view covers (None: every one): the viewer's scope narrowed by the
+    filters' agencies and agency types."""
+    ids = None if scope is None or scope.agency_ids is None else set(scope.agency_ids)
+    if filters is not None and filters.agency_ids:
+        wanted = set(filters.agency_ids)
+        ids = wanted if ids is None else ids & wanted
+    if filters is not None and filters.agency_types and agencies is not None and len(agencies):
+        typed = set(agencies.loc[agencies["agency_type"].isin(filters.agency_types), "agency_id"])
+        ids = typed if ids is None else ids & typed
+    return None if ids is None else frozenset(ids)
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    """The open report round as the briefing says it: who has reported, who has not, who is
+    stale (no report nor agency file for `stale_days` days)."""
+
+    round_id: int
+    title: str
+    due_on: dt.date | None
+    expected: tuple[str, ...]  # the agencies the round asks (within the view)
+    reported: tuple[str, ...]
+    not_reported: tuple[str, ...]
+    stale: tuple[str, ...]
+    stale_days: int
+
+
+def round_status(
+    round_: dict | None,
+    reporting: pd.DataFrame,
+    stale_days: int,
+    agency_ids: frozenset[str] | None = None,
+) -> RoundStatus | None:
+    """The open round (analytics.reporting.open_round) with agency_reporting's frame, within
+    `agency_ids` (None: every agency); None without an open round."""
+    if not round_:
+        return None
+    frame = reporting if reporting is not None else pd.DataFrame()
+    if len(frame) and agency_ids is not None:
+        frame = frame[frame["agency_id"].isin(agency_ids)]
+    if len(frame):
+        frame = frame.sort_values("agency_id")
+        asked = frame[frame["in_round"].astype(bool)]
+        done = asked["reported_in_round"].astype(bool)
+        expected = tuple(asked["agency_id"])
+        reported = tuple(asked.loc[done, "agency_id"])
+        not_reported = tuple(asked.loc[~done, "agency_id"])
+        stale = tuple(frame.loc[frame["stale"].astype(bool), "agency_id"])
+    else:
+        expected = reported = not_reported = stale = ()
+    return RoundStatus(
+        round_id=int(round_["round_id"]),
+        title=str(round_.get("title") or ""),
+        due_on=as_date(round_.get("due_on")),
+        expected=expected,
+        reported=reported,
+        not_reported=not_reported,
+        stale=stale,
+        stale_days=int(stale_days),
+    )
+
+
+def round_line(status: RoundStatus, lang: str) -> str:
+    """'Đợt báo cáo «…», hạn dd/mm/yyyy: N/M cơ quan đã báo cáo'."""
+    return t(
+        "briefing_reported.round_line",
+        lang,
+        title=status.title,
+        due=fmt_date(status.due_on, lang),
+        n=fmt_int(len(status.reported), lang),
+        m=fmt_int(len(status.expected), lang),
+    )
+
+
+def agency_list_text(ids, names: dict[str, str]) -> str:
+    """'Bộ Tài chính; Hà Nội' (names from exports.agency_names; the id when unknown)."""
+    return "; ".join(names.get(a, a) for a in ids)
+
+
+def round_lines(status: RoundStatus, names: dict[str, str], lang: str) -> list[str]:
+    """The round's line, then who has not reported and who is stale (each when any)."""
+    lines = [round_line(status, lang)]
+    if status.not_reported:
+        lines.append(
+            t(
+                "briefing_reported.not_reported",
+                lang,
+                items=agency_list_text(status.not_reported, names),
+            )
+        )
+    elif status.expected:
+        lines.append(t("briefing_reported.all_reported", lang))
+    if status.stale:
+        lines.append(
+            t(
+                "briefing_reported.stale",
+                lang,
+                days=fmt_int(status.stale_days, lang),
+                items=agency_list_text(status.stale, names),
+            )
+        )
+    return lines
+
+
+def missed_task_text(task_ids, titles) -> str:
+    """'t1 – Nhiệm vụ t1; t5 – …' for a missed-commitments row."""
+    return "; ".join(
+        f"{tid} – {title}" if title else str(tid)
+        for tid, title in zip(task_ids, titles, strict=False)
+    )
+
+
+def missed_table(missed: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """missed_commitments as users read it: agency, how many, the tasks."""
+    name_col = "name_vi" if lang == "vi" else "name_en"
+    names = missed[name_col].fillna(missed["name_vi"]) if len(missed) else missed["name_vi"]
+    return pd.DataFrame(
+        {
+            t("col.agency", lang): names.to_numpy(),
+            t("briefing_reported.col_missed", lang): missed["n"].astype("int64").to_numpy(),
+            t("briefing_reported.col_tasks", lang): [
+                missed_task_text(a, b)
+                for a, b in zip(missed["task_ids"], missed["titles"], strict=True)
+            ],
+        }
+    )

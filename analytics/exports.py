@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from analytics.i18n import t
+from analytics.reporting import words
 from analytics.safe_text import for_xlsx
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -59,7 +60,36 @@ TASK_COLUMNS = (
     ("origin_file", "col.file"),
     ("origin_sheet", "col.sheet"),
     ("origin_row", "col.row"),
+    # what agencies reported (issue 15): only where a table names them (REPORTED_FIELDS)
+    ("deadline_original", "pages_reported.col_deadline_original"),
+    ("deadline_note", "pages_reported.col_deadline_note"),
+    ("report_state", "pages_reported.col_report"),
+    ("claimed_on", "pages_reported.col_claimed_on"),
+    ("commitment_date", "pages_reported.col_commitment_date"),
+    ("commitment_missed", "pages_reported.col_commitment_missed"),
+    ("confidence", "pages_reported.col_confidence"),
+    ("reported_causes", "pages_reported.col_causes"),
+    ("cause_text", "pages_reported.col_cause_text"),
+    ("cancel_reason", "pages_reported.col_cancel_reason"),
+    ("cancel_document", "pages_reported.col_cancel_document"),
 )
+
+# The columns of what agencies reported and the steering office decided: a table (or file) has
+# them when it names them; present_tasks without `columns` leaves them out.
+REPORTED_FIELDS = (
+    "deadline_original",
+    "deadline_note",
+    "report_state",
+    "claimed_on",
+    "commitment_date",
+    "commitment_missed",
+    "confidence",
+    "reported_causes",
+    "cause_text",
+    "cancel_reason",
+    "cancel_document",
+)
+DEFAULT_COLUMNS = tuple(c for c, _ in TASK_COLUMNS if c not in REPORTED_FIELDS)
 
 # The task attributes real systems carry (the assigning document, the date assigned, the leader
 # in charge, the agency's comment, the progress text).
@@ -87,7 +117,7 @@ def present_tasks(
 ) -> pd.DataFrame:
     """A task frame with readable agency names and status labels, headed in `lang`."""
     names = agency_names(agencies, lang)
-    wanted = [c for c in (columns or [c for c, _ in TASK_COLUMNS])]
+    wanted = list(columns or DEFAULT_COLUMNS)
     out = pd.DataFrame(index=df.index)
     for col, label_key in TASK_COLUMNS:
         if col not in wanted:
@@ -104,6 +134,8 @@ def present_tasks(
             )
         elif col == "status_label":
             values = df["status"].map(lambda s: t(f"status.{s}", lang))
+        elif col in REPORTED_FIELDS:
+            values = reported_values(df, col, lang)
         elif col not in df.columns and col in ATTRIBUTE_COLUMNS:
             values = None  # a frame from before the task attributes: the column stays empty
         elif col in ("deadline", "completion_date", "assigned_date"):
@@ -117,6 +149,95 @@ def present_tasks(
             values = df[col]
         out[t(label_key, lang)] = values
     return out.reset_index(drop=True)
+
+
+def _present(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    return not (isinstance(value, float) and value != value)
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series).dt.date.astype(object).where(series.map(_present), None)
+
+
+def _cause_list(codes) -> list[str]:
+    if codes is None or isinstance(codes, str | float):
+        return []
+    return list(codes)
+
+
+def _deadline_notes(df: pd.DataFrame, lang: str) -> list[str]:
+    """words.deadline_note of every task: the approved change, also when the view judges by the
+    original deadlines (`deadline` is then the original one)."""
+    if "adjusted_deadline" in df.columns:
+        adjusted = df["adjusted_deadline"]
+    elif "deadline_adjusted" in df.columns:
+        adjusted = df["deadline"].where(df["deadline_adjusted"].fillna(False).astype(bool), None)
+    else:
+        return [""] * len(df)
+    approved = df["deadline_approved_at"] if "deadline_approved_at" in df.columns else None
+    out = []
+    for i, (orig, new) in enumerate(zip(df["deadline_original"], adjusted, strict=True)):
+        on = approved.iloc[i] if approved is not None else None
+        out.append(
+            words.deadline_note(
+                orig if _present(orig) else None,
+                new if _present(new) else None,
+                on if _present(on) else None,
+                lang,
+            )
+            if _present(new)
+            else ""
+        )
+    return out
+
+
+def reported_values(df: pd.DataFrame, col: str, lang: str) -> pd.Series | list | None:
+    """One column of what agencies reported, as users read it (None: the frame has none)."""
+    if col == "deadline_note":
+        return _deadline_notes(df, lang) if "deadline_original" in df.columns else None
+    if col == "report_state":
+        if "status_reported" not in df.columns:
+            return None
+        claimed = df.get("reported_completed", pd.Series(False, index=df.index))
+        awaiting = t("pages_reported.awaiting", lang)
+        return [
+            awaiting if bool(c) else words.status_label(s, lang)
+            for c, s in zip(claimed.fillna(False), df["status_reported"], strict=True)
+        ]
+    source = "cause_codes" if col == "reported_causes" else col
+    if source not in df.columns:
+        return None
+    if col in ("deadline_original", "claimed_on", "commitment_date"):
+        return _dates(df[source])
+    if col == "commitment_missed":
+        missed = t("pages_reported.missed", lang)
+        return df[source].fillna(False).astype(bool).map({True: missed, False: ""})
+    if col == "confidence":
+        return df[source].map(lambda c: words.confidence_label(c, lang))
+    if col == "reported_causes":
+        return df[source].map(lambda c: "; ".join(words.cause_labels(_cause_list(c), lang)))
+    return df[source]
+
+
+def without_empty_reported(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A presented table on screen: the reported columns no task fills are left out (the
+    original deadline too when no deadline was adjusted); the files keep every column."""
+    labels = dict(TASK_COLUMNS)
+    drop = []
+    for field in REPORTED_FIELDS:
+        label = t(labels[field], lang)
+        if label not in frame.columns:
+            continue
+        values = frame[label]
+        if field == "deadline_original":
+            note = t(labels["deadline_note"], lang)
+            values = frame[note] if note in frame.columns else values.iloc[0:0]
+        filled = values.map(lambda v: _present(v) and v != "")
+        if not bool(filled.any()):
+            drop.append(label)
+    return frame.drop(columns=drop)
 
 
 # --------------------------------------------------------------------------- files

@@ -214,14 +214,26 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return out
 
 
+SUMMARY_REPORTED = ("reported_completed", "deadline_adjusted", "commitments_missed")
+"""What agencies reported, in `summary`'s totals and agency rows beside COUNT_KEYS (reconciled)."""
+
+
 def summary_dict(df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, scope_ids=None) -> dict:
-    """The command line's `summary` document."""
+    """The command line's `summary` document: COUNT_KEYS and SUMMARY_REPORTED in the totals and
+    per agency, COUNT_KEYS per source, the months."""
     src = by_source(df)
     ag = by_agency(df, agencies, as_of, scope_ids).sort_values("agency_id")
+    reported = reconciled_by_agency(df, agencies, scope_ids).set_index("agency_id")
+    totals = reconciled(df)
     months = by_month(df)
+
+    def agency_reported(agency_id) -> dict[str, int]:
+        row = reported.loc[agency_id] if agency_id in reported.index else None
+        return {k: int(row[k]) if row is not None else 0 for k in SUMMARY_REPORTED}
+
     return {
         "as_of": as_of.isoformat(),
-        "totals": counts(df),
+        "totals": {**counts(df), **{k: totals[k] for k in SUMMARY_REPORTED}},
         "by_source": _records(src, ["source", *COUNT_KEYS]),
         "by_agency": [
             {
@@ -230,6 +242,7 @@ def summary_dict(df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, scope
                 "agency_id": r["agency_id"],
                 "agency_type": r["agency_type"],
                 **{k: int(r[k]) for k in COUNT_KEYS},
+                **agency_reported(r["agency_id"]),
             }
             for r in ag.to_dict("records")
         ],

@@ -8,6 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 # Canonical fields a task sheet may carry (see data/reference/header_variants.csv).
+# What an agency reports on a task (issue 15), read from the "my tasks" workbook's report columns
+# (analytics/templates.py REPORT_COLUMNS) into Task.report and stored as its reports after the
+# snapshot (analytics/ingest/file_reports.py), never as the task's own fields.
+REPORT_COLUMN_FIELDS = (
+    "report_status",
+    "report_completed_on",
+    "report_evidence",
+    "report_progress",
+    "report_causes",
+    "report_cause_text",
+    "report_commitment",
+    "report_proposals",
+    "report_confidence",
+)
 FIELDS = (
     "row_no",
     "group",
@@ -32,6 +46,7 @@ FIELDS = (
     "difficulty",
     "agency_comment",
     "progress",
+    *REPORT_COLUMN_FIELDS,
 )
 REQUIRED_FIELDS = ("task", "lead_agency")
 
@@ -135,6 +150,8 @@ class Task:
     leader: str | None = None  # the leader in charge ("Lãnh đạo Bộ phụ trách")
     agency_comment: str | None = None  # the agency's comment ("Ý kiến của đơn vị")
     progress: str | None = None  # narrative progress text beside a status column
+    # the row's report columns as written (REPORT_COLUMN_FIELDS -> text), None without any
+    report: dict | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 

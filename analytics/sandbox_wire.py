@@ -55,6 +55,7 @@ def decode_tasks(doc: dict) -> list:
         raise ValueError("unexpected task fields from the reader")
     di = [i for i, n in enumerate(names) if n in _DATE_FIELDS]
     ti = [i for i, n in enumerate(names) if n in _TUPLE_FIELDS]
+    ri = names.index("report") if "report" in names else None
     fromiso = dt.date.fromisoformat
     out = []
     for row in doc["rows"]:
@@ -63,8 +64,23 @@ def decode_tasks(doc: dict) -> list:
                 row[i] = fromiso(row[i])
         for i in ti:
             row[i] = tuple(row[i] or ())
+        if ri is not None:
+            row[ri] = _report_from(row[ri])
         out.append(Task(**dict(zip(names, row, strict=True))))
     return out
+
+
+def _report_from(value) -> dict | None:
+    """A task's report columns from the reader: report fields to texts, nothing else."""
+    from analytics.model import REPORT_COLUMN_FIELDS
+
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(
+        k in REPORT_COLUMN_FIELDS and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError("unexpected report columns from the reader")
+    return dict(value)
 
 
 def encode_table(t) -> dict:

@@ -54,6 +54,23 @@ TEMPLATE_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("leader", "Lãnh đạo phụ trách", 24),
     ("agency_comment", "Ý kiến của đơn vị", 30),
 )
+# The "my tasks" workbook's report columns after those (issue 15): what the agency reports on
+# each task, filled with its latest report; sent back as an agency update, each row that changes
+# them is saved as the in-app table saves it (analytics/ingest/file_reports.py). Headers are
+# recognised exactly (data/reference/header_variants.csv), never as the task's own columns.
+REPORT_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("report_status", "Tình trạng báo cáo", 22),
+    ("report_completed_on", "Ngày hoàn thành (báo cáo)", 14),
+    ("report_evidence", "Văn bản minh chứng (số, ngày)", 32),
+    ("report_progress", "Tình hình thực hiện (báo cáo)", 40),
+    ("report_causes", "Nguyên nhân (danh mục)", 32),
+    ("report_cause_text", "Nguyên nhân (diễn giải)", 32),
+    ("report_commitment", "Ngày cam kết hoàn thành", 14),
+    ("report_proposals", "Đề xuất, kiến nghị (báo cáo)", 32),
+    ("report_confidence", "Mức độ tin cậy", 24),
+)
+REPORT_DATES = ("report_completed_on", "report_commitment")
+CAUSE_SEPARATOR = "; "  # several causes in one cell
 STATUS_CHOICES = (
     "Đang thực hiện",
     "Hoàn thành đúng hạn",
@@ -126,6 +143,17 @@ def _agency_names(agency_names: Iterable[str] | None) -> list[str]:
     return [n for n in names if n and not (n in seen or seen.add(n))]
 
 
+def report_choices(lang: str = "vi") -> dict[str, list[str]]:
+    """The labels the report columns' dropdowns offer ([report_status], [cause], [confidence])."""
+    from analytics.reporting.rules import CAUSES, CONFIDENCE, REPORT_STATUSES
+
+    return {
+        "report_status": [t(f"report_status.{c}", lang) for c in REPORT_STATUSES],
+        "report_causes": [t(f"cause.{c}", lang) for c in CAUSES],
+        "report_confidence": [t(f"confidence.{c}", lang) for c in CONFIDENCE],
+    }
+
+
 def _task_workbook(
     rows: Sequence[dict],
     *,
@@ -133,6 +161,7 @@ def _task_workbook(
     subtitle: str,
     lang: str,
     agency_names: Iterable[str] | None = None,
+    columns: Sequence[tuple[str, str, int]] = TEMPLATE_COLUMNS,
 ) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -142,7 +171,7 @@ def _task_workbook(
     _put_text(ws.cell(2, 1), subtitle)
     ws.cell(2, 1).font = Font(italic=True)
     col = {}
-    for j, (fld, header, width) in enumerate(TEMPLATE_COLUMNS, start=1):
+    for j, (fld, header, width) in enumerate(columns, start=1):
         cell = ws.cell(HEADER_ROW, j)
         _put_text(cell, header)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
@@ -154,10 +183,12 @@ def _task_workbook(
         r = first + i
         for fld, j in col.items():
             _put(ws.cell(r, j), rec.get(fld))
-            if fld in ("task", "result", "issues", "proposals", "notes"):
+            if fld in ("task", "result", "issues", "proposals", "notes", "report_progress"):
                 ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="top")
     last = first + len(rows) + BLANK_ROWS - 1
-    for fld in ("deadline", "completion_date", "assigned_date"):
+    for fld in ("deadline", "completion_date", "assigned_date", *REPORT_DATES):
+        if fld not in col:
+            continue
         letter = get_column_letter(col[fld])
         for r in range(first + len(rows), last + 1):
             ws[f"{letter}{r}"].number_format = DATE_FORMAT
@@ -171,6 +202,14 @@ def _task_workbook(
         _put_text(lists.cell(i, 2), n)
     for i, s in enumerate(DIFFICULTY_CHOICES, start=1):
         _put_text(lists.cell(i, 3), s)
+    report_lists = {  # field -> (the lists sheet's column, its labels)
+        fld: (get_column_letter(4 + k), labels)
+        for k, (fld, labels) in enumerate(report_choices(lang).items())
+        if fld in col
+    }
+    for letter, labels in report_lists.values():
+        for i, s in enumerate(labels, start=1):
+            _put_text(lists[f"{letter}{i}"], s)
     lists.sheet_state = "hidden"
 
     def listed(fld: str, column: str, n: int, prompt: str) -> None:
@@ -192,7 +231,10 @@ def _task_workbook(
     listed("status", "A", len(STATUS_CHOICES), t("template.status_prompt", lang))
     listed("lead_agency", "B", len(names), t("template.agency_prompt", lang))
     listed("difficulty", "C", len(DIFFICULTY_CHOICES), "Khó")
+    for fld, (letter, labels) in report_lists.items():
+        listed(fld, letter, len(labels), t(f"proposals.prompt_{fld}", lang))
     prompts = (("deadline", "template.date_prompt"), ("completion_date", "template.done_prompt"))
+    prompts += tuple((f, f"proposals.prompt_{f}") for f in REPORT_DATES if f in col)
     for fld, key in prompts:
         letter = get_column_letter(col[fld])
         dv = DataValidation(
@@ -214,7 +256,8 @@ def _task_workbook(
     helpws.column_dimensions["A"].width = 110
     order = ("vi", "en") if lang == "vi" else ("en", "vi")
     r = 1
-    for key in HELP_KEYS:
+    keys = HELP_KEYS + (("proposals.help_report",) if "report_status" in col else ())
+    for key in keys:
         for lg in order:
             _put_text(helpws.cell(r, 1), t(key, lg))
             helpws.cell(r, 1).alignment = Alignment(wrap_text=True)
@@ -261,9 +304,39 @@ def _text_or_none(value) -> str | None:
     return text if text else None
 
 
-def task_rows(frame, source: str | None = None) -> list[dict]:
+def _codes(value) -> list[str]:
+    """A list cell of a frame (cause_codes) as its codes: None, NaN, a list or an array."""
+    if value is None or isinstance(value, float | str):
+        return [value] if isinstance(value, str) and value else []
+    return [str(c) for c in value if c is not None]
+
+
+def report_cells(rec: dict, lang: str = "vi") -> dict:
+    """The report columns of one task (a task frame's record): its latest report, written as
+    the reader takes it back (labels for codes, dates as date cells)."""
+    status = _text_or_none(rec.get("status_reported"))
+    confidence = _text_or_none(rec.get("confidence"))
+    done_on = None
+    if status == "completed":  # the pending claim's date, else the confirmed one
+        done_on = _date_or_none(rec.get("claimed_on")) or _date_or_none(rec.get("confirmed_on"))
+    causes = [t(f"cause.{c}", lang) for c in _codes(rec.get("cause_codes"))]
+    return {
+        "report_status": t(f"report_status.{status}", lang) if status else None,
+        "report_completed_on": done_on,
+        "report_evidence": _text_or_none(rec.get("evidence_text")),
+        "report_progress": _text_or_none(rec.get("progress_note")),
+        "report_causes": CAUSE_SEPARATOR.join(causes) or None,
+        "report_cause_text": _text_or_none(rec.get("cause_text")),
+        "report_commitment": _date_or_none(rec.get("commitment_date")),
+        "report_proposals": _text_or_none(rec.get("reported_proposals")),
+        "report_confidence": t(f"confidence.{confidence}", lang) if confidence else None,
+    }
+
+
+def task_rows(frame, source: str | None = None, lang: str | None = None) -> list[dict]:
     """Template rows from a task frame (store.load_tasks columns), written so that reading them
-    back gives the same task: dates as date cells, periods as their text, texts as written."""
+    back gives the same task: dates as date cells, periods as their text, texts as written.
+    `lang`: with the report columns (`report_cells`) in that language."""
     from analytics.deadlines import format_date
 
     rows = []
@@ -303,6 +376,7 @@ def task_rows(frame, source: str | None = None) -> list[dict]:
                 "assigned_date": _date_or_none(rec.get("assigned_date")),
                 "leader": _text_or_none(rec.get("leader")),
                 "agency_comment": _text_or_none(rec.get("agency_comment")),
+                **(report_cells(rec, lang) if lang else {}),
             }
         )
     return rows
@@ -317,15 +391,17 @@ def my_tasks_workbook(
     lang: str = "vi",
     agency_names: Iterable[str] | None = None,
 ) -> bytes:
-    """An agency's current tasks in one source, with their ids, to fill in and upload back."""
+    """An agency's current tasks in one source, with their ids and their latest reports (the
+    report columns, REPORT_COLUMNS), to fill in and upload back."""
     from analytics.i18n import fmt_date
 
     return _task_workbook(
-        task_rows(frame, source),
+        task_rows(frame, source, lang),
         title=t("template.title_mine", lang, agency=agency_name, source=source),
         subtitle=t("template.subtitle_mine", lang, date=fmt_date(as_of, lang)),
         lang=lang,
         agency_names=agency_names,
+        columns=TEMPLATE_COLUMNS + REPORT_COLUMNS,
     )
 
 

@@ -586,7 +586,7 @@ def build_preview(
         before = _empty_like(incoming)
     if incoming.empty and not before.empty:
         incoming = _empty_like(before)
-    given, kept_held = with_held_back_kept(before, incoming, prepared)
+    given, kept_held = with_held_back_kept(before, store.admitted(before, incoming, plan), prepared)
     if plan.ready:
         after, kept = merged_after(before, given, plan.update_agencies)
     else:  # an agency update naming no agency yet changes nothing (and is refused below)

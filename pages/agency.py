@@ -1,9 +1,10 @@
 """Bộ, ngành, địa phương (Agency) for a ministry or province leader.
 
 One agency (the sidebar's choice, e.g. from a link `?agency=mof`, else picked here): its
-headline figures with the change since the previous snapshot date, the status breakdown, the
-deadlines of its open tasks, its task table (filterable, with provenance) and its rank among
-agencies of the same type. Computation lives in analytics/briefing.py.
+headline figures with the change since the previous snapshot date and what it reported beside
+them, the status breakdown, the deadlines of its open tasks, its missed commitments, its task
+table (filterable, with provenance and its reports) and its rank among agencies of the same type.
+Computation lives in analytics/briefing.py (the reported parts in ui/reported.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from analytics import briefing as B
+from analytics import exports
 from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct
 from analytics.model import Filters
-from ui import charts, components, data, reports, state
+from ui import charts, components, data, reported, reports, state
 from ui.html import esc
 from ui.state import View
 
@@ -158,6 +160,7 @@ def _task_section(view: View, tables: dict, agency_id: str) -> None:
     if months:
         mask &= keys["month"].isin(months)
     frame = tables["table"][mask.to_numpy()].reset_index(drop=True)
+    frame = exports.without_empty_reported(frame, view.lang)
     st.caption(view.t("briefing.shown", n=len(frame), total=len(keys)))
     components.table(view, frame, "agency_task_table", f"tasks_{agency_id}")
 
@@ -169,6 +172,7 @@ def _main(view: View) -> None:
         sources=view.filters.sources,
         difficult_only=view.filters.difficult_only,
         source_docs=view.filters.source_docs,
+        judge_original=view.filters.judge_original,
     )
     ranking = data.agency_ranking(db, ids, view.as_of, peer_filters, view.scope)
     agency_id = _pick_agency(view, ranking)
@@ -215,6 +219,7 @@ def _main(view: View) -> None:
             due=fmt_int(head["due"], view.lang),
         )
     )
+    reported.agency_figures(view, filters)
 
     tables = data.agency_tables(db, ids, view.as_of, filters, view.scope, view.lang)
     left, right = st.columns(2)
@@ -246,6 +251,7 @@ def _main(view: View) -> None:
         if len(timeline) > TIMELINE_ROWS:
             st.caption(view.t("briefing.timeline_cap", n=TIMELINE_ROWS, total=len(timeline)))
 
+    reported.missed_section(view, filters, agency_id)
     _task_section(view, tables, agency_id)
 
 

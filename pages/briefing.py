@@ -1,10 +1,12 @@
 """Tổng quan (Briefing) for the Deputy Prime Minister.
 
-Headline figures with the change since the previous snapshot date, the same by source, late
+Headline figures with the change since the previous snapshot date and, beside them, what
+agencies reported (tasks reported completed, awaiting confirmation), the same by source, late
 tasks by ministry and by province (a click on a bar filters the list below), tasks due in the
-next 30 days, the overdue list, the difficult tasks apart and the cancelled ones apart (counted
-in none of the figures). Computation lives in analytics/briefing.py; derived tables are cached
-by (snapshot ids, date, filters, scope).
+next 30 days, the overdue list, the missed commitments by agency and the open report round, the
+difficult tasks apart and the cancelled ones apart (counted in none of the figures).
+Computation lives in analytics/briefing.py; derived tables are cached by (snapshot ids, date,
+filters, scope), what agencies reported by the store's version token.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import functools
 import streamlit as st
 
 from analytics import briefing as B
+from analytics import exports
 from analytics.i18n import fmt_date, fmt_int, fmt_month
 from ui import charts, components, data, reports, state
 from ui.html import esc
@@ -105,6 +108,23 @@ def _late_section(view: View, d: dict, ids: tuple[int, ...]) -> None:
     components.table(view, frame, "briefing_late_table", "late_tasks")
 
 
+def _reported_sections(view: View) -> None:
+    """Missed commitments by agency (when any), then the open report round (when one is open):
+    who has reported, who has not, who has not reported for the set number of days."""
+    missed = data.missed_commitments(view.as_of, view.filters, view.scope)
+    if len(missed):
+        st.subheader(view.t("pages_reported.missed_title"))
+        st.caption(view.t("briefing_reported.missed_caption"))
+        table = B.missed_table(missed, view.lang)
+        components.table(view, table, "briefing_missed_table", "missed_commitments")
+    status = data.report_round(view.filters, view.scope)
+    if status is not None:
+        st.subheader(view.t("briefing_reported.round_title"))
+        names = exports.agency_names(data.agencies(), view.lang)
+        for line in B.round_lines(status, names, view.lang):
+            st.markdown(esc(line))
+
+
 def _main(view: View) -> None:
     ids = components.page_header(view, "page.briefing")
     reports.report_buttons(view)
@@ -135,6 +155,8 @@ def _main(view: View) -> None:
             due=fmt_int(head["due"], view.lang),
         )
     )
+    # The official figure with what agencies reported beside it (escaped text)
+    components.reconciled(view)
 
     # The status donut and the changes since the previous snapshot date
     left, right = st.columns([2, 3])
@@ -194,6 +216,9 @@ def _main(view: View) -> None:
     # Overdue
     st.subheader(view.t("briefing.overdue_title"))
     components.table(view, p["overdue"], "briefing_overdue_table", "overdue")
+
+    # What agencies reported: missed commitments by agency, the open report round
+    _reported_sections(view)
 
     # Difficult tasks, apart
     st.subheader(view.t("briefing.difficult_title"))

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import history, store
+from analytics import briefing as B
+from analytics import exports, history, store
 from analytics.i18n import TEXTS, fmt_date, fmt_int
 from ui import auth, charts_time, components, data, state
 
@@ -236,6 +237,7 @@ def held_back_section(view: state.View, snaps: pd.DataFrame) -> None:
 
 def tasks_section(view: state.View) -> None:
     st.subheader(view.t("data.tasks"))
+    components.reconciled(view)  # the official figures with what agencies reported beside them
     query = st.text_input(
         view.t("data.search"),
         key="data_search",
@@ -256,9 +258,11 @@ def tasks_section(view: state.View) -> None:
         return
     if n > MAX_ROWS_SHOWN:
         st.caption(view.t("data.n_shown", n=fmt_int(MAX_ROWS_SHOWN, view.lang)))
-    charts_time.show_table(shown.head(MAX_ROWS_SHOWN), view.lang, key="data_tasks_table")
+    shown = B.ordered(shown, data.DATA_TASK_COLUMNS, view.lang)  # the reported ones in place
+    on_screen = exports.without_empty_reported(shown.head(MAX_ROWS_SHOWN), view.lang)
+    charts_time.show_table(on_screen, view.lang, key="data_tasks_table")
     name = ("nhiem_vu_" if view.lang == "vi" else "tasks_") + view.as_of.isoformat()
-    components.downloads(view, shown, name, key="data_dl_tasks")
+    components.downloads(view, shown, name, key="data_dl_tasks")  # every reported column
 
 
 with components.guard(view.lang):

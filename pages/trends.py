@@ -29,7 +29,16 @@ FILE_NAMES = {
     "deadline_moved": ("dieu_chinh_thoi_han", "deadlines_moved"),
     "removed": ("khong_con_trong_danh_sach", "removed"),
 }
-TASK_COLUMNS = ["task_id", "source", "title", "lead", "status_label", "deadline", "completion_date"]
+TASK_COLUMNS = [
+    "task_id",
+    "source",
+    "title",
+    "lead",
+    "status_label",
+    "deadline",
+    "completion_date",
+    "deadline_note",  # shown where an approved change moved a deadline
+]
 
 
 def trend(view: state.View) -> pd.DataFrame:
@@ -112,7 +121,7 @@ def present(view: state.View, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
             6, view.t("trends.col_deadline_after"), pd.to_datetime(frame["deadline_after"]).dt.date
         )
         shown = shown.drop(columns=[view.t("col.deadline")])
-    return shown
+    return exports.without_empty_reported(shown, view.lang)
 
 
 def changes_section(view: state.View, dates: list[dt.date]) -> None:
@@ -187,4 +196,6 @@ with components.guard(view.lang):
     else:
         components.legend(view, ("completed_on_time", "in_progress", "overdue"))
         trend_section(view, frame)
+        latest = pd.Timestamp(frame["as_of"].max()).date()
+        components.reconciled(view, as_of=latest, dated=True)  # at the latest report date
         changes_section(view, dates)

@@ -187,6 +187,7 @@ with components.guard(view.lang):
         year = year_choice(view)
         fig = figures(view, year)
         headline(view, year, fig)
+        components.reconciled(view)  # every task in view, with what agencies reported
         if fig["pace"]["due"] == 0:
             st.info(view.t("workload.none_in_year", year=year))
         else:

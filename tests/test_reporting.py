@@ -131,6 +131,10 @@ def test_an_editor_of_another_agency_and_a_leader_are_refused_and_nothing_is_sto
     # a shared task: either lead may report
     assert reporting.save_report(db, user(db, "hanoi"), "t6", DONE)["version"] == 1
     assert len(reporting.report_versions(db, store.sources(db)[0], "t1")) == 0
+    log = audit.read(db)
+    refused = log[log["outcome"] == "refused"]
+    assert set(refused["action"]) == {"report_save", "claim_confirm"}
+    assert len(refused) == 4 and set(refused["username"]) == {"hanoi", "lead", "btc"}
 
 
 def test_a_completion_needs_its_date_and_evidence(db):
@@ -201,3 +205,14 @@ def test_rounds_and_stale_agencies(db):
         reporting.start_round(db, user(db, "btc"), "x", dt.date(2025, 8, 5))
     reporting.set_stale_days(db, coordinator, 60)
     assert reporting.stale_days(db) == 60
+
+
+def test_a_round_of_some_agencies(db):
+    coordinator = user(db, "vpcp")
+    reporting.start_round(db, coordinator, "Đợt tháng 8", dt.date(2025, 8, 5), ["mof", "most"])
+    round_ = reporting.open_round(db)
+    assert round_["agency_ids"] == ["mof", "most"] and isinstance(round_["opened_at"], dt.datetime)
+    frame = reporting.agency_reporting(db, audit.now(), round_).set_index("agency_id")
+    assert frame["in_round"].to_dict() == {"mof": True, "most": True, "p01": False}
+    reporting.close_round(db, coordinator, round_["round_id"])
+    assert reporting.open_round(db) is None

@@ -285,12 +285,24 @@ def _function_key(func: Callable) -> tuple:
     return (code.co_filename, func.__qualname__, digest)
 
 
+_generation: Callable[[], Any] | None = None
+
+
+def keyed_on(generation: Callable[[], Any] | None) -> None:
+    """Key every cache (but those made with `generational=False`) also on `generation()`, a
+    cheap value that changes when something the cached values depend on changes outside the
+    arguments (ui/data.py: the steering office's decisions, which move the figures without a
+    new snapshot)."""
+    global _generation
+    _generation = generation
+
+
 def resource(
-    ttl: float | None = 3600, *, store: ByteLRU | None = None
+    ttl: float | None = 3600, *, store: ByteLRU | None = None, generational: bool = True
 ) -> Callable[[Callable], Callable]:
     """Decorator: cache the function's results in the byte-bounded store, keyed on its
-    arguments (hashable), for at most `ttl` seconds. The wrapper's `.clear()` drops its
-    entries."""
+    arguments (hashable) and the generation (`keyed_on`), for at most `ttl` seconds. The
+    wrapper's `.clear()` drops its entries."""
 
     def decorate(func: Callable) -> Callable:
         fkey = _function_key(func)
@@ -300,7 +312,8 @@ def resource(
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            key = (fkey, args, tuple(sorted(kwargs.items()))) if kwargs else (fkey, args)
+            gen = _generation() if generational and _generation is not None else None
+            key = (fkey, gen, args, tuple(sorted(kwargs.items()))) if kwargs else (fkey, gen, args)
             hash(key)  # an unhashable argument is a programming error, not a cache miss
             return target().get_or_compute(key, lambda: func(*args, **kwargs), ttl)
 

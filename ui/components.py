@@ -1,4 +1,5 @@
-"""Small widgets every page uses: the as-of line, the colour legend, downloads, the error guard."""
+"""Small widgets every page uses: the as-of line, the colour legend, downloads, the error guard,
+the official figures with the reconciled ones beside them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import streamlit as st
 
 from analytics import briefing as B
 from analytics import metrics, store
-from analytics.i18n import fmt_date, t
+from analytics.i18n import fmt_date, fmt_int, t
+from analytics.reporting import words
 from analytics.style import STATUS_COLORS, STATUS_ORDER
 from ui import data
 from ui.audit_panel import audit_export
@@ -130,3 +132,34 @@ def cards(view: View, cur: dict, prev: dict | None) -> None:
                 help=card.help,
                 border=True,
             )
+
+
+def reconciled_line(view: View, counts: dict, rec: dict, on=None, detail: bool = False) -> None:
+    """The official figures with what agencies reported beside them ("652 nhiệm vụ, 34 quá hạn;
+    trong đó 9 đã báo cáo hoàn thành, chờ xác nhận …"), as escaped text: `counts` a headline,
+    `rec` metrics.reconciled of the same tasks; `on` the date they are of (said when given);
+    `detail` adds the adjusted deadlines, the missed commitments and the overdue if confirmed."""
+    sentence = words.reconciled_sentence(counts, rec, view.lang)
+    if on is not None:
+        sentence = view.t("pages_reported.on_date", date=fmt_date(on, view.lang), sentence=sentence)
+    st.caption(esc(sentence))
+    if detail:
+        text = view.t(
+            "pages_reported.detail",
+            adjusted=fmt_int(rec.get("deadline_adjusted", 0), view.lang),
+            missed=fmt_int(rec.get("commitments_missed", 0), view.lang),
+            overdue=fmt_int(rec.get("overdue_reconciled", 0), view.lang),
+        )
+        st.caption(esc(text))
+    if view.filters.judge_original:
+        st.caption(esc(view.t("pages_reported.judging_original")))
+
+
+def reconciled(view: View, as_of=None, filters=None, dated: bool = False, detail: bool = False):
+    """reconciled_line of the tasks in view at `as_of` (the view's date unless given) under
+    `filters` (the view's unless given), from the cached headline and reconciled figures."""
+    as_of = as_of or view.as_of
+    filters = filters or view.filters
+    counts = data.aggregate("headline", as_of, filters, view.scope)
+    rec = data.aggregate("reconciled", as_of, filters, view.scope)
+    reconciled_line(view, counts, rec, on=as_of if dated else None, detail=detail)

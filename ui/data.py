@@ -29,7 +29,7 @@ def token() -> tuple:
     return store.version_token(db())
 
 
-@cache.resource(ttl=3600)
+@cache.resource(ttl=3600, generational=False)
 def _snapshot_ids(
     path: str, tok: tuple, as_of: dt.date, sources: tuple[str, ...]
 ) -> tuple[int, ...]:
@@ -63,11 +63,13 @@ def _aggregate(kind: str, path: str, snap_ids, as_of, filters: Filters, scope: S
         return metrics.by_agency(df, agencies(), as_of, scope.agency_ids)
     if kind == "by_month":
         return metrics.by_month(df)
+    if kind == "reconciled":  # what agencies reported, beside the official figures
+        return metrics.reconciled(df)
     raise ValueError(kind)
 
 
 def aggregate(kind: str, as_of: dt.date, filters: Filters, scope: Scope):
-    """headline | by_source | by_agency | by_month of the tasks in view (cached)."""
+    """headline | by_source | by_agency | by_month | reconciled of the tasks in view (cached)."""
     return _aggregate(kind, db(), snapshot_ids(as_of, filters.sources), as_of, filters, scope)
 
 
@@ -185,14 +187,25 @@ BRIEFING_LIST_COLUMNS = {  # in display order
     ],
 }
 # The task attributes (assigning document, leader) show only where some task in a list has one.
-AGENCY_TABLE_COLUMNS = [  # in display order
+AGENCY_TABLE_COLUMNS = [  # in display order (the reported ones shown where a task has them)
     "task_id",
     "title",
     "status_label",
+    "report_state",
+    "claimed_on",
     "deadline",
+    "deadline_note",
+    "deadline_original",
     "deadline_text",
     "days_overdue",
     "days_late",
+    "commitment_date",
+    "commitment_missed",
+    "confidence",
+    "reported_causes",
+    "cause_text",
+    "cancel_reason",
+    "cancel_document",
     "source",
     "source_doc",
     "leader",
@@ -209,8 +222,19 @@ DATA_TASK_COLUMNS = [
     "title",
     "lead",
     "status_label",
+    "report_state",
+    "claimed_on",
     "deadline",
+    "deadline_note",
+    "deadline_original",
     "completion_date",
+    "commitment_date",
+    "commitment_missed",
+    "confidence",
+    "reported_causes",
+    "cause_text",
+    "cancel_reason",
+    "cancel_document",
     "support",
     "source_doc",
     "assigned_date",
@@ -455,3 +479,79 @@ def clear() -> None:
     _held_back.clear()
     _source_docs.clear()
     _catalog.clear()
+
+
+# --------------------------------------------------------------------------- what agencies reported
+# The briefing's missed commitments and open report round (issue 15), keyed on the store's
+# version token: a report, a claim or a round saved by anyone is seen at the next rerun.
+
+
+@cache.resource(ttl=3600)
+def _missed(
+    path: str, tok: tuple, ids: tuple, as_of: dt.date, filters: Filters, scope: Scope
+) -> pd.DataFrame:
+    return B.missed_commitments(tasks(as_of, filters, scope), agencies(), scope.agency_ids)
+
+
+def missed_commitments(as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFrame:
+    """Per lead agency, the tasks in view whose commitment date passed without completion."""
+    ids = snapshot_ids(as_of, filters.sources)
+    return _missed(db(), token(), ids, as_of, filters, scope)
+
+
+@cache.resource(ttl=3600)
+def _report_round(path: str, tok: tuple, today: dt.date, filters: Filters, scope: Scope):
+    from analytics import audit, reporting
+
+    open_ = reporting.open_round(path)
+    if open_ is None:
+        return None
+    return B.round_status(
+        open_,
+        reporting.agency_reporting(path, audit.now(), open_),
+        reporting.stale_days(path),
+        B.view_agency_ids(agencies(), filters, scope),
+    )
+
+
+def report_round(filters: Filters, scope: Scope):
+    """The open report round within the view (briefing.RoundStatus), None without one."""
+    return _report_round(db(), token(), dt.date.today(), filters, scope)
+
+
+# A new row or a decision in any of the reporting tables changes it.
+REPORTING_STAMP_SQL = """
+select
+    (select count(*) from task_reports),
+    (select max(greatest(reported_at, coalesce(undone_at, reported_at))) from task_reports),
+    (select count(*) from completion_claims),
+    (select max(greatest(claimed_at, coalesce(decided_at, claimed_at))) from completion_claims),
+    (select count(*) from deadline_requests),
+    (select max(greatest(requested_at, coalesce(decided_at, requested_at)))
+        from deadline_requests),
+    (select count(*) from task_cancellations),
+    (select max(greatest(cancelled_at, coalesce(revoked_at, cancelled_at)))
+        from task_cancellations),
+    (select count(*) from report_rounds),
+    (select max(greatest(opened_at, coalesce(closed_at, opened_at))) from report_rounds),
+    (select max(value) from meta where key = 'stale_days')
+"""
+
+
+@cache.resource(ttl=3600, generational=False)
+def _reporting_stamp(path: str, tok: tuple, today: dt.date) -> tuple:
+    if tok[1] is None:  # no database file yet: nothing to stamp (and none made here)
+        return (today,)
+    with store.connect(path) as con:
+        return (today, *con.execute(REPORTING_STAMP_SQL).fetchone())
+
+
+def reporting_stamp() -> tuple:
+    """Changes when a report, a claim, a deadline request, a cancellation or a round is saved
+    or decided (and each day): what the briefing's files key on besides the snapshots."""
+    return _reporting_stamp(db(), token(), dt.date.today())
+
+
+# Every cache is keyed on it too (ui/cache.py keyed_on): a decision moves the figures without
+# a new snapshot, and one made by another process (the command line) is seen at the next rerun.
+cache.keyed_on(reporting_stamp)

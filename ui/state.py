@@ -1,5 +1,5 @@
 """The shared sidebar: language, as-of date, sources, assigning documents, agency type, agency,
-difficult only.
+difficult only, judge by the original deadlines.
 
 Every choice lives in the URL so that a copied link reproduces the view. Values read from the
 URL are validated against what exists (an unknown agency or source is ignored), and none of
@@ -22,6 +22,16 @@ from ui import cache, data
 LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 TYPE_CHOICES = ("all", "central", "province")
 TYPE_KEYS = {"all": "common.all", "central": "common.central", "province": "common.provinces"}
+URL_KEYS = (
+    "lang",
+    "as_of",
+    "source",
+    "source_doc",
+    "type",
+    "agency",
+    "difficult",
+    "judge_original",
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ def _seed_from_url(cat: dict) -> None:
         st.session_state["agency"] = agency
     if _qp("difficult") in ("1", "true"):
         st.session_state["difficult"] = True
+    if _qp("judge_original") in ("1", "true"):
+        st.session_state["judge_original"] = True
 
 
 def _write_url(view: View, agency_type: str) -> None:
@@ -94,7 +106,9 @@ def _write_url(view: View, agency_type: str) -> None:
         wanted["difficult"] = "1"
     if view.filters.source_docs:
         wanted["source_doc"] = list(view.filters.source_docs)
-    for key in ("lang", "as_of", "source", "source_doc", "type", "agency", "difficult"):
+    if view.filters.judge_original:
+        wanted["judge_original"] = "1"
+    for key in URL_KEYS:
         value = wanted.get(key)
         if value is None:
             if key in qp:
@@ -210,6 +224,11 @@ def sidebar(scope: Scope) -> View:
         format_func=lambda a: t("common.all_agencies", lg) if not a else labels.get(a, a),
     )
     difficult = sb.toggle(t("common.difficult_only", lg), key="difficult")
+    judge_original = sb.toggle(
+        t("pages_reported.judge_original", lg),
+        key="judge_original",
+        help=t("pages_reported.judge_original_help", lg),
+    )
     types: tuple[str, ...] = ()
     if agency_type == "central":
         types = CENTRAL_TYPES
@@ -221,6 +240,7 @@ def sidebar(scope: Scope) -> View:
         agency_types=types,
         difficult_only=bool(difficult),
         source_docs=source_docs,
+        judge_original=bool(judge_original),
     )
     view = View(
         lang=lg,

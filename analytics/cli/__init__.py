@@ -17,7 +17,8 @@ from analytics.problems import InputRejected, StoreBusy
 
 # The commands registered always (analytics/cli/ingest.py, summary.py, snapshots.py,
 # bootstrap.py). The other groups (users, audit, agencies: cli/users.py, audit.py, agencies.py;
-# report: cli/report.py, which loads pandas and fpdf) are registered only when the command is not
+# report: cli/report.py, which loads pandas and fpdf; claim, confirm, return, extend, approve,
+# reject, cancel: cli/reporting.py) are registered only when the command is not
 # one of these, so a daily `ingest` starts in a third of a second.
 CORE_COMMANDS = frozenset(
     {"ingest", "summary", "snapshots", "retract", "restore", "sample", "bootstrap"}
@@ -44,9 +45,9 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
         group.register_cli(sub)
     if not extras:
         return parser
-    from analytics.cli import agencies, audit, report, users
+    from analytics.cli import agencies, audit, report, reporting, users
 
-    for group in (users, audit, agencies, report):
+    for group in (users, audit, agencies, report, reporting):
         group.register_cli(sub)
     return parser
 

@@ -48,7 +48,7 @@ def _update_refusal(args) -> str | None:
     return None
 
 
-def _result_doc(result, prepared) -> dict:
+def _result_doc(result, prepared, reports=None) -> dict:
     doc = {
         "snapshot_id": result.snapshot_id,
         "source": result.source,
@@ -62,7 +62,14 @@ def _result_doc(result, prepared) -> dict:
             for s in prepared.skipped_sheets
         ],
         "warnings": [problem(p) for p in prepared.warnings],
+        # an agency update's new tasks: proposals the steering office accepts or declines
+        "proposed": list(result.proposed),
     }
+    if reports is not None and (reports.saved or reports.problems):  # the report columns
+        doc["reports"] = {
+            "saved": reports.saved,
+            "problems": [problem(p) for p in reports.problems],
+        }
     if prepared.held_back:
         kept = set(result.kept)
         doc["held_back"] = len(prepared.held_back)
@@ -108,8 +115,21 @@ def cmd_ingest(args) -> int:
         )
     except InputRejected as exc:
         return rejected(exc)
-    out(_result_doc(result, prepared))
+    out(_result_doc(result, prepared, _file_reports(args, result, prepared)))
     return 0
+
+
+def _file_reports(args, result, prepared):
+    """The report columns of an agency update's file, saved as the upload page saves them
+    (analytics/ingest/file_reports.py), by the account `--user` names."""
+    from analytics.ingest.file_reports import apply_reports, report_rows
+
+    if result.kind != "agency_update" or result.duplicate or not report_rows(prepared.tasks):
+        return None
+    from analytics import accounts
+
+    user = accounts.get_user(args.db, args.user) if args.user else None
+    return apply_reports(args.db, user, prepared, result, user_name=args.user)
 
 
 def register_cli(sub) -> None:

@@ -1,5 +1,7 @@
 """`python -m analytics report`: the briefing (PDF or workbook) or the per-agency files (zip)
 as of a date, written where --out says, with a JSON account on stdout (exit 2 on bad input).
+`--format docx --agency ID` (or `--format pdf --agency ID --document agency`) writes the
+agency's own report instead (analytics/reports/agency_doc.py, issue 15).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from analytics import store
 from analytics.agencies import CENTRAL_TYPES
 from analytics.cli.common import fail, out
-from analytics.i18n import LANGS
+from analytics.i18n import LANGS, t
 from analytics.model import Filters, Scope
 from analytics.reports import (
     FORMATS,
@@ -55,9 +57,77 @@ def resolve_agency(db, name: str) -> str | None:
     return agency.id if agency is not None else None
 
 
+def _document(args) -> str:
+    """briefing | agency: `--agency ID --format docx|pdf` is the agency's own report (issue 15);
+    `--document briefing` keeps the briefing narrowed to the agencies for pdf."""
+    if args.document:
+        return args.document
+    if args.format == "docx" or (args.format == "pdf" and len(args.agency or ()) == 1):
+        return "agency"
+    return "briefing"
+
+
+def _bad(key: str) -> int:
+    return fail(t(key, "en"), 2, message_vi=t(key, "vi"), kind="bad_arguments")
+
+
+def _agency_report(args, db, as_of: dt.date, lang: str) -> int:
+    """The agency's report (DOCX or PDF) of the one --agency; exit 2 on an unknown agency."""
+    from analytics.reports.agency_doc import UnknownAgency, agency_report_from_store, resolve_agency
+    from analytics.reports.agency_report import agency_docx, agency_pdf, agency_report_name
+
+    if args.format not in ("docx", "pdf"):
+        return _bad("agency_doc.agency_formats")
+    if len(args.agency or ()) != 1:
+        return _bad("agency_doc.needs_agency")
+    try:
+        agency = resolve_agency(db, args.agency[0])
+    except UnknownAgency as exc:
+        return fail(exc.message, 2, message_vi=exc.message_vi, kind=exc.code, value=exc.name)
+    filters = Filters(
+        sources=tuple(sorted(args.source or ())),
+        difficult_only=bool(args.difficult_only),
+        source_docs=tuple(args.source_doc or ()),
+    )
+    if not store.snapshots_in_force(db, as_of, filters.sources):
+        return fail(
+            f"No snapshot on or before {as_of.isoformat()}: nothing to report.",
+            2,
+            message_vi=f"Không có bản dữ liệu nào đến ngày {as_of.strftime('%d/%m/%Y')}: không "
+            "có gì để báo cáo.",
+        )
+    report = agency_report_from_store(db, agency.id, as_of, lang, filters)
+    payload = agency_docx(report, lang) if args.format == "docx" else agency_pdf(report, lang)
+    name = agency_report_name(report, args.format, lang)
+    path = Path(args.out) if args.out else Path(name)
+    if args.out and (path.is_dir() or args.out.endswith(("/", os.sep))):
+        path = path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(payload)
+    os.replace(tmp, path)  # a reader never sees half a file
+    out(
+        {
+            "path": str(path),
+            "agency_id": agency.id,
+            "format": args.format,
+            "tasks": len(report.tasks),
+            "bytes": len(payload),
+            "as_of": as_of.isoformat(),
+            "lang": lang,
+        }
+    )
+    return 0
+
+
 def cmd_report(args) -> int:
     db = args.db
     lang = args.lang
+    document = _document(args)
+    if document == "briefing" and args.format == "docx":
+        return _bad("agency_doc.docx_briefing")
+    if document == "briefing" and not args.out:
+        return _bad("agency_doc.needs_out")
     as_of = args.as_of or store.latest_as_of(db)
     if as_of is None:
         return fail(
@@ -74,6 +144,8 @@ def cmd_report(args) -> int:
             message_vi=f"Không có nguồn nhiệm vụ: {unknown[0]}",
             choices=sorted(known_sources),
         )
+    if document == "agency":
+        return _agency_report(args, db, as_of, lang)
     agency_ids = []
     for name in args.agency or ():
         agency_id = resolve_agency(db, name)
@@ -141,9 +213,11 @@ def register_cli(subparsers) -> None:
     """Add `report` to the command line (the analytics/cli package calls this)."""
     p = subparsers.add_parser(
         "report",
-        help="write the briefing (PDF or Excel) or the per-agency Excel files (zip) as of a date",
+        help="write the briefing (PDF or Excel), the per-agency Excel files (zip) or one agency's "
+        "report (DOCX or PDF) as of a date",
         description="Write the briefing report as of a date: --format pdf (A4), xlsx (workbook) "
-        "or zip (one Excel file per lead agency). JSON on stdout; exit 2 on bad input.",
+        "or zip (one Excel file per lead agency); --format docx --agency ID (or --format pdf "
+        "--agency ID --document agency): the agency's report. JSON on stdout; exit 2 on bad input.",
     )
     p.add_argument(
         "--db", default=None, help="database file (default: $TASKS_DB or data/tasks.duckdb)"
@@ -154,9 +228,19 @@ def register_cli(subparsers) -> None:
         default=None,
         help="YYYY-MM-DD or dd/mm/yyyy (default: the latest snapshot's date)",
     )
-    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("--format", choices=(*FORMATS, "docx"), required=True)
     p.add_argument(
-        "--out", required=True, help="output file, or a folder (existing, or ending with /)"
+        "--document",
+        choices=("briefing", "agency"),
+        default=None,
+        help="briefing (default) or agency: the --agency's own report (DOCX or PDF; "
+        "--format docx always makes it)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output file, or a folder (existing, or ending with /); required for the briefing "
+        "(the agency's report defaults to its usual name in the current folder)",
     )
     p.add_argument(
         "--agency",

@@ -40,6 +40,7 @@ def cmd_summary(args) -> int:
         sources=tuple(args.source or ()),
         agency_ids=agency_ids,
         source_docs=tuple(args.source_doc or ()),
+        judge_original=args.judge_original,
     )
     if filters.source_docs:  # as written in the files: a name no task in force has is a typo
         known = set(store.source_docs(args.db, as_of, filters.sources)["source_doc"])
@@ -76,5 +77,10 @@ def register_cli(sub) -> None:
         action="append",
         default=None,
         help="only the tasks of this assigning document (as written in the files); repeatable",
+    )
+    p.add_argument(
+        "--judge-original",
+        action="store_true",
+        help="judge by the deadlines the files gave, not the approved changes",
     )
     p.set_defaults(func=cmd_summary)

@@ -19,7 +19,7 @@ from analytics.ingest.checks import (
     _drop_rows,
     _Rows,
 )
-from analytics.model import TaskBatch
+from analytics.model import REPORT_COLUMN_FIELDS, TaskBatch
 from analytics.problems import HeldBackRow, Problem, warning
 from analytics.reading import RawTable
 from analytics.statuses import is_difficult
@@ -118,8 +118,20 @@ def _build_batch(s: _Rows) -> TaskBatch:
             "leader": text("leader"),
             "agency_comment": text("agency_comment"),
             "progress": text("progress"),
+            "report": _reports(
+                {f: text(f) for f in REPORT_COLUMN_FIELDS if f in table.columns}, len(alive)
+            ),
         }
     )
+
+
+def _reports(columns: dict[str, list], n: int) -> list:
+    """Each row's report columns as written (field -> text, the empty ones left out); None for
+    a row without any, and for every row of a sheet without report columns."""
+    if not columns:
+        return [None] * n
+    rows = zip(*columns.values(), strict=True)
+    return [{f: v for f, v in zip(columns, row) if v is not None} or None for row in rows]
 
 
 def held_back_rows(table: RawTable, errors: Sequence[Problem], resolver=None) -> list[HeldBackRow]:

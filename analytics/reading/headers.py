@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from analytics import safe_text
-from analytics.model import FIELDS, REQUIRED_FIELDS
+from analytics.model import FIELDS, REPORT_COLUMN_FIELDS, REQUIRED_FIELDS
 from analytics.reading import common
 from analytics.text import fold, fold_words, nfc
 
@@ -145,8 +145,8 @@ def _variants() -> tuple[dict[str, tuple[str, ...]], tuple[tuple[str, str, int],
         exact.setdefault(key, [])
         if fld not in exact[key]:
             exact[key].append(fld)
-        if len(key) >= 4 or fld == "row_no":
-            contains[(f" {key} ", fld)] = len(key)
+        if (len(key) >= 4 or fld == "row_no") and fld not in REPORT_COLUMN_FIELDS:
+            contains[(f" {key} ", fld)] = len(key)  # a report column: its exact header only
     exact_t = {k: tuple(v) for k, v in exact.items()}
     contains_t = tuple((k, f, n) for (k, f), n in contains.items())
     return exact_t, contains_t

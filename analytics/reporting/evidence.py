@@ -223,6 +223,7 @@ _WANTED = {*_ACTIVE, *_FLATE, *_OTHER_FILTERS, b"ObjStm", b"Encrypt"}
 _PLAIN = re.compile(
     rb"/(" + b"|".join(sorted(map(re.escape, _WANTED), key=len, reverse=True)) + rb")" + _END
 )
+_MAX_ESCAPED = 20_000  # names written with #xx escapes (a font's "#20"); more are not read
 _INFLATE_STEP = 1 << 22  # inflated bytes per step
 _FEED = 1 << 16  # compressed bytes fed at a time
 
@@ -235,7 +236,9 @@ def _names(chunk: bytes) -> set[bytes]:
     """The names in `chunk` this module looks for (`_WANTED`, without the slash), also when
     written with #xx escapes."""
     found = set(_PLAIN.findall(chunk))
-    for m in _ESCAPED.finditer(chunk):
+    for k, m in enumerate(_ESCAPED.finditer(chunk)):
+        if k >= _MAX_ESCAPED:
+            raise zlib.error("too many escaped names to check")
         name = _HEX.sub(lambda h: bytes.fromhex(h.group(1).decode()), m.group(1))
         if name in _WANTED:
             found.add(name)
@@ -283,7 +286,11 @@ def _object_streams(data: bytes) -> Iterator[tuple[int, set[bytes]]]:
 def _check_pdf(data: bytes, name: str) -> None:
     if b"%%EOF" not in data[-1024:]:
         raise _refuse("damaged_file", "evidence.pdf_damaged", name)
-    names = _names(data)
+    try:
+        names = _names(data)
+    except zlib.error as exc:
+        log.warning("evidence PDF unreadable: %s", exc)
+        raise _refuse("pdf_unreadable", "evidence.pdf_unreadable", name) from None
     _active(names, name)
     encrypted = b"Encrypt" in names
     room = MAX_INFLATED

@@ -69,10 +69,20 @@ def rounds(db) -> pd.DataFrame:
 
 
 def open_round(db) -> dict | None:
-    """The newest round still open, as a dict (None: none)."""
-    frame = rounds(db)
-    frame = frame[frame["closed_at"].isna()] if len(frame) else frame
-    return None if frame.empty else frame.iloc[0].to_dict()
+    """The newest round still open, as a dict of plain values (agency_ids a list or None),
+    None without one."""
+    with store.connect(db) as con:
+        cur = con.execute(
+            "select * from report_rounds where closed_at is null "
+            "order by opened_at desc, round_id desc limit 1"
+        )
+        row = cur.fetchone()
+        names = [c[0] for c in cur.description]
+    if row is None:
+        return None
+    out = dict(zip(names, row, strict=True))
+    out["agency_ids"] = list(out["agency_ids"]) if out["agency_ids"] else None
+    return out
 
 
 def stale_days(db) -> int:

@@ -12,13 +12,15 @@ coordinators report on any task, confirm, approve, cancel and open rounds. Every
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
+import functools
+from contextlib import contextmanager, suppress
 
 from analytics import audit, store
 from analytics.access import STEERING_ROLES, User
 from analytics.reporting.rules import (
     REPORT_FIELDS,
     Conflict,
+    Refused,
     ReportFields,
     changed_fields,
     check_report,
@@ -91,9 +93,35 @@ def _target(source: str, task_id: str) -> str:
     return f"{source}/{task_id}"
 
 
-def _denied(db, user: User, action: str, target: str, exc) -> None:
-    """The refusal in the audit log (a refusal changes nothing else)."""
-    audit.record(db, user.username, action, target, {"reason": exc.code}, outcome="refused")
+def audited(action: str, target_of):
+    """Decorator of a public action `f(db, user, ...)`: a refusal is recorded in the audit log
+    (outcome 'refused', its code) before it is raised, so the log holds every attempt, done or
+    not. `target_of(args)`: the target from the action's other positional arguments."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(db, user, *args, **kwargs):
+            try:
+                return func(db, user, *args, **kwargs)
+            except Refused as exc:
+                source = kwargs.get("source")
+                target = target_of(args, source)
+                details = {"reason": exc.code}
+                with suppress(Exception):  # the refusal stands even if the log cannot be written
+                    audit.record(db, user.username, action, target, details, outcome="refused")
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+def _task_target(args, source) -> str:
+    return f"{source or '?'}/{args[0]}" if args else "?"
+
+
+def _id_target(kind: str):
+    return lambda args, source: f"{kind}/{args[0]}" if args else kind
 
 
 def _latest_report(con, source: str, task_id: str) -> dict | None:
@@ -116,6 +144,7 @@ def _store_evidence(con, evidence, data: bytes | None) -> None:
     )
 
 
+@audited("report_save", _task_target)
 def save_report(
     db,
     user: User,
@@ -233,6 +262,7 @@ def _new_claim(con, user, task, completed_on, evidence_text, report_id, evidence
     return claim_id
 
 
+@audited("report_save", _task_target)
 def claim(
     db,
     user: User,
@@ -262,6 +292,7 @@ def claim(
     )
 
 
+@audited("report_undo", _id_target("report"))
 def undo_report(db, user: User, report_id: int) -> dict:
     """Undo the latest version of a report, by its author, while its claim is not confirmed:
     the version before it is in force again; its pending claim is withdrawn."""
@@ -335,6 +366,7 @@ def _decide(db, user, *, table, key, ident, state, permission, action, reason=No
     return {key: int(ident), "source": source, "task_id": task_id, "state": state}
 
 
+@audited("claim_confirm", _id_target("claim"))
 def confirm_claim(db, user: User, claim_id: int) -> dict:
     return _decide(
         db, user, table="completion_claims", key="claim_id", ident=claim_id,
@@ -342,6 +374,7 @@ def confirm_claim(db, user: User, claim_id: int) -> dict:
     )  # fmt: skip
 
 
+@audited("claim_return", _id_target("claim"))
 def return_claim(db, user: User, claim_id: int, reason: str) -> dict:
     return _decide(
         db, user, table="completion_claims", key="claim_id", ident=claim_id,
@@ -349,6 +382,7 @@ def return_claim(db, user: User, claim_id: int, reason: str) -> dict:
     )  # fmt: skip
 
 
+@audited("deadline_approve", _id_target("request"))
 def approve_request(db, user: User, request_id: int) -> dict:
     return _decide(
         db, user, table="deadline_requests", key="request_id", ident=request_id,
@@ -356,6 +390,7 @@ def approve_request(db, user: User, request_id: int) -> dict:
     )  # fmt: skip
 
 
+@audited("deadline_reject", _id_target("request"))
 def reject_request(db, user: User, request_id: int, reason: str) -> dict:
     return _decide(
         db, user, table="deadline_requests", key="request_id", ident=request_id,
@@ -363,6 +398,7 @@ def reject_request(db, user: User, request_id: int, reason: str) -> dict:
     )  # fmt: skip
 
 
+@audited("deadline_request", _task_target)
 def request_deadline(
     db, user: User, task_id: str, to: dt.date, reason: str, *, source: str | None = None
 ) -> dict:
@@ -402,6 +438,7 @@ def request_deadline(
     return {"request_id": request_id, "source": task["source"], "task_id": task["task_id"]}
 
 
+@audited("task_cancel", _task_target)
 def cancel_task(
     db, user: User, task_id: str, reason: str, document: str, *, source: str | None = None
 ) -> dict:
@@ -432,6 +469,7 @@ def cancel_task(
     return {"cancel_id": cancel_id, "source": task["source"], "task_id": task["task_id"]}
 
 
+@audited("task_uncancel", _id_target("cancel"))
 def revoke_cancellation(db, user: User, cancel_id: int) -> dict:
     """Withdraw a cancellation made by mistake: the task counts again."""
     _may(user, "cancel")
@@ -453,6 +491,7 @@ def revoke_cancellation(db, user: User, cancel_id: int) -> dict:
     return {"cancel_id": int(cancel_id), "source": row[0], "task_id": row[1]}
 
 
+@audited("round_open", lambda args, source: "round")
 def open_round(db, user: User, title: str, due_on: dt.date, agency_ids=None) -> dict:
     """Open a report round: the agencies named (None: all) report by `due_on`."""
     _may(user, "open_round")
@@ -477,6 +516,7 @@ def open_round(db, user: User, title: str, due_on: dt.date, agency_ids=None) -> 
     return {"round_id": round_id}
 
 
+@audited("round_close", _id_target("round"))
 def close_round(db, user: User, round_id: int) -> dict:
     _may(user, "open_round")
     with _transaction(db) as con:
@@ -494,6 +534,7 @@ def close_round(db, user: User, round_id: int) -> dict:
     return {"round_id": int(round_id), "closed": True}
 
 
+@audited("setting_change", lambda args, source: "stale_days")
 def set_stale_days(db, user: User, days: int) -> None:
     """The setting: an agency whose tasks have no report for `days` days is marked stale."""
     _may(user, "open_round")

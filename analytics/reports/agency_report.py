@@ -597,6 +597,7 @@ def agency_pdf(report: AgencyReport, lang: str = "vi") -> bytes:
     pdf.set_title(f"{content.title} – {content.agency}")
     pdf.set_author(content.agency)
     pdf.set_creator("analytics.reports")
+    pdf.set_creation_date(made if made.tzinfo else made.replace(tzinfo=VN_TZ))
     pdf.add_page()
     agency = [(content.agency.upper(), True, 10), ("", False, 4), (content.number, False, 10)]
     _pdf_columns(

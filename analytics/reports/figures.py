@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics import audit, briefing, exports, metrics, store
+from analytics import audit, briefing, exports, metrics, reporting, store
 from analytics.agencies import CENTRAL_TYPES
 from analytics.changes import Changes, compare
 from analytics.i18n import LANGS, fmt_date, fmt_int, fmt_pct, t
 from analytics.model import Filters, Scope
+from analytics.reporting import words
 
 # A kind of change (analytics.changes.Changes) → its words in the reports.
 CHANGE_KEYS = {
@@ -166,6 +167,14 @@ class BriefingData:
     )
     # the audit log's newest entry (number, hash) when the figures were read (audit.head)
     audit_head: tuple[int, str] | None = None
+    # what agencies reported, beside the official figures (issue 15): metrics.reconciled,
+    # metrics.reconciled_by_agency, the tasks reported completed awaiting confirmation,
+    # briefing.missed_commitments and the open round (briefing.round_status, None: none)
+    reconciled: dict = field(default_factory=dict)
+    reconciled_by_agency: pd.DataFrame = field(default_factory=pd.DataFrame)
+    claimed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    missed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    report_round: briefing.RoundStatus | None = None
 
     @property
     def headline(self) -> dict:
@@ -179,6 +188,18 @@ class BriefingData:
 
     def sentence(self, lang: str | None = None) -> str:
         return headline_sentence(self.parts, lang or self.lang)
+
+    def reconciled_sentence(self, lang: str | None = None) -> str:
+        """'652 nhiệm vụ, 34 quá hạn; trong đó 9 đã báo cáo hoàn thành, chờ xác nhận …'."""
+        rec = self.reconciled or metrics.reconciled(self.tasks)
+        return words.reconciled_sentence(self.parts, rec, lang or self.lang)
+
+    def reported_completed_by_agency(self) -> dict[str, int]:
+        """agency_id → tasks reported completed, awaiting confirmation."""
+        frame = self.reconciled_by_agency
+        if frame is None or frame.empty:
+            return {}
+        return dict(zip(frame["agency_id"], frame["reported_completed"].astype(int), strict=True))
 
 
 def build_briefing(
@@ -231,7 +252,28 @@ def build_briefing(
         held_back=store.held_back_in_force(db, as_of, filters.sources, scope),
         cancelled=metrics.cancelled(df).sort_values(["source", "task_id"]).reset_index(drop=True),
         audit_head=audit.head(db),
+        **reported_parts(db, df, agencies, filters, scope),
     )
+
+
+def reported_parts(db, df: pd.DataFrame, agencies: pd.DataFrame, filters, scope) -> dict:
+    """BriefingData's fields on what agencies reported, for the tasks `df` of the view."""
+    open_ = reporting.open_round(db)
+    status = None
+    if open_ is not None:
+        status = briefing.round_status(
+            open_,
+            reporting.agency_reporting(db, audit.now(), open_),
+            reporting.stale_days(db),
+            briefing.view_agency_ids(agencies, filters, scope),
+        )
+    return {
+        "reconciled": metrics.reconciled(df),
+        "reconciled_by_agency": metrics.reconciled_by_agency(df, agencies, scope.agency_ids),
+        "claimed": briefing.claimed_tasks(df).reset_index(drop=True),
+        "missed": briefing.missed_commitments(df, agencies, scope.agency_ids),
+        "report_round": status,
+    }
 
 
 def _snapshot_rows(snaps: pd.DataFrame, ids) -> pd.DataFrame:
@@ -306,3 +348,10 @@ def lead_names(ids, names: dict[str, str]) -> str:
     if ids is None:
         return ""
     return "; ".join(names.get(i, i) for i in ids)
+
+
+def deadline_notes(tasks: pd.DataFrame, lang: str) -> list[str]:
+    """The approved deadline change of each task in words ('thời hạn điều chỉnh từ … sang …,
+    duyệt ngày …', words.deadline_note through exports), '' where none."""
+    notes = exports.reported_values(tasks, "deadline_note", lang) if len(tasks) else None
+    return [n or "" for n in notes] if notes is not None else [""] * len(tasks)

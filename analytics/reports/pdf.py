@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analytics import exports, metrics
+from analytics import briefing, exports, metrics
 from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, t
 from analytics.reports.figures import (
     CHANGE_KEYS,
@@ -18,6 +18,7 @@ from analytics.reports.figures import (
     agency_name,
     audit_head_text,
     check_lang,
+    deadline_notes,
     footnote,
     headline_sentence,
     lead_names,
@@ -52,6 +53,7 @@ def render_pdf(data: BriefingData, lang: str | None = None) -> tuple[bytes, int]
     _overall_section(pdf, data, lang)
     if len(data.by_source):
         _source_section(pdf, data, lang)
+    _reported_section(pdf, data, lang)
     _changes_section(pdf, data, lang)
     _agency_sections(pdf, data, lang)
     _month_section(pdf, data, lang)
@@ -127,6 +129,8 @@ def _overall_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
     pdf.ln(0.5)
     para(pdf, data.sentence(lang) + " (*)", size=10.5, bold=True, h=5.6, fill=(234, 240, 248))
     pdf.ln(0.5)
+    para(pdf, data.reconciled_sentence(lang), size=9.5, bold=True, h=5)  # beside the official
+    pdf.ln(0.5)
     para(pdf, overall_sentence(p, lang), size=9, h=4.6)
     if len(data.source_parts) > 1:
         pdf.ln(1)
@@ -181,13 +185,14 @@ def _source_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
 def _agency_sections(pdf: FPDF, data: BriefingData, lang: str) -> None:
     """III and IV: late tasks by ministry and by province, then the other bodies' table."""
     groups = agency_groups(data.by_agency)
+    reported = data.reported_completed_by_agency()
     for sec, _sheet, rows in groups[:2]:
         bars = int((rows["late"] > 0).head(AGENCY_TOP).sum()) if len(rows) else 0
         heading(pdf, t(sec, lang), keep=min(30 + bars * 7.2, 140))
-        _agency_block(pdf, rows, lang)
+        _agency_block(pdf, rows, lang, reported)
     if len(groups[2][2]):
         subheading(pdf, t("report.other_agencies", lang))
-        _agency_table(pdf, groups[2][2], lang)
+        _agency_table(pdf, groups[2][2], lang, reported)
 
 
 def _month_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
@@ -329,7 +334,7 @@ def _delta(v: int, lang: str) -> str:
     return ("+" if v > 0 else "") + fmt_int(v, lang) if v else "0"
 
 
-def _agency_rows(rows: pd.DataFrame, lang: str) -> list[list[str]]:
+def _agency_rows(rows: pd.DataFrame, lang: str, reported: dict[str, int]) -> list[list[str]]:
     return [
         [
             str(i),
@@ -343,12 +348,13 @@ def _agency_rows(rows: pd.DataFrame, lang: str) -> list[list[str]]:
             fmt_pct(
                 None if pd.isna(r["due_completion_rate"]) else float(r["due_completion_rate"]), lang
             ),
+            int_text(reported.get(r["agency_id"], 0), lang),
         ]
         for i, (_, r) in enumerate(rows.iterrows(), start=1)
     ]
 
 
-def _agency_table(pdf: FPDF, rows: pd.DataFrame, lang: str) -> None:
+def _agency_table(pdf: FPDF, rows: pd.DataFrame, lang: str, reported: dict[str, int]) -> None:
     headers = [
         t(k, lang)
         for k in (
@@ -361,21 +367,24 @@ def _agency_table(pdf: FPDF, rows: pd.DataFrame, lang: str) -> None:
             "report.h_overdue",
             "status.late",
             "report.h_rate",
+            "briefing_reported.h_reported",
         )
     ]
     table(
         pdf,
         headers,
-        _agency_rows(rows, lang),
-        [8, 56, 15, 15, 17, 17, 17, 17, 18],
-        ["R", "L", "R", "R", "R", "R", "R", "R", "R"],
+        _agency_rows(rows, lang, reported),
+        [8, 48, 14, 14, 16, 16, 16, 15, 16, 17],
+        ["R", "L", "R", "R", "R", "R", "R", "R", "R", "R"],
     )
 
 
 AGENCY_TOP = 12
 
 
-def _agency_block(pdf: FPDF, rows: pd.DataFrame, lang: str, top: int = AGENCY_TOP) -> None:
+def _agency_block(
+    pdf: FPDF, rows: pd.DataFrame, lang: str, reported: dict[str, int], top: int = AGENCY_TOP
+) -> None:
     if rows.empty:
         para(pdf, t("report.no_agencies", lang))
         return
@@ -393,7 +402,7 @@ def _agency_block(pdf: FPDF, rows: pd.DataFrame, lang: str, top: int = AGENCY_TO
         legend(pdf, ["overdue", "completed_late"], lang)
     else:
         para(pdf, t("common.no_late", lang))
-    _agency_table(pdf, rows, lang)
+    _agency_table(pdf, rows, lang, reported)
 
 
 def _task_table(
@@ -410,11 +419,12 @@ def _task_table(
             "col.days_overdue",
         )
     ]
+    titles = _titles_with_notes(tasks, lang)
     rows = [
         [
             str(i),
             r.task_id,
-            r.title,
+            titles[i - 1],
             lead_names(r.lead_ids, names),
             fmt_date(r.deadline, lang),
             int_text(r.days_overdue, lang) if days else "",
@@ -422,3 +432,77 @@ def _task_table(
         for i, r in enumerate(tasks.itertuples(), start=1)
     ]
     table(pdf, headers, rows, [8, 19, 83, 37, 17, 16], ["R", "L", "L", "L", "C", "R"], size=7)
+
+
+def _titles_with_notes(tasks: pd.DataFrame, lang: str) -> list[str]:
+    """Each task's title, followed by its approved deadline change in words when it has one."""
+    titles = [v if isinstance(v, str) else "" for v in tasks["title"]]
+    notes = deadline_notes(tasks, lang)
+    return [f"{a} ({b})" if b else a for a, b in zip(titles, notes, strict=True)]
+
+
+# --------------------------------------------------------------------------- what agencies reported
+
+
+def _reported_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
+    """Section I continued, each part only when there is something to say: the open report
+    round, the tasks reported completed awaiting confirmation, the missed commitments."""
+    names = exports.agency_names(data.agencies, lang)
+    if data.report_round is not None:
+        subheading(pdf, t("briefing_reported.round_title", lang))
+        for line in briefing.round_lines(data.report_round, names, lang):
+            para(pdf, line, size=8.5, h=4.4)
+    if len(data.claimed):
+        subheading(pdf, t("briefing_reported.claims_title", lang))
+        para(
+            pdf,
+            t("briefing_reported.claims_count", lang, n=fmt_int(len(data.claimed), lang)),
+            size=8.5,
+            h=4.5,
+        )
+        headers = [
+            t(k, lang)
+            for k in (
+                "report.h_no",
+                "col.id",
+                "col.title",
+                "col.lead",
+                "pages_reported.col_claimed_on",
+                "briefing_reported.col_evidence",
+            )
+        ]
+        titles = _titles_with_notes(data.claimed, lang)
+        rows = [
+            [
+                str(i),
+                r.task_id,
+                titles[i - 1],
+                lead_names(r.lead_ids, names),
+                fmt_date(r.claimed_on, lang),
+                r.claim_evidence if isinstance(r.claim_evidence, str) else "",
+            ]
+            for i, r in enumerate(data.claimed.itertuples(), start=1)
+        ]
+        table(pdf, headers, rows, [8, 17, 70, 34, 18, 53], ["R", "L", "L", "L", "C", "L"], size=7)
+    if len(data.missed):
+        subheading(pdf, t("pages_reported.missed_title", lang))
+        para(pdf, t("briefing_reported.missed_caption", lang), size=8.5, h=4.5)
+        headers = [
+            t(k, lang)
+            for k in (
+                "report.h_no",
+                "col.agency",
+                "briefing_reported.col_missed",
+                "briefing_reported.col_tasks",
+            )
+        ]
+        rows = [
+            [
+                str(i),
+                agency_name(r, lang),
+                int_text(r["n"], lang),
+                briefing.missed_task_text(r["task_ids"], r["titles"]),
+            ]
+            for i, (_, r) in enumerate(data.missed.iterrows(), start=1)
+        ]
+        table(pdf, headers, rows, [8, 50, 18, 104], ["R", "L", "R", "L"], size=7)

@@ -10,7 +10,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from analytics import exports, metrics
+from analytics import briefing, exports, metrics
 from analytics.changes import Changes
 from analytics.i18n import fmt_date, fmt_month, t
 from analytics.reports.figures import (
@@ -79,6 +79,7 @@ def summary_frame(
             data.previous_as_of if data.previous_as_of else t("report.none", lang),
         ),
         (t("common.result", lang), headline_sentence(parts, lang)),
+        *(_reported_summary_rows(data, lang) if agency is None else []),
         (t("status.total", lang), parts["total"]),
         (t("status.cancelled_apart", lang), parts["cancelled"]),
         (t("report.k_due", lang), parts["due"]),
@@ -125,6 +126,24 @@ def summary_frame(
     return frame, pct
 
 
+def _reported_summary_rows(data: BriefingData, lang: str) -> list[tuple[str, object]]:
+    """The summary's rows on what agencies reported: the sentence with the reconciled figure,
+    the counts, the open round."""
+    rec = data.reconciled or metrics.reconciled(data.tasks)
+    rows: list[tuple[str, object]] = [
+        (t("briefing_reported.k_reconciled", lang), data.reconciled_sentence(lang)),
+        (t("pages_reported.awaiting", lang), rec.get("reported_completed", 0)),
+        (t("pages_reported.missed_title", lang), rec.get("commitments_missed", 0)),
+        (t("briefing_reported.k_adjusted", lang), rec.get("deadline_adjusted", 0)),
+    ]
+    if data.report_round is not None:
+        names = exports.agency_names(data.agencies, lang)
+        lines = briefing.round_lines(data.report_round, names, lang)
+        text = " ".join([f"{lines[0]}.", *lines[1:]])
+        rows.append((t("briefing_reported.round_title", lang), text))
+    return rows
+
+
 def _source_frame(data: BriefingData, lang: str) -> pd.DataFrame:
     recs = []
     for src, sp in data.source_parts.items():
@@ -161,7 +180,9 @@ def _source_record(src: str, sp: dict, lang: str) -> dict:
     }
 
 
-def _agency_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _agency_frame(
+    rows: pd.DataFrame, lang: str, reported: dict[str, int] | None = None
+) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             t("report.c_agency_id", lang): rows["agency_id"].astype(str),
@@ -181,6 +202,9 @@ def _agency_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("status.no_deadline", lang): rows["no_deadline"],
             t("status.late", lang): rows["late"],
             t("status.cancelled_apart", lang): rows["cancelled"],
+            t("pages_reported.awaiting", lang): [
+                int((reported or {}).get(a, 0)) for a in rows["agency_id"]
+            ],
         }
     )
     return out.reset_index(drop=True)
@@ -318,12 +342,12 @@ def briefing_xlsx(data: BriefingData, lang: str | None = None) -> bytes:
         t("report.by_source_title", lang) + suffix,
         pct_columns=(rate,),
     )
+    reported = data.reported_completed_by_agency()
     for sec, sheet, rows in agency_groups(data.by_agency):
         if sheet == "report.sheet_other" and rows.empty:
             continue
-        add_sheet(
-            wb, sheet, _agency_frame(rows, lang), lang, t(sec, lang) + suffix, pct_columns=(rate,)
-        )
+        frame = _agency_frame(rows, lang, reported)
+        add_sheet(wb, sheet, frame, lang, t(sec, lang) + suffix, pct_columns=(rate,))
     add_sheet(
         wb,
         "report.sheet_months",
@@ -331,15 +355,107 @@ def briefing_xlsx(data: BriefingData, lang: str | None = None) -> bytes:
         lang,
         t("report.sec_months", lang) + suffix,
     )
-    overdue = exports.present_tasks(data.overdue, data.agencies, lang, OVERDUE_COLUMNS)
+    overdue = task_list(data.overdue, data.agencies, lang, OVERDUE_COLUMNS)
     add_sheet(wb, "col.overdue", overdue, lang, t("report.sec_overdue", lang) + suffix)
     if len(data.cancelled):
-        cancelled = exports.present_tasks(data.cancelled, data.agencies, lang, CANCELLED_COLUMNS)
+        cancelled = task_list(data.cancelled, data.agencies, lang, CANCELLED_COLUMNS)
         add_sheet(wb, "status.cancelled", cancelled, lang, t("report.sec_cancelled", lang) + suffix)
     title = t("report.sec_changes", lang)
     if data.previous_as_of:
         title += f" ({fmt_date(data.previous_as_of, lang)} → {date})"
     add_sheet(wb, "col.change", changes_frame(data.changes, data.agencies, lang), lang, title)
-    tasks = exports.present_tasks(data.tasks, data.agencies, lang)
+    tasks = task_list(data.tasks, data.agencies, lang)
     add_sheet(wb, "common.task_list", tasks, lang, t("common.task_list", lang) + suffix)
+    add_sheet(
+        wb,
+        "briefing_reported.sheet",
+        reported_frame(data.tasks, data.agencies, lang),
+        lang,
+        t("briefing_reported.sheet_title", lang) + suffix,
+    )
     return workbook_bytes(wb)
+
+
+# --------------------------------------------------------------------------- what agencies reported
+
+
+def task_list(tasks: pd.DataFrame, agencies: pd.DataFrame, lang: str, columns=None):
+    """exports.present_tasks with the approved deadline change in words (deadline_note, empty
+    unless the deadline was adjusted) right after the deadline columns."""
+    wanted = list(columns or exports.DEFAULT_COLUMNS)
+    out = exports.present_tasks(tasks, agencies, lang, [*wanted, "deadline_note"])
+    label = t("pages_reported.col_deadline_note", lang)
+    if label not in out.columns:
+        return out
+    notes = out.pop(label)
+    after = [t(k, lang) for k in ("col.deadline_text", "col.deadline")]
+    at = next((out.columns.get_loc(c) + 1 for c in after if c in out.columns), len(out.columns))
+    out.insert(at, label, notes.fillna("").to_numpy())
+    return out
+
+
+# The agencies' reports sheet: the task, the official status beside what its agency reported
+# (exports' reported columns), then the claim's evidence, the progress note and the proposals.
+REPORTED_COLUMNS = [
+    "task_id",
+    "source",
+    "title",
+    "lead",
+    "status_label",
+    "report_state",
+    "claimed_on",
+    "deadline",
+    "deadline_original",
+    "deadline_note",
+    "commitment_date",
+    "commitment_missed",
+    "confidence",
+    "reported_causes",
+    "cause_text",
+]
+
+
+def reported_tasks(tasks: pd.DataFrame) -> pd.DataFrame:
+    """The tasks with something reported or decided: a report, a claim awaiting confirmation,
+    a deadline change asked for or approved."""
+    if tasks.empty:
+        return tasks
+    mask = pd.Series(False, index=tasks.index)
+    for col in ("report_id", "claim_id", "deadline_request_id", "deadline_approved_at"):
+        if col in tasks.columns:
+            mask |= tasks[col].notna()
+    for col in ("reported_completed", "deadline_adjusted", "commitment_missed"):
+        if col in tasks.columns:
+            mask |= tasks[col].fillna(False).astype(bool)
+    return tasks[mask]
+
+
+def _texts(tasks: pd.DataFrame, col: str) -> list:
+    if col not in tasks.columns:
+        return [None] * len(tasks)
+    return [v if isinstance(v, str) and v else None for v in tasks[col]]
+
+
+def reported_frame(tasks: pd.DataFrame, agencies: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per task with something reported: the official status beside the agency's
+    report (claim, evidence, commitment, confidence, causes) and the deadline change. Every
+    text is written as text by exports.write_sheet (an evidence '=HYPERLINK(…)' stays inert)."""
+    rows = reported_tasks(tasks)
+    out = exports.present_tasks(rows, agencies, lang, REPORTED_COLUMNS)
+    out = briefing.ordered(out, REPORTED_COLUMNS, lang)
+    yes = t("common.yes", lang)
+    claimed = (
+        rows["reported_completed"].fillna(False).astype(bool)
+        if "reported_completed" in rows.columns
+        else pd.Series(False, index=rows.index)
+    )
+    evidence = [
+        a or b
+        for a, b in zip(_texts(rows, "claim_evidence"), _texts(rows, "evidence_text"), strict=True)
+    ]
+    at = out.columns.get_loc(t("pages_reported.col_report", lang)) + 1
+    out.insert(at, t("pages_reported.awaiting", lang), [yes if c else "" for c in claimed])
+    out.insert(at + 2, t("briefing_reported.col_evidence", lang), evidence)
+    out[t("briefing_reported.col_progress_note", lang)] = _texts(rows, "progress_note")
+    out[t("briefing_reported.col_proposals", lang)] = _texts(rows, "reported_proposals")
+    return out

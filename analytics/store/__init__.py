@@ -43,6 +43,7 @@ from analytics.store.queries import (
     with_units,
     with_units_of,
 )
+from analytics.store.proposals import admitted, proposed_ids
 from analytics.store.snapshots import (
     CONTENT_HASH_ENGINE,
     CommitResult,
@@ -67,6 +68,7 @@ __all__ = [
     "StaleBase",
     "StoreBusy",  # analytics.problems', what connect raises when the file stays locked
     "_write_lock",  # the process's one write lock, held by every module that writes the store
+    "admitted",  # store/proposals.py: an agency file's tasks but its proposals (the preview)
     "commit_snapshot",
     "connect",
     "db_path",
@@ -82,6 +84,7 @@ __all__ = [
     "list_snapshots",
     "list_warnings",
     "load_tasks",
+    "proposed_ids",
     "set_snapshot_status",
     "sha256",
     "sheet_names",

@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from analytics import faults
 from analytics.model import TASK_FIELDS, Filters, Scope, Task, TaskBatch
 from analytics.problems import HeldBackRow, Problem
 from analytics.store.connection import SQL_DIR, _write_lock, connect, insert_arrow, registered, sql
+from analytics.store.proposals import split_proposals
 from analytics.store.queries import filter_params, in_force
 
 if TYPE_CHECKING:  # pandas loads only where a frame is made (keeps `ingest` quick to start)
@@ -40,6 +41,7 @@ class CommitResult:
     kind: str = "full"
     held_back: int = 0  # rows of the file held back (recorded in held_back_rows)
     kept: tuple[str, ...] = ()  # held-back rows' tasks whose previous version stays in force
+    proposed: tuple[str, ...] = ()  # an agency file's new tasks, kept as proposals (not stored)
 
 
 def _expression(name: str) -> str:
@@ -165,13 +167,19 @@ def commit_snapshot(
     expected_base: tuple[int, ...] | None = None,
     held_back: Sequence[HeldBackRow] = (),
     timeout: float = 30.0,
+    accepted: Sequence[str] = (),
+    inside: Callable[[object, CommitResult], None] | None = None,
 ) -> CommitResult:
     """Store one file as one snapshot, all or nothing.
 
     `sheet`: the sheet read, or the sheets (a workbook's several task sheets; see sheet_text).
     `update_agencies`: the file holds only these agencies' tasks; every task of the source in
     force at `as_of` that the file does not give is carried over unchanged (an agency's file
-    never removes a task).
+    never removes a task), and every task it gives whose id is not in force in the source is
+    not stored but kept as a pending proposal (store/proposals.py; CommitResult.proposed), but
+    for the ids `accepted` (a proposal accepted: the task joins the list).
+    `inside`: called with the connection and the result inside the transaction, after the
+    snapshot is written (what must be stored with it, or not at all).
     `expected_base`: the snapshot ids of `source` in force at `as_of` when the change was
     prepared (an upload's preview); checked inside the write, so a commit that landed in between
     raises StaleBase instead of being silently overwritten.
@@ -214,7 +222,10 @@ def commit_snapshot(
                 update_agencies=update_agencies,
                 kind=kind,
                 held_back=held_back,
+                accepted=accepted,
             )
+            if inside is not None:
+                inside(con, result)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -241,6 +252,7 @@ def _write(
     update_agencies,
     kind,
     held_back=(),
+    accepted=(),
 ) -> CommitResult:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchone()[
@@ -270,7 +282,12 @@ def _write(
         relation = "view" if all_new else "table"  # from this allow-list only
         con.execute(f"create or replace temp {relation} stage as {sql('staged_tasks')}")
         kept = _carry_over_held_back(con, source, as_of, held_ids, snapshot_id) if held_ids else ()
-        if update_agencies:
+        proposed: tuple[str, ...] = ()
+        if update_agencies:  # the file's new tasks are proposals, then every other task stays
+            proposed = split_proposals(
+                con, source=source, as_of=as_of, tasks=tasks, snapshot_id=snapshot_id,
+                user=user, now=now, accepted=accepted,
+            )  # fmt: skip
             _carry_over_others(con, source, as_of)
         n_tasks = len(tasks) if all_new else con.execute("select count(*) from stage").fetchone()[0]
         con.execute(
@@ -304,8 +321,9 @@ def _write(
         _store_held_back(con, snapshot_id, held_back, kept)
         _store_agencies(con, agencies)
         return CommitResult(
-            snapshot_id, source, as_of, n_tasks, kind=kind, held_back=len(held_back), kept=kept
-        )
+            snapshot_id, source, as_of, n_tasks, kind=kind, held_back=len(held_back), kept=kept,
+            proposed=proposed,
+        )  # fmt: skip
 
 
 def _carry_over_others(con, source: str, as_of: dt.date) -> None:

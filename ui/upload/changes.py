@@ -157,6 +157,10 @@ def scope_notes(
                     names=esc(names),
                 )
             )
+        proposed = store.proposed_ids(preview.before, preview.incoming, plan)
+        if proposed:  # an agency's new tasks: proposals the steering office accepts or declines
+            ids = plan_rules.shortened(proposed, 20)
+            st.info(t("proposals.preview_note", lg, n=fmt_int(len(proposed), lg), ids=esc(ids)))
     else:
         st.caption(
             pg.t("upload.full_update", source=esc(plan.source), date=fmt_date(plan.as_of, lg))

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics import layouts, uploads
 from analytics import upload_plan as plan_rules
+from analytics.ingest.file_reports import apply_reports
 from analytics.i18n import fmt_date, fmt_int, t
 from ui import components, data
 from ui.html import esc
@@ -93,16 +94,19 @@ def do_commit(
         why = refusal_message(pg, exc.refusal, pg.agency_frame(prepared.agencies))
         st.error(pg.t("upload.commit_refused", why=why))
         return
+    # the report columns, saved as the in-app table saves them (one path: save_report)
+    reports = apply_reports(pg.db, pg.me, prepared, result)
     data.clear()
-    pg.audit(
-        "commit",
-        str(result.snapshot_id),
-        plan_rules.commit_audit_detail(
-            cur.sha, cur.name, plan, result, plan_rules.removed_ids(preview)
-        ),
+    detail = plan_rules.commit_audit_detail(
+        cur.sha, cur.name, plan, result, plan_rules.removed_ids(preview)
     )
+    if result.proposed:  # an agency's new tasks, kept as proposals
+        detail = {**detail, "proposed": list(result.proposed)}
+    pg.audit("commit", str(result.snapshot_id), detail)
     remember_layout(pg, cur, prepared, plan)
-    st.session_state[DONE] = plan_rules.committed_note(plan, result)
+    note = plan_rules.committed_note(plan, result)
+    note.update(proposed=list(result.proposed), reports=reports)
+    st.session_state[DONE] = note
     st.rerun()
 
 
@@ -152,3 +156,23 @@ def committed_message(pg: Page) -> None:
             else ""
         )
     )
+    reported_after_commit(pg, done)
+
+
+def reported_after_commit(pg: Page, done: dict) -> None:
+    """The commit's proposals (an agency's new tasks) and what its report columns made."""
+    lg = pg.lg
+    proposed = done.get("proposed") or []
+    if proposed:
+        ids = plan_rules.shortened(proposed, 20)
+        st.info(t("proposals.preview_note", lg, n=fmt_int(len(proposed), lg), ids=esc(ids)))
+    reports = done.get("reports")
+    if reports is None:
+        return
+    if reports.saved:
+        st.info(t("proposals.reports_saved", lg, n=fmt_int(len(reports.saved), lg)))
+    if reports.problems:
+        rows = {p.row for p in reports.problems}
+        st.warning(t("proposals.reports_refused", lg, n=fmt_int(len(rows), lg)))
+        frame = uploads.problems_frame(reports.problems, lg)
+        st.dataframe(frame, hide_index=True, key="up_report_problems")

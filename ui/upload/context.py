@@ -33,6 +33,16 @@ FIELD_KEYS = {
     "notes": "col.notes",
     "leader": "col.leader",
     "agency_comment": "col.agency_comment",
+    # the "my tasks" workbook's report columns (analytics/templates.py REPORT_COLUMNS)
+    "report_status": "my_tasks.col_status_reported",
+    "report_completed_on": "pages_reported.col_claimed_on",
+    "report_evidence": "my_tasks.col_evidence",
+    "report_progress": "my_tasks.col_progress",
+    "report_causes": "pages_reported.col_causes",
+    "report_cause_text": "pages_reported.col_cause_text",
+    "report_commitment": "pages_reported.col_commitment_date",
+    "report_proposals": "briefing_reported.col_proposals",
+    "report_confidence": "pages_reported.col_confidence",
 }
 STATE = "up_state"
 SHEETS_KEY = "up_sheets_read"  # the task sheets chosen to be read
