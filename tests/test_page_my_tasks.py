@@ -318,6 +318,15 @@ def test_an_approved_deadline_change_is_shown_with_both_dates(db):
     assert shown.startswith("31/12/2025 (thời hạn điều chỉnh từ 30/09/2025 sang 31/12/2025")
 
 
+def test_a_missed_commitment_is_marked(db):
+    btc = accounts.get_user(db, "btc")
+    late = ReportFields(progress_note="Chậm", commitment_date=dt.date(2025, 8, 1))
+    reporting.save_report(db, btc, "t2", late, source=source_of(db))
+    table = editor(my_tasks("btc")).set_index("task_id")
+    assert "Quá hạn cam kết" in table.loc["t2", "report"]
+    assert "Quá hạn cam kết" not in table.loc["t1", "report"]
+
+
 def test_english(db):
     at = my_tasks("btc", lang="en")
     assert at.title[0].value == "My tasks"

@@ -290,9 +290,9 @@ def _deadline_text(task: ReportTask, lang: str) -> str:
     if task.deadline_original and task.deadline_original != task.deadline:
         old, new = _date(task.deadline_original), _date(task.deadline)
         adjusted = (
-            t("agency_report.d_adjusted", lang, old=old, new=new, approved=_date(approved))
+            t("reported.deadline_moved", lang, old=old, new=new, on=_date(approved))
             if (approved := task.deadline_approved_on)
-            else t("agency_report.d_adjusted_undated", lang, old=old, new=new)
+            else t("reported.deadline_moved_undated", lang, old=old, new=new)
         )
         text += f" ({adjusted})"
     return text

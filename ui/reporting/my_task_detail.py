@@ -17,7 +17,7 @@ from analytics.reporting import CONFIDENCE, REPORT_STATUSES, Refused, ReportFiel
 from analytics.reporting import evidence as ev
 from analytics.reporting.rules import vn_today
 from analytics.reporting.words import confidence_label, status_label
-from ui import cache, data
+from ui import cache
 from ui.html import esc
 from ui.reporting import rows as R
 from ui.reporting.my_tasks import Page, show_results
@@ -42,18 +42,21 @@ TEXT_FIELDS = ("evidence_text", "progress_note", "cause_text", "proposals")
 MAX_MB = ev.MAX_EVIDENCE_BYTES // 2**20
 
 
+# keyed (ui/cache.py keyed_on) also on the reporting tables' stamp: a save shows at once
+
+
 @cache.resource(ttl=600)
-def _versions(path: str, tok: tuple, source: str, task_id: str) -> pd.DataFrame:
+def _versions(path: str, source: str, task_id: str) -> pd.DataFrame:
     return reporting.report_versions(path, source, task_id)
 
 
 @cache.resource(ttl=600)
-def _claims(path: str, tok: tuple) -> pd.DataFrame:
+def _claims(path: str) -> pd.DataFrame:
     return reporting.claims(path, states=None)
 
 
 @cache.resource(ttl=600)
-def _requests(path: str, tok: tuple) -> pd.DataFrame:
+def _requests(path: str) -> pd.DataFrame:
     return reporting.requests(path, states=None)
 
 
@@ -64,22 +67,27 @@ def _of_task(frame: pd.DataFrame, source: str, task_id: str) -> list[dict]:
     return frame[mask].to_dict("records")
 
 
+def _task_label(row: dict, with_source: bool) -> str:
+    label = f"{row['task_id']} — {row['title']}"
+    return f"{label} ({row['source']})" if with_source else label
+
+
 def detail_section(pg: Page, frame: pd.DataFrame) -> None:
     st.subheader(pg.t("my_tasks.detail_title"))
     records = {R.task_key(r["source"], r["task_id"]): r for r in frame.to_dict("records")}
     options = list(records)
+    several_sources = frame["source"].nunique() > 1
     if st.session_state.get(TASK_KEY) not in options:
         st.session_state[TASK_KEY] = options[0]
     key = st.selectbox(
         pg.t("my_tasks.pick_task"),
         options,
         key=TASK_KEY,
-        format_func=lambda k: f"{records[k]['task_id']} — {records[k]['title']}",
+        format_func=lambda k: _task_label(records[k], several_sources),
     )
     row = records[key]
-    tok = data.token()
-    versions = _versions(pg.db, tok, row["source"], row["task_id"])
-    claims = _claims(pg.db, tok)
+    versions = _versions(pg.db, row["source"], row["task_id"])
+    claims = _claims(pg.db)
     latest = next((v for v in versions.to_dict("records") if R.missing(v.get("undone_at"))), None)
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice and notice[0] == key:
@@ -234,7 +242,6 @@ def report_form(pg: Page, key: str, row: dict, latest: dict | None) -> None:
         st.session_state[FORM_BASE_KEY] = (key, result["theirs_version"], theirs)
     elif result["kind"] == "saved":
         st.session_state[FORM_BASE_KEY] = (key, result["version"], _form_values())
-    data.clear()
     st.rerun()
 
 
@@ -289,7 +296,6 @@ def versions_list(pg: Page, key: str, versions: pd.DataFrame, claims: pd.DataFra
             st.session_state[NOTICE_KEY] = (key, "ok", pg.t("my_tasks.undone", version=number))
             st.session_state.pop(FORM_BASE_KEY, None)  # filled afresh from the version before
             st.session_state.pop(FORM_RESULT_KEY, None)
-        data.clear()
         st.rerun()
 
 
@@ -318,7 +324,7 @@ def _request_text(pg: Page, r: dict) -> str:
 
 def deadline_request(pg: Page, key: str, row: dict) -> None:
     st.markdown(f"**{esc(pg.t('my_tasks.extend_title'))}**")
-    requests = _of_task(_requests(pg.db, data.token()), row["source"], row["task_id"])
+    requests = _of_task(_requests(pg.db), row["source"], row["task_id"])
     shown = next((r for r in requests if r["state"] != "withdrawn"), None)
     if shown is not None:
         text = esc(_request_text(pg, shown))
@@ -344,5 +350,4 @@ def deadline_request(pg: Page, key: str, row: dict) -> None:
     st.session_state[NOTICE_KEY] = (key, "ok", pg.t("my_tasks.extend_sent", id=done["request_id"]))
     for k in ("mt_ext_to", "mt_ext_reason"):  # sent: the form empty again
         st.session_state.pop(k, None)
-    data.clear()
     st.rerun()

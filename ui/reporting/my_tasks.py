@@ -2,11 +2,11 @@
 of them that is also the editor of many reports at once, and what saving them did.
 
 The tasks are those the user's agencies (or their units) lead, in force at the page's as-of date
-(a steering role picks an agency, all by default), read from the store keyed on
-`store.version_token`: a report saved here, by another session or by the command line is shown
-at the next run. Each changed row is saved from the report version it was loaded with
-(`ui.reporting.saving`): someone else's newer report is shown beside the editor's values, which
-stay in the table until saved or discarded.
+(a steering role picks an agency, all by default), from ui/data.py's cache: keyed on the
+snapshots in force and on the reporting tables' stamp, so a report saved here, by another
+session or by the command line is shown at the next run. Each changed row is saved from the
+report version it was loaded with (`ui.reporting.saving`): someone else's newer report is shown
+beside the editor's values, which stay in the table until saved or discarded.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from analytics import metrics, store
+from analytics import metrics
 from analytics.access import STEERING_ROLES, User
 from analytics.i18n import t
-from analytics.model import Filters, Scope
+from analytics.model import Filters
 from analytics.reporting import CAUSES, CONFIDENCE, REPORT_STATUSES
 from analytics.reporting.rules import vn_today
 from analytics.reporting.words import confidence_label, reconciled_sentence, status_label
-from ui import auth, cache, data, state
+from ui import auth, data, state
 from ui.html import esc
 from ui.reporting import rows as R
 from ui.reporting.saving import RowEdit, save_rows
@@ -82,16 +82,12 @@ def allowed(pg: Page) -> bool:
 # --------------------------------------------------------------------------- the tasks
 
 
-@cache.resource(ttl=600)
-def _tasks(path: str, tok: tuple, as_of, filters: Filters, scope: Scope) -> pd.DataFrame:
-    return store.load_tasks(path, as_of, filters, scope)
-
-
 def tasks(pg: Page, agency_ids: tuple[str, ...]) -> pd.DataFrame:
     """The tasks `agency_ids` (or their units) lead at the as-of date (every task for none),
-    read-only; keyed on the database file's version, so every save is seen at once."""
+    read-only, from ui/data.py's cache (keyed on the snapshots and the reporting tables'
+    stamp, so every save, here or by another process, is seen at the next run)."""
     filters = Filters(sources=pg.view.filters.sources, agency_ids=tuple(agency_ids))
-    return _tasks(pg.db, data.token(), pg.view.as_of, filters, pg.view.scope)
+    return data.tasks(pg.view.as_of, filters, pg.view.scope)
 
 
 def agency_choice(pg: Page) -> tuple[str, ...] | None:
@@ -255,8 +251,7 @@ def after_save(results: list[dict]) -> None:
     st.session_state[RESULTS_KEY] = results
     for k in (EDITOR_KEY, BASE_KEY):
         st.session_state.pop(k, None)
-    data.clear()  # the other pages' figures, in this process
-    st.rerun()
+    st.rerun()  # the caches are keyed on the reporting tables' stamp: read afresh
 
 
 def _result_text(pg: Page, r: dict) -> str:

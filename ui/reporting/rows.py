@@ -118,11 +118,6 @@ def task_key(source: str, task_id: str) -> str:
     return f"{source}\t{task_id}"
 
 
-def split_key(key: str) -> tuple[str, str]:
-    source, _, task_id = str(key).partition("\t")
-    return source, task_id
-
-
 def loaded_fields(row: Mapping) -> ReportFields:
     """The latest report on a task as the task frame (store.load_tasks) carries it. Its
     completion date is the pending (or confirmed) claim's: the frame has no other."""
