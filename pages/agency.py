@@ -18,7 +18,7 @@ from analytics import briefing as B
 from analytics import exports
 from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct
 from analytics.model import Filters
-from ui import charts, components, data, reported, reports, state
+from ui import agency_report, charts, components, data, reported, reports, state
 from ui.html import esc
 from ui.state import View
 
@@ -195,6 +195,7 @@ def _main(view: View) -> None:
             )
         )
     reports.report_buttons(view, agency_id)
+    agency_report.agency_report_buttons(data.db(), agency_id, view.as_of, view.lang, view.filters)
     components.legend(view)
     filters = (
         view.filters

@@ -269,7 +269,6 @@ def test_my_tasks_workbook_reads_back_as_the_same_tasks(db):
         agencies=AGENCIES,
         file_bytes=b"seed2",
         file_name="s2.xlsx",
-        update_agencies=["mof"],
     )
     as_of = dt.date(2025, 8, 29)
     mine = store.load_tasks(
@@ -432,16 +431,18 @@ def test_agency_update_preview_is_the_merged_state_the_store_commits(db):
     # t2 (mof's, not in the file), t3, t4 (p01) and t5 (most) stay: an agency's file never
     # removes a task
     assert pv.refusal is None and (pv.kept, pv.kept_own) == (4, 1)
-    assert set(pv.after["task_id"]) == {"t1", "t2", "t3", "t4", "t5", "t6", "t9"}
+    # t9, new, is a proposal the steering office accepts or declines, not a task
+    assert set(pv.after["task_id"]) == {"t1", "t2", "t3", "t4", "t5", "t6"}
+    assert store.proposed_ids(pv.before, pv.incoming, plan) == ["t9"]
     c = pv.changes
-    assert set(c.new["task_id"]) == {"t9"}
+    assert c.new.empty
     assert c.removed.empty  # mof's task missing from the file stays as it is
     assert set(c.newly_completed["task_id"]) == {"t1"}
     assert set(c.deadline_moved["task_id"]) == {"t6"}
-    assert pv.headline_before["total"] == 6 and pv.headline_after["total"] == 7
+    assert pv.headline_before["total"] == 6 and pv.headline_after["total"] == 6
     assert pv.headline_after["completed"] == pv.headline_before["completed"] + 1
     result = uploads.commit(db, p, plan, b"file-1", "f.xlsx", ADMIN, pv)
-    assert result.kind == "agency_update"
+    assert result.kind == "agency_update" and result.proposed == ("t9",)
     stored = state_of(db)
     cols = ["task_id", "status", "deadline"]
     pd.testing.assert_frame_equal(
@@ -514,8 +515,10 @@ def test_agency_editor_may_update_own_tasks_only_and_is_told_which_others(db):
     plan = uploads.Plan(SRC, AS_OF, ("mof",))
     pv = uploads.build_preview(db, other, plan, EDITOR)
     assert pv.refusal is not None
-    assert pv.refusal.agencies == ("most", "p01")
-    assert pv.refusal.tasks == {"most": ["t5"], "p01": ["t10"]}
+    # t10, new, is no task of the list (a proposal): its row is refused as outside the update
+    assert pv.refusal.agencies == ("most",)
+    assert pv.refusal.tasks == {"most": ["t5"]}
+    assert uploads.outside_refusal(other.tasks, plan).tasks == {"p01": ["t10"]}
     with pytest.raises(uploads.Refused):
         uploads.commit(db, other, plan, b"x", "x.xlsx", EDITOR, pv)
     # an editor never replaces the whole source, and a leader or a guest may not upload
