@@ -216,3 +216,20 @@ def test_a_round_of_some_agencies(db):
     assert frame["in_round"].to_dict() == {"mof": True, "most": True, "p01": False}
     reporting.close_round(db, coordinator, round_["round_id"])
     assert reporting.open_round(db) is None
+
+
+def test_a_completion_sent_again_after_a_return_is_a_new_claim(db):
+    first = reporting.claim(db, user(db, "btc"), "t1", dt.date(2025, 9, 20), "VB 1")
+    reporting.return_claim(db, user(db, "vpcp"), first["claim_id"], "Thiếu phụ lục")
+    again = reporting.claim(db, user(db, "btc"), "t1", dt.date(2025, 9, 20), "VB 1")
+    assert again["claim_id"] == first["claim_id"] + 1 and again["changed"] == ["claim_resubmitted"]
+    assert bool(tasks(db).loc["t1", "reported_completed"])
+    same = reporting.claim(db, user(db, "btc"), "t1", dt.date(2025, 9, 20), "VB 1")
+    assert same["changed"] == [] and "claim_id" not in same  # pending already: nothing new
+
+
+def test_a_refused_claim_is_audited_once(db):
+    with pytest.raises(reporting.Refused):
+        reporting.claim(db, user(db, "hanoi"), "t1", dt.date(2025, 9, 20), "VB 1")
+    log = audit.read(db)
+    assert len(log[log["outcome"] == "refused"]) == 1

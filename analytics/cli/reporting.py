@@ -7,8 +7,8 @@ Exit 2 with the failure JSON (`code`: the refusal's: not_allowed, no_task, ambig
 not_pending, not_found, invalid; or no_user, no_database), nothing stored, when the account does
 not exist or is disabled, its role or agency does not allow the action, the task or item does not
 exist, the task id is in several sources and --source does not say which, the item is no longer
-pending, a reason is missing or a date or an id is not valid. A permission refusal is written to
-the audit log (outcome `refused`) under the action's name. A task id is the stored `task_id`,
+pending, a reason is missing or a date or an id is not valid. The actions write their refusals
+to the audit log themselves (outcome `refused`, records.audited). A task id is the stored `task_id`,
 the one the exports (`report --format xlsx`: column "Mã nhiệm vụ") and the pages show.
 """
 
@@ -16,19 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.cli.common import add_db, fail, log, out
+from analytics.cli.common import add_db, fail, out
 from analytics.i18n import t
 
-# command -> the audit action it records (a refusal is recorded under the same name)
-ACTIONS = {
-    "claim": "report_save",
-    "confirm": "claim_confirm",
-    "return": "claim_return",
-    "extend": "deadline_request",
-    "approve": "deadline_approve",
-    "reject": "deadline_reject",
-    "cancel": "task_cancel",
-}
 MAX_ID = 2**31 - 1
 
 
@@ -119,31 +109,6 @@ def _act(args, user) -> dict:
     raise AssertionError(command)  # pragma: no cover - argparse names the command
 
 
-def _target(args) -> str:
-    """What a refused action was about, as the audit log names it."""
-    if hasattr(args, "task_id"):
-        source = getattr(args, "source", None)
-        return f"{source}/{args.task_id}" if source else str(args.task_id)
-    kind = "claim" if args.command in ("confirm", "return") else "request"
-    return f"{kind}/{args.item_id}"
-
-
-def _record_refusal(db, user, args, code: str) -> None:
-    from analytics import audit
-
-    try:
-        audit.record(
-            db,
-            user.username,
-            ACTIONS[args.command],
-            _target(args),
-            {"reason": code, "channel": "cli"},
-            outcome="refused",
-        )
-    except Exception:  # the refusal is what the caller needs to hear; the log keeps the rest
-        log.exception("could not record the refusal of %s", args.command)
-
-
 def cmd_reporting(args) -> int:
     from analytics import accounts, store
     from analytics.reporting import Refused
@@ -156,9 +121,7 @@ def cmd_reporting(args) -> int:
         return _say("no_user", "cli_reporting.no_user", user=args.user)
     try:
         doc = _act(args, user)
-    except Refused as exc:
-        if exc.code == "not_allowed":
-            _record_refusal(args.db, user, args, exc.code)
+    except Refused as exc:  # the action recorded it in the audit log (records.audited)
         return fail(exc.message, 2, exc.message_vi, kind=exc.code)
     out(doc)
     return 0

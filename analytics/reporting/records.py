@@ -144,8 +144,7 @@ def _store_evidence(con, evidence, data: bytes | None) -> None:
     )
 
 
-@audited("report_save", _task_target)
-def save_report(
+def _save_report(
     db,
     user: User,
     task_id: str,
@@ -176,6 +175,8 @@ def save_report(
         changed = changed_fields(latest, report)
         if evidence is not None and (latest or {}).get("evidence_sha256") != evidence.sha256:
             changed.append("evidence_file")
+        if not changed and _claim_again(con, task, report):
+            changed = ["claim_resubmitted"]  # the same completion sent again after a return
         if not changed and latest is None:
             raise refused("invalid", "empty_report")
         if not changed:
@@ -217,6 +218,22 @@ def save_report(
             {"report_id": report_id, "version": version, "changed": changed, "claim_id": claim_id},
         )
     return {"report_id": report_id, "version": version, "changed": changed, "claim_id": claim_id}
+
+
+save_report = audited("report_save", _task_target)(_save_report)
+
+
+def _claim_again(con, task: dict, report: ReportFields) -> bool:
+    """A completion reported again, unchanged, when its claim was returned or withdrawn: a new
+    claim (none pending or confirmed, the task not officially completed)."""
+    if report.status_reported != "completed" or _officially_completed(task, vn_today()):
+        return False
+    open_ = con.execute(
+        "select count(*) from completion_claims where source = ? and task_id = ? "
+        "and state in ('pending', 'confirmed')",
+        [task["source"], task["task_id"]],
+    ).fetchone()[0]
+    return open_ == 0
 
 
 def _officially_completed(task: dict, on: dt.date) -> bool:
@@ -281,7 +298,7 @@ def claim(
     base = {k: (latest or {}).get(k) for k in REPORT_FIELDS}
     base["cause_codes"] = tuple(base.get("cause_codes") or ())
     base.update(status_reported="completed", completed_on=completed_on, evidence_text=evidence_text)
-    return save_report(
+    return _save_report(
         db,
         user,
         task["task_id"],
