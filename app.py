@@ -11,17 +11,18 @@ st.set_page_config(page_title=t("common.page_title", "vi"), page_icon="📋", la
 lang = state.init_lang()
 user = auth.current_user()
 
-# (script, title key, icon, permission needed). Every URL path equals its file's stem.
+# (script, title key, icon, permission needed). Material icons: the font ships with Streamlit
+# (an emoji needs an emoji font, which a server's or a phone's browser may lack). Every URL path equals its file's stem.
 PAGES = [
-    ("pages/briefing.py", "page.briefing", "📊", None),
-    ("pages/agency.py", "page.agency", "🏛️", None),
-    ("pages/workload.py", "page.workload", "📅", None),
-    ("pages/trends.py", "page.trends", "📈", None),
-    ("pages/data.py", "page.data", "🗂️", None),
-    ("pages/my_tasks.py", "page.my_tasks", "📝", "can_report"),
-    ("pages/review.py", "page.review", "✅", "can_review"),
-    ("pages/upload.py", "page.upload", "⬆️", "can_upload"),
-    ("pages/admin.py", "page.admin", "🔐", "can_open_admin"),
+    ("pages/briefing.py", "page.briefing", ":material/dashboard:", None),
+    ("pages/agency.py", "page.agency", ":material/account_balance:", None),
+    ("pages/workload.py", "page.workload", ":material/calendar_month:", None),
+    ("pages/trends.py", "page.trends", ":material/trending_up:", None),
+    ("pages/data.py", "page.data", ":material/table_view:", None),
+    ("pages/my_tasks.py", "page.my_tasks", ":material/edit_note:", "can_report"),
+    ("pages/review.py", "page.review", ":material/fact_check:", "can_review"),
+    ("pages/upload.py", "page.upload", ":material/upload_file:", "can_upload"),
+    ("pages/admin.py", "page.admin", ":material/admin_panel_settings:", "can_open_admin"),
 ]
 
 pages = [

@@ -4,6 +4,8 @@ tests/test_reading_files.py, which uses the builders below."""
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 import io
 import unicodedata
@@ -401,9 +403,11 @@ def test_error_cells_are_row_errors_naming_row_column_value():
     wb.active["D4"] = "=1/0"
     data = rewrite_zip(
         xlsx(wb),
-        lambda name, body: (
-            body.replace(
-                b'<c r="D4"><f>1/0</f><v /></c>', b'<c r="D4" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        lambda name, body: (  # openpyxl writes an empty value as <v /> or <v></v> (with lxml)
+            re.sub(
+                rb'<c r="D4"><f>1/0</f>(?:<v ?/>|<v></v>)</c>',
+                b'<c r="D4" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+                body,
             )
             if name == "xl/worksheets/sheet1.xml"
             else body

@@ -47,9 +47,6 @@ class FileReports:
     saved: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    def doc(self) -> dict:
-        return {"saved": self.saved, "problems": [p.to_dict() for p in self.problems]}
-
 
 class _CellRefused(Exception):
     def __init__(self, column: str, value: str | None, why_en: str, why_vi: str) -> None:

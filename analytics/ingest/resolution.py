@@ -131,7 +131,9 @@ def _reports(columns: dict[str, list], n: int) -> list:
     if not columns:
         return [None] * n
     rows = zip(*columns.values(), strict=True)
-    return [{f: v for f, v in zip(columns, row) if v is not None} or None for row in rows]
+    return [
+        {f: v for f, v in zip(columns, row, strict=True) if v is not None} or None for row in rows
+    ]
 
 
 def held_back_rows(table: RawTable, errors: Sequence[Problem], resolver=None) -> list[HeldBackRow]:

@@ -23,6 +23,7 @@ from analytics.store.connection import (
     sql,
     version_token,
 )
+from analytics.store.proposals import admitted, proposed_ids
 from analytics.store.queries import (
     file_bytes,
     filter_params,
@@ -43,7 +44,6 @@ from analytics.store.queries import (
     with_units,
     with_units_of,
 )
-from analytics.store.proposals import admitted, proposed_ids
 from analytics.store.snapshots import (
     CONTENT_HASH_ENGINE,
     CommitResult,

@@ -129,13 +129,32 @@ def summary(pg: Page, frame: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- the editor
 
 
+# The id and title pinned, the official status beside them, then what the editor fills in, then
+# the rest of what is known: at 1,400 px every column one edits is in view without scrolling.
+EDITOR_ORDER = (
+    "task_id",
+    "title",
+    "official",
+    "status_reported",
+    "completed_on",
+    "evidence_text",
+    "commitment_date",
+    "confidence",
+    "cause_codes",
+    "progress_note",
+    "proposals",
+    "report",
+    "deadline_shown",
+)
+
+
 def _editor_config(pg: Page) -> dict:
     lg = pg.lang
     colour = {"objective": "blue", "subjective": "orange"}
     text = st.column_config.TextColumn
     return {
         "task_id": text(pg.t("col.task_id"), pinned=True),
-        "title": text(pg.t("col.title"), width="large"),
+        "title": text(pg.t("col.title"), width="medium", pinned=True),
         "deadline_shown": text(pg.t("col.deadline"), width="medium"),
         "official": text(pg.t("my_tasks.col_official")),
         "report": text(pg.t("my_tasks.col_report"), width="medium"),
@@ -226,6 +245,7 @@ def editor_section(pg: Page, frame: pd.DataFrame) -> None:
         num_rows="fixed",
         disabled=list(R.INFO_COLUMNS),
         column_config=_editor_config(pg),
+        column_order=EDITOR_ORDER,
         width="stretch",
     )
     left, right = st.columns([1, 3])

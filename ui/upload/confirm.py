@@ -8,8 +8,8 @@ import streamlit as st
 
 from analytics import layouts, uploads
 from analytics import upload_plan as plan_rules
-from analytics.ingest.file_reports import apply_reports
 from analytics.i18n import fmt_date, fmt_int, t
+from analytics.ingest.file_reports import apply_reports
 from ui import components, data
 from ui.html import esc
 from ui.upload.context import Page, UploadState
