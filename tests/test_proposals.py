@@ -157,6 +157,11 @@ def test_accept_one_decline_one_and_an_editor_may_do_neither(db):
     assert every.loc["N2", "decision_reason"] == "Không thuộc Nghị quyết 71"
     assert every.loc["N3", "state"] == "pending"
     log = audit.read(db, actions=["proposal_accept", "proposal_decline"])
+    assert set(log.loc[log["outcome"] == "refused", "action"]) <= {
+        "proposal_accept",
+        "proposal_decline",
+    }
+    log = log[log["outcome"] == "ok"]  # the refusals before are audited too
     assert sorted(log["action"]) == ["proposal_accept", "proposal_decline"]
     assert set(log["target"]) == {f"{SOURCE_NQ71}/N1", f"{SOURCE_NQ71}/N2"}
     verdict = audit.verify(db)  # the accept's entry, written inside the snapshot's commit
@@ -197,3 +202,17 @@ def test_the_cli_ingest_json_lists_the_proposals(db, tmp_path):
     assert code == 0, err
     assert doc["proposed"] == NEW and doc["tasks"] == 28
     assert list(props.list_proposals(db)["task_id"]) == NEW
+
+
+def test_a_refused_decision_on_a_proposal_is_audited(tmp_path, monkeypatch):
+    from analytics import accounts, audit, reporting
+    from analytics.reporting import proposals
+    from tests.helpers import six_task_store
+
+    db = six_task_store(tmp_path, monkeypatch, {"btc": ("agency_editor", ("mof",))})
+    with pytest.raises(reporting.Refused):
+        proposals.decline_proposal(db, accounts.get_user(db, "btc"), 99, "không phù hợp")
+    log = audit.read(db)
+    refused = log[log["outcome"] == "refused"]
+    assert refused["action"].tolist() == ["proposal_decline"]
+    assert refused["target"].tolist() == ["proposal/99"]

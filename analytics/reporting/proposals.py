@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from analytics import audit, store
 from analytics.i18n import t
-from analytics.reporting.records import _may, _transaction, refused
+from analytics.reporting.records import _id_target, _may, _transaction, audited, refused
 from analytics.reporting.rules import Refused, clean_text
 from analytics.store.proposals import admitted, proposed_ids, task_from_json
 
@@ -116,6 +116,7 @@ def _accept_date(con, p: dict) -> dt.date:
     return row[0] if row else dt.date.today()
 
 
+@audited("proposal_accept", _id_target("proposal"))
 def accept_proposal(db, user: User, proposal_id: int) -> dict:
     """The proposed task joins the list: a new agency-update snapshot of its source, dated the
     source's latest date, holding just that task (its file: the task as JSON); the proposal
@@ -176,6 +177,7 @@ def accept_proposal(db, user: User, proposal_id: int) -> dict:
     }
 
 
+@audited("proposal_decline", _id_target("proposal"))
 def decline_proposal(db, user: User, proposal_id: int, reason: str) -> dict:
     """Decline a proposal, with the reason (required): the task does not join the list."""
     _may(user, "confirm")

@@ -29,6 +29,8 @@ def refusal_message(pg: Page, refusal: uploads.Refusal, agencies: pd.DataFrame) 
         if refusal.reason == "outside_update"
         else "upload.refused_agencies"
     )
+    if key == "upload.refused_outside" and pg.me.role == "agency_editor":
+        key = "review_proposals.refused_outside_editor"  # an editor cannot choose that agency
     items = plan_rules.refusal_items(refusal, lambda a: pg.agency_name(agencies, a), pg.lg)
     return pg.t(key, items=esc(items))
 
