@@ -4,10 +4,9 @@ tests/test_reading_files.py, which uses the builders below."""
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
 import io
+import re
 import unicodedata
 import zipfile
 
