@@ -194,7 +194,17 @@ def test_coordinator_signs_in_sees_upload_and_no_user_management(app_db, monkeyp
     accounts.add_user(app_db, "vpcp", "coordinator", password=PW)
     at = signed_in("vpcp")
     assert not at.exception
-    assert seen[-1] == ["briefing", "agency", "workload", "trends", "data", "my_tasks", "review", "upload", "admin"]
+    assert seen[-1] == [
+        "briefing",
+        "agency",
+        "workload",
+        "trends",
+        "data",
+        "my_tasks",
+        "review",
+        "upload",
+        "admin",
+    ]
     at.switch_page("pages/upload.py").run()
     assert not at.exception and not at.error
     at.switch_page("pages/admin.py").run()

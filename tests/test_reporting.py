@@ -141,7 +141,9 @@ def test_a_completion_needs_its_date_and_evidence(db):
     for bad in (
         ReportFields(status_reported="completed", evidence_text="VB 1"),
         ReportFields(status_reported="completed", completed_on=dt.date(2025, 9, 1)),
-        ReportFields(status_reported="completed", completed_on=dt.date(2999, 1, 1), evidence_text="x"),
+        ReportFields(
+            status_reported="completed", completed_on=dt.date(2999, 1, 1), evidence_text="x"
+        ),
         ReportFields(status_reported="in_progress", completed_on=dt.date(2025, 9, 1)),
         ReportFields(confidence="purple"),
         ReportFields(cause_codes=("weather",)),
@@ -154,7 +156,9 @@ def test_a_completion_needs_its_date_and_evidence(db):
 
 def test_two_editors_on_one_task_the_second_is_told_and_shown_the_first(tmp_path, monkeypatch):
     db = six_task_store(tmp_path, monkeypatch, {**USERS, "btc2": ("agency_editor", ("mof",))})
-    first = ReportFields(status_reported="stuck", progress_note="Chờ kinh phí", cause_codes=("funding",))
+    first = ReportFields(
+        status_reported="stuck", progress_note="Chờ kinh phí", cause_codes=("funding",)
+    )
     reporting.save_report(db, user(db, "btc"), "t2", first, expected_version=None)
     second = ReportFields(status_reported="in_progress", progress_note="Đang làm")
     with pytest.raises(reporting.Conflict) as exc:
@@ -197,7 +201,9 @@ def test_rounds_and_stale_agencies(db):
     round_ = reporting.open_round(db)
     reporting.save_report(db, user(db, "btc"), "t1", ReportFields(status_reported="stuck"))
     frame = reporting.agency_reporting(db, audit.now(), round_).set_index("agency_id")
-    assert bool(frame.loc["mof", "reported_in_round"]) and not bool(frame.loc["most", "reported_in_round"])
+    assert bool(frame.loc["mof", "reported_in_round"]) and not bool(
+        frame.loc["most", "reported_in_round"]
+    )
     assert not bool(frame.loc["mof", "stale"]) and bool(frame.loc["most", "stale"])
     later = audit.now() + dt.timedelta(days=30)
     assert bool(reporting.agency_reporting(db, later, round_).loc[0, "stale"])
