@@ -152,7 +152,7 @@ def changed(tab: str, messages: list[tuple[str, str]], clear: tuple[str, ...] = 
     st.rerun()
 
 
-def attempt(rv: Review, action: str, target: str, run: Callable[[], object]):
+def attempt(run: Callable[[], object]):
     """Run one reporting action: None when done, else its refusal (analytics.reporting has
     audited it)."""
     try:
@@ -162,13 +162,36 @@ def attempt(rv: Review, action: str, target: str, run: Callable[[], object]):
     return None
 
 
-def act(rv: Review, tab: str, box, action: str, target: str, run, done: str, clear=()) -> None:
+def act(rv: Review, tab: str, box, run, done: str, clear=()) -> None:
     """One action: said in `box` when refused, else the page runs again saying `done`."""
-    exc = attempt(rv, action, target, run)
+    exc = attempt(run)
     if exc is not None:
         box.error(esc(exc.text(rv.lg)))
         return
     changed(tab, [("success", done)], clear)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a decision's two buttons: its label (a text key), widget key, what it runs (given
+    the reason typed beside the second button) and what the page says when it is done."""
+
+    label: str
+    key: str
+    run: Callable[[str], object]
+    done: str
+
+
+def decide(rv: Review, tab: str, yes: Choice, no: Choice, reason_label: str, reason_key: str):
+    """A decision on one item: `yes` beside `no` with its required reason, the outcome said in
+    a box above them (claims, deadline requests, proposed tasks)."""
+    box = st.container()
+    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    if c1.button(rv.t(yes.label), key=yes.key, type="primary"):
+        act(rv, tab, box, lambda: yes.run(""), yes.done)
+    reason = c2.text_input(rv.t(reason_label), key=reason_key, max_chars=2000)
+    if c2.button(rv.t(no.label), key=no.key):
+        act(rv, tab, box, lambda: no.run(reason), no.done, (reason_key,))
 
 
 def _table(rv: Review, frame: pd.DataFrame, key: str, name: str, empty: str) -> None:
@@ -221,7 +244,7 @@ def confirm_many(rv: Review, pending: pd.DataFrame) -> None:
     said, done = [], 0
     for claim_id in chosen:
         run = lambda c=claim_id: reporting.confirm_claim(rv.db, rv.me, c)  # noqa: E731
-        exc = attempt(rv, "claim_confirm", f"claim/{claim_id}", run)
+        exc = attempt(run)
         if exc is None:
             done += 1
         else:
@@ -284,23 +307,18 @@ def claim_card(rv: Review, row: dict, task: dict, agency_names: dict[str, str]) 
             )
         )
         _evidence_download(rv, row)
-        box = st.container()
-        c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-        target = f"{row['source']}/{row['task_id']}"
-        if c1.button(rv.t("review.confirm"), key=f"rv_confirm_{claim_id}", type="primary"):
-            act(
-                rv, "claims", box, "claim_confirm", target,
-                lambda: reporting.confirm_claim(rv.db, rv.me, claim_id),
-                rv.t("review.confirmed", id=claim_id, task=row["task_id"]),
-            )  # fmt: skip
-        reason_key = f"rv_return_reason_{claim_id}"
-        reason = c2.text_input(rv.t("review.return_reason"), key=reason_key, max_chars=2000)
-        if c2.button(rv.t("review.return"), key=f"rv_return_{claim_id}"):
-            act(
-                rv, "claims", box, "claim_return", target,
-                lambda: reporting.return_claim(rv.db, rv.me, claim_id, reason),
-                rv.t("review.returned", id=claim_id, task=row["task_id"]), (reason_key,),
-            )  # fmt: skip
+        decide(
+            rv,
+            "claims",
+            Choice("review.confirm", f"rv_confirm_{claim_id}",
+                   lambda _: reporting.confirm_claim(rv.db, rv.me, claim_id),
+                   rv.t("review.confirmed", id=claim_id, task=row["task_id"])),
+            Choice("review.return", f"rv_return_{claim_id}",
+                   lambda why: reporting.return_claim(rv.db, rv.me, claim_id, why),
+                   rv.t("review.returned", id=claim_id, task=row["task_id"])),
+            "review.return_reason",
+            f"rv_return_reason_{claim_id}",
+        )  # fmt: skip
 
 
 def _state(rv: Review, state: str) -> str:
@@ -368,23 +386,18 @@ def request_card(rv: Review, row: dict, task: dict, agency_names: dict[str, str]
                 ]
             )
         )
-        box = st.container()
-        c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-        target = f"{row['source']}/{row['task_id']}"
-        if c1.button(rv.t("review.approve"), key=f"rv_approve_{request_id}", type="primary"):
-            act(
-                rv, "requests", box, "deadline_approve", target,
-                lambda: reporting.approve_request(rv.db, rv.me, request_id),
-                rv.t("review.approved", id=request_id, task=row["task_id"]),
-            )  # fmt: skip
-        reason_key = f"rv_reject_reason_{request_id}"
-        reason = c2.text_input(rv.t("review.reject_reason"), key=reason_key, max_chars=2000)
-        if c2.button(rv.t("review.reject"), key=f"rv_reject_{request_id}"):
-            act(
-                rv, "requests", box, "deadline_reject", target,
-                lambda: reporting.reject_request(rv.db, rv.me, request_id, reason),
-                rv.t("review.rejected", id=request_id, task=row["task_id"]), (reason_key,),
-            )  # fmt: skip
+        decide(
+            rv,
+            "requests",
+            Choice("review.approve", f"rv_approve_{request_id}",
+                   lambda _: reporting.approve_request(rv.db, rv.me, request_id),
+                   rv.t("review.approved", id=request_id, task=row["task_id"])),
+            Choice("review.reject", f"rv_reject_{request_id}",
+                   lambda why: reporting.reject_request(rv.db, rv.me, request_id, why),
+                   rv.t("review.rejected", id=request_id, task=row["task_id"])),
+            "review.reject_reason",
+            f"rv_reject_reason_{request_id}",
+        )  # fmt: skip
 
 
 def decided_requests(rv: Review, frame: pd.DataFrame) -> pd.DataFrame:
@@ -450,7 +463,7 @@ def cancel_tab(rv: Review) -> None:
         else:
             source, task_id = choice
             act(
-                rv, "cancel", box, "task_cancel", f"{source}/{task_id}",
+                rv, "cancel", box,
                 lambda: reporting.cancel_task(
                     rv.db, rv.me, task_id, reason, document, source=source
                 ),
@@ -487,7 +500,7 @@ def cancellations(rv: Review, labels: dict[tuple[str, str], str]) -> None:
         cancel_id = int(r["cancel_id"])
         if c2.button(rv.t("data.restore"), key=f"rv_uncancel_{cancel_id}"):
             act(
-                rv, "cancel", box, "task_uncancel", f"{key[0]}/{key[1]}",
+                rv, "cancel", box,
                 lambda c=cancel_id: reporting.revoke_cancellation(rv.db, rv.me, c),
                 rv.t("review.restored", task=r["task_id"]),
             )  # fmt: skip
@@ -559,7 +572,7 @@ def open_form(rv: Review, box, agency_ids: list[str], agency_names: dict[str, st
     )
     if st.button(rv.t("review.round_open"), key="rv_round_open", type="primary"):
         act(
-            rv, "rounds", box, "round_open", "round",
+            rv, "rounds", box,
             lambda: reporting.start_round(rv.db, rv.me, title, due, list(chosen) or None),
             rv.t("review.round_opened", title=title.strip()), ROUND_INPUTS,
         )  # fmt: skip
@@ -608,7 +621,7 @@ def round_status(rv: Review, box, current: dict, everyone, agency_names) -> None
     round_id = int(current["round_id"])
     if st.button(rv.t("review.round_close"), key="rv_round_close"):
         act(
-            rv, "rounds", box, "round_close", f"round/{round_id}",
+            rv, "rounds", box,
             lambda: reporting.close_round(rv.db, rv.me, round_id),
             rv.t("review.round_closed", title=current["title"]),
         )  # fmt: skip
@@ -627,7 +640,7 @@ def stale_section(rv: Review, agency_names: dict[str, str]) -> None:
     if c2.button(rv.t("review.stale_save"), key="rv_stale_save"):
         n = int(wanted)
         act(
-            rv, "rounds", box, "setting_change", "stale_days",
+            rv, "rounds", box,
             lambda: reporting.set_stale_days(rv.db, rv.me, n),
             rv.t("review.stale_saved", n=n),
         )  # fmt: skip

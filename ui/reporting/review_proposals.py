@@ -22,7 +22,18 @@ from analytics.i18n import fmt_date
 from analytics.reporting import proposals
 from ui import data
 from ui.html import esc
-from ui.reporting.review import Review, _leads, _lines, _table, _text, _when, act, flash, names
+from ui.reporting.review import (
+    Choice,
+    Review,
+    _leads,
+    _lines,
+    _table,
+    _text,
+    _when,
+    decide,
+    flash,
+    names,
+)
 
 TAB = "proposals"  # the key of this tab's messages (rv_flash_proposals)
 DECIDED = ("accepted", "declined", "withdrawn")
@@ -118,25 +129,18 @@ def proposal_card(rv: Review, row: dict, agency_names: dict[str, str], file_labe
                 ]
             )
         )
-        box = st.container()
-        c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-        target = f"{row['source']}/{task_id}"
-        if c1.button(
-            rv.t("review_proposals.accept"), key=f"rv_accept_{proposal_id}", type="primary"
-        ):
-            act(
-                rv, TAB, box, "proposal_accept", target,
-                lambda: proposals.accept_proposal(rv.db, rv.me, proposal_id),
-                rv.t("review_proposals.accepted", id=proposal_id, task=task_id),
-            )  # fmt: skip
-        reason_key = f"rv_decline_reason_{proposal_id}"
-        reason = c2.text_input(rv.t("review.reject_reason"), key=reason_key, max_chars=2000)
-        if c2.button(rv.t("review.reject"), key=f"rv_decline_{proposal_id}"):
-            act(
-                rv, TAB, box, "proposal_decline", target,
-                lambda: proposals.decline_proposal(rv.db, rv.me, proposal_id, reason),
-                rv.t("review_proposals.declined", id=proposal_id, task=task_id), (reason_key,),
-            )  # fmt: skip
+        decide(
+            rv,
+            TAB,
+            Choice("review_proposals.accept", f"rv_accept_{proposal_id}",
+                   lambda _: proposals.accept_proposal(rv.db, rv.me, proposal_id),
+                   rv.t("review_proposals.accepted", id=proposal_id, task=task_id)),
+            Choice("review.reject", f"rv_decline_{proposal_id}",
+                   lambda why: proposals.decline_proposal(rv.db, rv.me, proposal_id, why),
+                   rv.t("review_proposals.declined", id=proposal_id, task=task_id)),
+            "review.reject_reason",
+            f"rv_decline_reason_{proposal_id}",
+        )  # fmt: skip
 
 
 def _reason(row: dict) -> str:
