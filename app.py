@@ -6,7 +6,9 @@ from analytics.i18n import t
 from ui import auth, state
 
 # the tab title in Vietnamese: the language is not known yet
-st.set_page_config(page_title=t("common.page_title", "vi"), page_icon="📋", layout="wide")
+st.set_page_config(
+    page_title=t("common.page_title", "vi"), page_icon=":material/assignment:", layout="wide"
+)
 
 lang = state.init_lang()
 user = auth.current_user()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from analytics import audit, store, throttle
+from analytics import audit, sessions, store, throttle
 from analytics.access import AGENCY_ROLES, ASSIGNABLE_ROLES, ROLES, User
 from analytics.audit import normalize_username
 from analytics.throttle import Locked
@@ -265,6 +265,7 @@ def set_password(
         throttle.clear(con, name, None, by, now)
         details = {"generated": generated is not None}
         audit.append(con, by, "user_set_password", name, details, "ok", now)
+        sessions.revoke_user(con, name, "password_changed", now, by)
     return generated
 
 
@@ -288,6 +289,8 @@ def _set_disabled(db, username: str, disabled: bool, by: str | None) -> None:
             "ok",
             now,
         )
+        if disabled:
+            sessions.revoke_user(con, name, "account_disabled", now, by)
 
 
 def disable_user(db, username: str, by: str | None = None) -> None:

@@ -58,6 +58,7 @@ def add_section(db: str, box) -> None:
             view.t("admin.agencies"),
             list(accounts.known_agencies()),
             key="admin_add_agencies",
+            placeholder=view.t("ui16.choose_many"),
             format_func=agency_name,
         )
         submitted = st.form_submit_button(view.t("admin.create"))
@@ -97,6 +98,7 @@ def manage_section(db: str, users, box) -> None:
             list(accounts.known_agencies()),
             key=f"admin_agencies__{name}",
             default=[a for a in current_ids if a in accounts.known_agencies()],
+            placeholder=view.t("ui16.choose_many"),
             format_func=agency_name,
         )
         save = st.form_submit_button(view.t("admin.save_role"))

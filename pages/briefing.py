@@ -18,7 +18,7 @@ import streamlit as st
 from analytics import briefing as B
 from analytics import exports
 from analytics.i18n import fmt_date, fmt_int, fmt_month
-from ui import charts, components, data, reports, state
+from ui import briefing_leader, charts, components, data, reports, state
 from ui.html import esc
 from ui.state import View
 
@@ -147,7 +147,9 @@ def _main(view: View) -> None:
     else:
         st.caption(view.t("briefing.no_previous", date=fmt_date(view.as_of, view.lang)))
     head = d["headline"]
+    briefing_leader.banner(view, head["total"])
     components.cards(view, head, d["prev_headline"])
+    briefing_leader.due_block(view, d0)
     st.caption(
         view.t(
             "briefing.extra_counts",
@@ -212,6 +214,9 @@ def _main(view: View) -> None:
         border=True,
     )
     components.table(view, p["at_risk"], "briefing_at_risk_table", "at_risk")
+
+    # The year's remaining workload by month, with the agencies behind each month
+    briefing_leader.workload_section(view, ids)
 
     # Overdue
     st.subheader(view.t("briefing.overdue_title"))

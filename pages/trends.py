@@ -167,9 +167,12 @@ def changes_section(view: state.View, dates: list[dt.date]) -> None:
     cols = st.columns(len(KINDS))
     for col, kind in zip(cols, KINDS, strict=True):
         col.metric(view.t(KIND_KEYS[kind]), fmt_int(len(frames[kind]), view.lang))
-    tabs = st.tabs(
-        [f"{view.t(KIND_KEYS[kind])} ({fmt_int(len(frames[kind]), view.lang)})" for kind in KINDS]
-    )
+    labels = [
+        f"{view.t(KIND_KEYS[kind])} ({fmt_int(len(frames[kind]), view.lang)})" for kind in KINDS
+    ]
+    # open on the first kind that has tasks (not on an empty "new tasks")
+    opened = next((lb for lb, kind in zip(labels, KINDS, strict=True) if len(frames[kind])), None)
+    tabs = st.tabs(labels, default=opened)
     for tab, kind in zip(tabs, KINDS, strict=True):
         with tab:
             frame = frames[kind]

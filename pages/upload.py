@@ -22,7 +22,17 @@ import streamlit as st
 from analytics import agency_units, uploads
 from analytics import upload_plan as plan
 from ui import components, data, state
-from ui.upload import changes, choose, confirm, context, mapping, preview, problems, read
+from ui.upload import (
+    changes,
+    choose,
+    confirm,
+    context,
+    file_date,
+    mapping,
+    preview,
+    problems,
+    read,
+)
 from ui.upload.source import source_choice
 from ui.upload.templates_tab import templates_tab
 
@@ -58,6 +68,7 @@ def upload_tab(pg: context.Page) -> None:
     result = read.do_read(pg, cur, data_bytes, source, as_of)
     if result is None:
         return
+    file_date.suggest(pg, cur, result, as_of)  # the file's own date: taken, shown, warned
     task_list = result.prepared.source if result.ok else None
     if result.ok and source is None:  # "as the file says": confirmed, or asked when it is silent
         task_list = source_choice(pg, result.prepared)

@@ -52,11 +52,11 @@ from typing import NoReturn
 
 import streamlit as st
 
-from analytics import accounts, proxy, store
+from analytics import accounts, proxy, sessions, store
 from analytics import audit as audit_log
 from analytics.access import AGENCY_ROLES, GUEST, User
 from analytics.i18n import t
-from ui import data, request, state
+from ui import data, request, session_route, state
 from ui.html import esc
 
 log = logging.getLogger("dashboard.auth")
@@ -68,6 +68,10 @@ LOGGED_KEY = "_auth_logged"  # identity whose sign-in (OIDC/header) was already 
 DENIED_KEY = "_auth_denied"  # identity whose refusal was already recorded
 MAX_SESSION = dt.timedelta(hours=12)
 HEADER_REFUSED_KEY = "_auth_header_refused"  # why the trusted header was refused (logged once)
+TOKEN_KEY = "auth_session_hash"  # the store's session (analytics/sessions.py): its token's hash
+TRIED_KEY = "_auth_cookie_tried"  # the cookie token already tried in this session (its hash)
+WANTED_KEY = "_auth_wanted"  # the protected page a signed-out visitor asked for
+PROTECTED = ("upload", "review", "my_tasks", "admin")
 
 
 def _db() -> str:
@@ -246,16 +250,18 @@ def current_user() -> User:
 def _anonymous(offer: Callable[[object], None]) -> User:
     """No identity: the guest in the demo on this machine (`guest_allowed`), else a sign-in
     screen and nothing more."""
-    if request.guest_here():
+    wanted = _wanted_page()
+    if request.guest_here() and wanted is None:
         box = st.sidebar.expander(
-            t("auth.signin_title", state.lang()),
+            t("auth.signin", state.lang()),
+            icon=":material/key:",
             expanded=bool(st.session_state.get("_signin_open")),
         )
         offer(box)
         box.caption(t("auth.guest_note", state.lang()))
         return GUEST
     st.title(t("auth.signin", state.lang()))
-    st.info(t("auth.must_signin", state.lang()))
+    st.info(t("sessions.please_signin" if wanted else "auth.must_signin", state.lang()))
     offer(st.container())
     stop()
 
@@ -427,9 +433,14 @@ def _header_user() -> User:
 
 def _local_signout(u: User) -> None:
     audit("signout", None, {"method": "password"}, who=u)
-    for k in (SESSION_KEY, SINCE_KEY, LOGGED_KEY):
+    hash_ = st.session_state.get(TOKEN_KEY)
+    if isinstance(hash_, str):
+        sessions.end(_db(), hash_)
+    for k in (SESSION_KEY, SINCE_KEY, LOGGED_KEY, TOKEN_KEY):
         st.session_state.pop(k, None)
     st.session_state[CURRENT_KEY] = GUEST
+    if session_route.MOUNTED and _redirect(session_route.END):
+        stop()  # the browser leaves for the route that clears the cookie
     st.rerun()
 
 
@@ -469,23 +480,32 @@ def _signin_form(box) -> None:
     st.session_state[SINCE_KEY] = dt.datetime.now(dt.UTC)
     st.session_state[LOGGED_KEY] = u.username
     st.session_state.pop("_signin_open", None)
+    _start_session(u.username)
     st.rerun()
 
 
 def _local_user() -> User:
     name = st.session_state.get(SESSION_KEY)
+    if name is None:
+        name = _resume_from_cookie()
     if isinstance(name, str) and name:
         since = st.session_state.get(SINCE_KEY)
         expired = (
             not isinstance(since, dt.datetime) or dt.datetime.now(dt.UTC) - since > MAX_SESSION
         )
-        u = None if expired else accounts.get_user(_db(), name)
+        hash_ = st.session_state.get(TOKEN_KEY)
+        # the store's session (if any) ended: expiry or revocation, already recorded there
+        revoked = isinstance(hash_, str) and sessions.check(_db(), hash_) != name
+        u = None if expired or revoked else accounts.get_user(_db(), name)
         if u is not None:
             _account_box(u, _local_signout)
             return u
         # disabled, removed or expired since the last rerun: the session ends here
-        for k in (SESSION_KEY, SINCE_KEY, LOGGED_KEY):
+        for k in (SESSION_KEY, SINCE_KEY, LOGGED_KEY, TOKEN_KEY):
             st.session_state.pop(k, None)
+        if revoked:
+            st.warning(t("auth.session_ended", state.lang()))
+            return _anonymous(_signin_form)
         audit(
             "session_end",
             name,
@@ -497,3 +517,87 @@ def _local_user() -> User:
     elif name is not None:
         st.session_state.pop(SESSION_KEY, None)
     return _anonymous(_signin_form)
+
+
+# -- the sign-in cookie (analytics/sessions.py, ui/session_route.py)
+
+
+def _wanted_page() -> str | None:
+    """The protected page (PROTECTED) this signed-out visitor opened by its address, if any;
+    remembered for the session, as the sign-in screen replaces the page."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.util import calc_hash
+
+        ctx = get_script_run_ctx()
+        pages = ctx.pages_manager if ctx is not None else None
+        name = pages.intended_page_name if pages is not None else None
+        by_hash = pages.intended_page_script_hash if pages is not None else None
+        if not name and by_hash:  # a page's hash is calc_hash(url_path) (st.Page)
+            name = next((p for p in PROTECTED if calc_hash(p) == by_hash), None)
+    except Exception:
+        name = None
+    if isinstance(name, str) and name in PROTECTED:
+        st.session_state[WANTED_KEY] = name
+    found = st.session_state.get(WANTED_KEY)
+    return found if found in PROTECTED else None
+
+
+def _redirect(url: str) -> bool:
+    """Send the browser to `url` of this server (the message st.login sends); False if not sent."""
+    try:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is None:
+            return False
+        base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+        msg = ForwardMsg()
+        msg.auth_redirect.url = (f"/{base}" if base else "") + url
+        ctx.enqueue(msg)
+    except Exception:
+        log.exception("could not redirect to %s", url)
+        return False
+    return True
+
+
+def _start_session(username: str) -> None:
+    """After a password sign-in: with the cookie route mounted, send the browser there with a
+    one-time code (it sets the cookie and opens the page asked for); else a store session for
+    this browser tab only, so that revocation still ends it."""
+    wanted = st.session_state.pop(WANTED_KEY, None)
+    if session_route.MOUNTED:
+        code = sessions.handoff(_db(), username)
+        target = session_route.safe_next(f"/{wanted or ''}")
+        if _redirect(f"{session_route.START}?code={code}&next={target}"):
+            stop()
+    token = sessions.start(_db(), username, request.client_address())
+    st.session_state[TOKEN_KEY] = sessions.token_hash(token)
+
+
+def _cookie_token() -> str | None:
+    try:
+        token = st.context.cookies.get(sessions.COOKIE)
+    except Exception:
+        return None
+    return token if sessions.well_formed(token) else None
+
+
+def _resume_from_cookie() -> str | None:
+    """A new tab, a reload or a deep link that brings a live session's cookie: signed in again."""
+    token = _cookie_token()
+    if token is None:
+        return None
+    hash_ = sessions.token_hash(token)
+    if st.session_state.get(TRIED_KEY) == hash_:
+        return None
+    st.session_state[TRIED_KEY] = hash_
+    name = sessions.resume(_db(), token, request.client_address())
+    if name is None:
+        return None
+    st.session_state[SESSION_KEY] = name
+    st.session_state[SINCE_KEY] = dt.datetime.now(dt.UTC)
+    st.session_state[LOGGED_KEY] = name
+    st.session_state[TOKEN_KEY] = hash_
+    return name

@@ -16,7 +16,7 @@ from analytics.reporting import words
 from analytics.style import STATUS_COLORS, STATUS_ORDER
 from ui import data
 from ui.audit_panel import audit_export
-from ui.html import esc
+from ui.html import colour_key, esc
 from ui.state import View
 
 log = logging.getLogger("dashboard")
@@ -51,24 +51,23 @@ def held_back_notice(view: View) -> None:
         query = {"held_back": str(int(row.snapshot_id)), "lang": view.lang}
         if view.latest is None or view.as_of != view.latest:
             query["as_of"] = view.as_of.isoformat()
-        st.warning(f"{esc(line)}. {esc(view.t('held_back.notice_more'))}", icon="⚠️")
+        st.warning(
+            f"{esc(line)}. {esc(view.t('held_back.notice_more'))}", icon=":material/warning:"
+        )
         # in this tab, in this session (a new tab would open signed out)
-        st.page_link("pages/data.py", label=view.t("held_back.link"), icon="🔎", query_params=query)
+        st.page_link(
+            "pages/data.py",
+            label=view.t("held_back.link"),
+            icon=":material/search:",
+            query_params=query,
+        )
 
 
 def legend(view: View, statuses=STATUS_ORDER) -> None:
-    """The status colours with their names (text next to a swatch, no HTML)."""
-    swatch = {
-        "completed_on_time": "🟩",
-        "completed_late": "🟧",
-        "completed_timing_unknown": "🟦",
-        "in_progress": "🔵",
-        "overdue": "🟥",
-        "no_deadline": "⬜",
-        "cancelled": "🟪",
-    }
-    parts = [f"{swatch[s]} {view.t(f'status.{s}')}" for s in statuses if s in STATUS_COLORS]
-    st.caption(view.t("common.legend") + ": " + " · ".join(parts))
+    """The status colours with their names: squares drawn in the charts' colours (an emoji
+    square needs an emoji font, which many browsers lack), through ui/html.colour_key."""
+    items = [(STATUS_COLORS[s], view.t(f"status.{s}")) for s in statuses if s in STATUS_COLORS]
+    st.html(colour_key(view.t("common.legend"), items))
 
 
 def downloads(view: View, frame: pd.DataFrame, name: str, key: str) -> None:

@@ -6,6 +6,9 @@ markdown (st.markdown, st.caption, st.info …) escapes it here, so the rule can
 
 from __future__ import annotations
 
+import html
+import re
+
 MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
 
 
@@ -18,3 +21,26 @@ def esc(text: object) -> str:
         elif ch.isprintable():
             out.append(ch)
     return "".join(out)
+
+
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def colour_key(title: str, items: list[tuple[str, str]]) -> str:
+    """The one fixed HTML snippet of the project, for st.html: a legend of drawn squares (no emoji
+    font needed). Colours are the code's own ("#rrggbb", anything else refused); the title and
+    names are escaped as HTML text. No user data goes in."""
+    keys = []
+    for colour, name in items:
+        if not _COLOUR.fullmatch(colour):
+            raise ValueError(f"not a colour: {colour!r}")
+        keys.append(
+            '<span style="white-space:nowrap;margin-right:.9em">'
+            f'<span style="display:inline-block;width:.8em;height:.8em;background:{colour};'
+            'border-radius:2px;margin-right:.3em;vertical-align:-.05em"></span>'
+            f"{html.escape(name)}</span>"
+        )
+    return (
+        '<div data-testid="colour-key" style="font-size:.875rem;opacity:.75">'
+        f"{html.escape(title)}: {''.join(keys)}</div>"
+    )

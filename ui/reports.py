@@ -161,6 +161,8 @@ def report_buttons(view: View, agency_id: str | None = None) -> None:
     cols = st.columns(3)
     for col, kind in zip(cols, reports.FORMATS, strict=True):
         one = kind == "zip" and agency_id
+        if kind == "zip" and not agency_id and len(view.scope.agency_ids or ()) == 1:
+            continue  # one agency in scope: its own workbook is the Excel button beside
         col.download_button(
             t("report_buttons.zip_one" if one else f"report_buttons.{kind}", lang),
             data=_recorded(

@@ -18,6 +18,7 @@ from analytics.agencies import CENTRAL_TYPES
 from analytics.i18n import t
 from analytics.model import Filters, Scope
 from ui import cache, data
+from ui.html import esc
 
 LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 TYPE_CHOICES = ("all", "central", "province")
@@ -65,30 +66,86 @@ def lang() -> str:
     return st.session_state.get("lang", "vi")
 
 
+MIN_DATE = dt.date(2020, 1, 1)
+IGNORED_KEY = "_link_ignored"  # what the link asked for and was not applied, for the notice
+
+
+def _shown(value: str) -> str:
+    """A link's value as quoted in the notice: at most 40 characters."""
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
+def _link_date(value: str) -> dt.date | None:
+    """A link's as_of (yyyy-mm-dd or dd/mm/yyyy) within the date picker's range, else None."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        with contextlib.suppress(ValueError):
+            day = dt.datetime.strptime(value, fmt).date()
+            return day if MIN_DATE <= day <= _max_date() else None
+    return None
+
+
+def _max_date() -> dt.date:
+    return dt.date.today() + dt.timedelta(days=3 * 365)
+
+
 def _seed_from_url(cat: dict) -> None:
-    """Once per session: copy the URL's filters into the widgets' state, validated."""
+    """Once per session: copy the URL's filters into the widgets' state, validated; what was
+    ignored is kept (IGNORED_KEY, (text key, value) pairs) for the notice above the page."""
     if st.session_state.get("_seeded"):
         return
     st.session_state["_seeded"] = True
+    ignored: list[tuple[str, str]] = []
+    if _qp("lang") and _qp("lang") not in LANG_LABELS:
+        ignored.append(("ui16.link_bad_lang", _qp("lang")))
     as_of = _qp("as_of")
     if as_of:
-        with contextlib.suppress(ValueError):
-            st.session_state["as_of"] = dt.date.fromisoformat(as_of)
+        day = _link_date(as_of)
+        if day is None:
+            ignored.append(("ui16.link_bad_date", as_of))
+        else:
+            st.session_state["as_of"] = day
     sources = st.query_params.get_all("source")
     if sources:
         st.session_state["sources"] = [s for s in sources if s in cat["sources"]]
+        ignored += [("ui16.link_no_source", s) for s in sources if s not in cat["sources"]]
     docs = st.query_params.get_all("source_doc")
     if docs:  # checked against the documents in force where the choice is drawn
         st.session_state["source_docs"] = list(dict.fromkeys(docs))
     if _qp("type") in TYPE_CHOICES:
         st.session_state["agency_type"] = _qp("type")
+    elif _qp("type"):
+        ignored.append(("ui16.link_bad_type", _qp("type")))
     agency = _qp("agency")
     if agency and agency in set(cat["agencies"]["agency_id"]):
         st.session_state["agency"] = agency
+        st.session_state["_link_agency"] = agency  # still to be checked against the scope
+    elif agency:
+        ignored.append(("ui16.link_no_agency", agency))
     if _qp("difficult") in ("1", "true"):
         st.session_state["difficult"] = True
     if _qp("judge_original") in ("1", "true"):
         st.session_state["judge_original"] = True
+    st.session_state[IGNORED_KEY] = ignored
+
+
+def ignored_text(ignored: list[tuple[str, str]], lg: str) -> str:
+    """ "Đã bỏ qua trong liên kết: ngày «2025-02-30» không hợp lệ; cơ quan «xyz» không có"."""
+    items = "; ".join(t(key, lg, value=_shown(value)) for key, value in ignored)
+    return t("ui16.link_ignored", lg, items=items)
+
+
+def _link_notice(view: View) -> None:
+    """The notice of what the link asked for and was not applied, above the page, until the
+    user changes the view the link opened."""
+    ignored = st.session_state.get(IGNORED_KEY)
+    if not ignored:
+        return
+    opened = (view.as_of, view.filters, view.agency_id)
+    first = st.session_state.setdefault("_link_view", opened)
+    if first != opened:
+        st.session_state[IGNORED_KEY] = []
+        return
+    st.warning(esc(ignored_text(ignored, view.lang)), icon=":material/link_off:")
 
 
 def _write_url(view: View, agency_type: str) -> None:
@@ -186,8 +243,8 @@ def sidebar(scope: Scope) -> View:
         t("common.as_of", lg),
         key="as_of",
         format="DD/MM/YYYY" if lg == "vi" else "YYYY-MM-DD",
-        min_value=dt.date(2020, 1, 1),
-        max_value=dt.date.today() + dt.timedelta(days=3 * 365),
+        min_value=MIN_DATE,
+        max_value=_max_date(),
     )
     if not isinstance(as_of, dt.date):
         as_of = default_date
@@ -198,12 +255,16 @@ def sidebar(scope: Scope) -> View:
         placeholder=t("common.all_sources", lg),
     )
     source_docs = _source_docs_choice(sb, as_of, tuple(sorted(sources)), scope, lg)
-    agency_type = sb.radio(
-        t("col.agency_type", lg),
-        TYPE_CHOICES,
-        key="agency_type",
-        horizontal=True,
-        format_func=lambda k: t(TYPE_KEYS[k], lg),
+    agency_type = (
+        "all"
+        if len(scope.agency_ids or ()) == 1
+        else sb.radio(  # one agency: no choice
+            t("col.agency_type", lg),
+            TYPE_CHOICES,
+            key="agency_type",
+            horizontal=True,
+            format_func=lambda k: t(TYPE_KEYS[k], lg),
+        )
     )
     agencies = cat["agencies"]
     visible = agencies
@@ -217,6 +278,9 @@ def sidebar(scope: Scope) -> View:
     labels = _agency_labels(cat["agencies"], lg)
     if st.session_state.get("agency") not in options:
         st.session_state["agency"] = ""
+    linked = st.session_state.pop("_link_agency", None)
+    if linked and linked not in options:  # outside the scope: said as of an unknown one
+        st.session_state.setdefault(IGNORED_KEY, []).append(("ui16.link_no_agency", linked))
     agency_id = sb.selectbox(
         t("col.lead", lg),
         options,
@@ -251,6 +315,7 @@ def sidebar(scope: Scope) -> View:
         latest=latest,
     )
     _write_url(view, agency_type)
+    _link_notice(view)
     st.session_state["_view"] = view
     return view
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
 
-from analytics.cli.common import add_db, fail, iso_date, out, problem, rejected
+from analytics.cli.common import add_db, fail, out, problem, rejected
+from analytics.i18n import t
 from analytics.problems import InputRejected
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
@@ -96,11 +98,21 @@ def cmd_ingest(args) -> int:
         mb = MAX_FILE_BYTES // (1024 * 1024)
         return fail(f"The file is larger than {mb} MB.", 2, f"Tệp lớn hơn {mb} MB.")
     data = path.read_bytes()
-    as_of = args.as_of or dt.date.today()
     refused = _update_refusal(args)
     if refused:
         return fail(refused, 2)
     try:
+        as_of, as_of_from, as_of_text = args.as_of, None, None
+        if as_of is None:  # the date the file states, never today silently
+            found = _file_date(args, data, path.name)
+            if found is None:
+                return fail(
+                    t("file_dates.none_stated", "en"),
+                    2,
+                    t("file_dates.none_stated", "vi"),
+                    kind="no_file_date",
+                )
+            as_of, as_of_from, as_of_text = found
         result, prepared = ingest(
             args.db,
             data,
@@ -115,8 +127,34 @@ def cmd_ingest(args) -> int:
         )
     except InputRejected as exc:
         return rejected(exc)
-    out(_result_doc(result, prepared, _file_reports(args, result, prepared)))
+    doc = _result_doc(result, prepared, _file_reports(args, result, prepared))
+    if as_of_from is not None:
+        doc["as_of_from"] = as_of_from  # where the date came from: "title" | "file_name"
+        doc["as_of_text"] = as_of_text
+    out(doc)
     return 0
+
+
+def _file_date(args, data: bytes, file_name: str):
+    """(date, "title" | "file_name", text) the file states for its figures, or None; the
+    sheets read as the ingest will read them (InputRejected: what the ingest would say)."""
+    from analytics.file_dates import stated_date, titles_of
+    from analytics.reading import read_tables
+
+    found = read_tables(
+        data, file_name, sheets=args.sheet or None, skip_sheets=args.skip_sheet or None
+    )
+    return stated_date(titles_of(found.tables), file_name)
+
+
+def as_of_date(text: str) -> dt.date:
+    """An argparse type: YYYY-MM-DD or dd/mm/yyyy (as `report --as-of` takes it)."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD or dd/mm/yyyy): {text!r}")
 
 
 def _file_reports(args, result, prepared):
@@ -136,7 +174,13 @@ def register_cli(sub) -> None:
     p = sub.add_parser("ingest", help="load one spreadsheet as a snapshot")
     p.add_argument("file")
     add_db(p)
-    p.add_argument("--as-of", type=iso_date, default=None)
+    p.add_argument(
+        "--as-of",
+        type=as_of_date,
+        default=None,
+        help="the figures' date (YYYY-MM-DD or dd/mm/yyyy); default: the date the file states "
+        "in a title line or its name (none stated: refused)",
+    )
     p.add_argument("--source", default=None)
     p.add_argument(
         "--sheet",

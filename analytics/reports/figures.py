@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics import audit, briefing, exports, metrics, reporting, store
+from analytics import audit, briefing, exports, leader, metrics, reporting, store, workload
 from analytics.agencies import CENTRAL_TYPES
 from analytics.changes import Changes, compare
 from analytics.i18n import LANGS, fmt_date, fmt_int, fmt_pct, t
@@ -175,6 +175,14 @@ class BriefingData:
     claimed: pd.DataFrame = field(default_factory=pd.DataFrame)
     missed: pd.DataFrame = field(default_factory=pd.DataFrame)
     report_round: briefing.RoundStatus | None = None
+    # the briefing a leader reads (issue 16): the figures among the tasks due (briefing.due_parts),
+    # the difficult tasks, the open tasks due in the as-of month, the year's remaining workload by
+    # month (workload.monthly from the as-of month) and by lead agency and month
+    due: dict = field(default_factory=dict)
+    difficult: pd.DataFrame = field(default_factory=pd.DataFrame)
+    month_open: pd.DataFrame = field(default_factory=pd.DataFrame)
+    year_months: pd.DataFrame = field(default_factory=pd.DataFrame)
+    year_agency_months: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def headline(self) -> dict:
@@ -253,7 +261,21 @@ def build_briefing(
         cancelled=metrics.cancelled(df).sort_values(["source", "task_id"]).reset_index(drop=True),
         audit_head=audit.head(db),
         **reported_parts(db, df, agencies, filters, scope),
+        **leader_parts(df, agencies, as_of, scope, lang),
     )
+
+
+def leader_parts(df: pd.DataFrame, agencies: pd.DataFrame, as_of: dt.date, scope, lang) -> dict:
+    """BriefingData's fields of issue 16 for the tasks `df` of the view."""
+    year = briefing.as_date(as_of).year
+    wide = workload.agency_month(df, agencies, year, lang, scope.agency_ids, None)
+    return {
+        "due": leader.due_parts(df, as_of),
+        "difficult": briefing.difficult_tasks(df).reset_index(drop=True),
+        "month_open": briefing.open_due_in_month(df, as_of).reset_index(drop=True),
+        "year_months": leader.remaining_months(workload.monthly(df, year, as_of), as_of),
+        "year_agency_months": leader.remaining_agency_months(wide, as_of),
+    }
 
 
 def reported_parts(db, df: pd.DataFrame, agencies: pd.DataFrame, filters, scope) -> dict:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analytics import briefing, exports, metrics
+from analytics import briefing, exports, leader, metrics
 from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, t
 from analytics.reports.figures import (
     CHANGE_KEYS,
@@ -19,10 +19,7 @@ from analytics.reports.figures import (
     audit_head_text,
     check_lang,
     deadline_notes,
-    footnote,
-    headline_sentence,
     lead_names,
-    overall_sentence,
     scope_text,
     snapshots_text,
 )
@@ -57,6 +54,7 @@ def render_pdf(data: BriefingData, lang: str | None = None) -> tuple[bytes, int]
     _changes_section(pdf, data, lang)
     _agency_sections(pdf, data, lang)
     _month_section(pdf, data, lang)
+    _year_section(pdf, data, lang)
     _task_sections(pdf, data, lang)
     out = bytes(pdf.output())
     return out, pdf.pages_count
@@ -127,17 +125,27 @@ def _overall_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
             pdf, t("report.context_cancelled", lang, n=fmt_int(p["cancelled"], lang)), size=9, h=4.6
         )
     pdf.ln(0.5)
-    para(pdf, data.sentence(lang) + " (*)", size=10.5, bold=True, h=5.6, fill=(234, 240, 248))
+    # one set of numbers (issue 16): the figures among the tasks due in their own titled block,
+    # the figures over all tasks in the cards' own words
+    due = data.due or leader.due_parts(data.tasks, data.as_of)
+    para(
+        pdf,
+        leader.due_block(due, lang) + " (*)",
+        size=10.5,
+        bold=True,
+        h=5.6,
+        fill=(234, 240, 248),
+    )
     pdf.ln(0.5)
     para(pdf, data.reconciled_sentence(lang), size=9.5, bold=True, h=5)  # beside the official
     pdf.ln(0.5)
-    para(pdf, overall_sentence(p, lang), size=9, h=4.6)
+    para(pdf, leader.all_block(p, lang), size=9, h=4.6)
     if len(data.source_parts) > 1:
         pdf.ln(1)
         for src, sp in data.source_parts.items():
-            para(pdf, f"– {src}: {headline_sentence(sp, lang)}", size=8.5, h=4.4)
+            para(pdf, f"– {src}: {leader.due_block(_due_of(sp), lang)}", size=8.5, h=4.4)
     pdf.ln(1)
-    para(pdf, footnote(p, data.as_of, lang), size=7, color=GREY, h=3.4)
+    para(pdf, _footnote(p, data.as_of, lang), size=7, color=GREY, h=3.4)
     for line in metrics.held_back_notices(data.held_back, lang):
         para(pdf, f"{line}. {t('held_back.notice_more', lang)}", size=8, bold=True, h=4)
 
@@ -247,6 +255,8 @@ def _task_sections(pdf: FPDF, data: BriefingData, lang: str) -> None:
         _task_table(pdf, data.overdue, names, lang, days=True)
     else:
         para(pdf, t("report.no_overdue", lang))
+    _difficult_section(pdf, data, names, lang)
+    _month_open_section(pdf, data, names, lang)
     if len(data.cancelled):
         heading(pdf, t("report.sec_cancelled", lang))
         para(
@@ -506,3 +516,115 @@ def _reported_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
             for i, (_, r) in enumerate(data.missed.iterrows(), start=1)
         ]
         table(pdf, headers, rows, [8, 50, 18, 104], ["R", "L", "R", "L"], size=7)
+
+
+# --------------------------------------------------------------------------- the leader's questions
+# (issue 16) the figures among the tasks due apart, the year's remaining workload by month and by
+# agency, the difficult tasks, the open tasks due this month.
+
+
+def _due_of(parts: dict) -> dict:
+    """briefing.due_parts's figures from figures.headline_parts."""
+    return {
+        "due": parts["due"],
+        "x": parts["x"],
+        "y": parts["y"],
+        "a": parts["a"],
+        "b": parts["b"],
+        "u": parts["u"],
+        "open": parts["due"] - parts["x"],
+    }
+
+
+def _footnote(parts: dict, as_of, lang: str) -> str:
+    text = t(
+        "briefing16.footnote",
+        lang,
+        date=fmt_date(as_of, lang),
+        in_progress=fmt_int(parts["in_progress"], lang),
+        no_deadline=fmt_int(parts["no_deadline"], lang),
+    )
+    if parts.get("cancelled"):
+        text += t("report.footnote_cancelled", lang, n=fmt_int(parts["cancelled"], lang))
+    return text
+
+
+def _year_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
+    """V.a: the open tasks due from the as-of month to December, as columns and by agency."""
+    year = data.as_of.year
+    heading(pdf, t("briefing16.sec_workload", lang, year=year), keep=90)
+    months = data.year_months
+    if months is None or not len(months) or not int(months["remaining"].sum()):
+        para(pdf, t("briefing16.workload_none", lang, year=year))
+        return
+    para(pdf, t("briefing16.workload_caption", lang), size=8.5, h=4.5)
+    month_chart(pdf, months, data.as_of, lang)
+    wide = data.year_agency_months
+    if wide is None or not len(wide):
+        return
+    cols = [c for c in wide.columns if c not in ("agency_id", "agency", "total")]
+    subheading(pdf, t("briefing16.workload_agencies", lang, n=fmt_int(len(wide), lang)))
+    headers = [
+        t("report.h_no", lang),
+        t("col.lead", lang),
+        *[fmt_month(m, lang) for m in cols],
+        t("workload.col_total", lang),
+    ]
+    rows = [
+        [
+            str(i),
+            str(r["agency"]),
+            *[int_text(r[m], lang) for m in cols],
+            int_text(r["total"], lang),
+        ]
+        for i, (_, r) in enumerate(wide.iterrows(), start=1)
+    ]
+    sums = [int(wide[m].sum()) for m in cols]
+    rows.append(
+        ["", t("common.all", lang), *[int_text(v, lang) for v in sums], int_text(sum(sums), lang)]
+    )
+    month_w = 12 if len(cols) <= 6 else 9
+    table(
+        pdf,
+        headers,
+        rows,
+        [8, 60, *[month_w] * len(cols), 14],
+        ["R", "L", *["R"] * len(cols), "R"],
+        size=7,
+    )
+
+
+def _difficult_section(pdf: FPDF, data: BriefingData, names: dict[str, str], lang: str) -> None:
+    """VI.a: the difficult tasks (the frame's `difficult` column), overdue first."""
+    heading(pdf, t("briefing16.sec_difficult", lang))
+    diff = data.difficult
+    if diff is None or not len(diff):
+        para(pdf, t("briefing16.no_difficult", lang))
+        return
+    para(
+        pdf,
+        t(
+            "briefing16.difficult_count",
+            lang,
+            n=fmt_int(len(diff), lang),
+            open=fmt_int(int(diff["status"].isin(briefing.OPEN_STATUSES).sum()), lang),
+            overdue=fmt_int(int((diff["status"] == "overdue").sum()), lang),
+        ),
+        size=8.5,
+        h=4.5,
+    )
+    _task_table(pdf, diff, names, lang, days=True)
+
+
+def _month_open_section(pdf: FPDF, data: BriefingData, names: dict[str, str], lang: str) -> None:
+    """VI.b: the open tasks due in the as-of month (briefing.open_due_in_month), overdue ones
+    included, as the briefing page's card counts them."""
+    month = fmt_month(data.as_of.strftime("%Y-%m"), lang)
+    heading(pdf, t("briefing16.sec_month", lang, month=month))
+    tasks = data.month_open
+    label = t("briefing.month_count", lang, month=month)
+    para(pdf, f"{label}: {fmt_int(len(tasks), lang)}.", size=8.5, h=4.5)
+    if tasks is None or not len(tasks):
+        para(pdf, t("briefing16.no_month", lang))
+        return
+    _task_table(pdf, tasks, names, lang, days=True)

@@ -316,3 +316,15 @@ create table if not exists report_rounds (
     closed_at timestamp,
     closed_by varchar
 );
+
+-- A signed-in browser (analytics/sessions.py): only the SHA-256 of its cookie's token is kept.
+-- client: the address it signed in from ('handoff': the one-time code that sets the cookie).
+create table if not exists user_sessions (
+    token_hash varchar not null,
+    username varchar not null,
+    created_at timestamp not null,
+    last_seen_at timestamp not null,
+    expires_at timestamp not null,
+    revoked_at timestamp,
+    client varchar
+);

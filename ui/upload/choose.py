@@ -11,7 +11,7 @@ from analytics import store, uploads
 from analytics.i18n import fmt_date
 from analytics.problems import InputRejected
 from ui.html import esc
-from ui.upload import context
+from ui.upload import context, file_date
 from ui.upload.context import Page
 from ui.upload.source import known_sources
 
@@ -35,8 +35,7 @@ def choose_file(pg: Page) -> tuple | None:
         key="up_source",
         format_func=lambda x: pg.t("upload.source_auto") if x == AUTO else x,
     )
-    if "up_as_of" not in st.session_state:
-        st.session_state["up_as_of"] = dt.date.today()
+    file_date.before_widget()  # today at first, the file's own date once it is read
     as_of = c2.date_input(
         pg.t("common.as_of"),
         key="up_as_of",

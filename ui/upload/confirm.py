@@ -12,6 +12,7 @@ from analytics.i18n import fmt_date, fmt_int, t
 from analytics.ingest.file_reports import apply_reports
 from ui import components, data
 from ui.html import esc
+from ui.upload import file_date
 from ui.upload.context import Page, UploadState
 
 DONE = "up_done"  # what the commit made, said at the top of the next run
@@ -157,6 +158,8 @@ def committed_message(pg: Page) -> None:
             if done.get("held_back")
             else ""
         )
+        + " "
+        + file_date.changed_message(pg, done)  # which dates' figures changed
     )
     reported_after_commit(pg, done)
 

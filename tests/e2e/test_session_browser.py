@@ -1,0 +1,126 @@
+"""The sign-in cookie in a real browser (analytics/sessions.py, ui/session_route.py): a server
+started as `streamlit run serve.py` keeps a password sign-in across a reload, a new tab and a
+deep link; sign-out and disabling the account end it; a signed-out deep link to a protected
+page says "please sign in" and opens that page after sign-in."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from analytics import accounts
+from tests.e2e.conftest import ROOT, Server, _free_port, screenshot, stop_server, wait_idle
+
+USER = "root"
+PW = "correct horse battery"
+SIGNED_IN = re.compile("Đăng nhập: root")
+
+
+def start_serve(db, tmp) -> Server:
+    """As tests/e2e/conftest.py's start_server (guest view on), but through serve.py."""
+    port = _free_port()
+    log = tmp / f"serve-{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKS_TRUSTED_")}
+    env.update({"TASKS_DB": str(db), "TASKS_GUEST": "1", "PYTHONUNBUFFERED": "1"})
+    out = log.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true"]
+        + ["--server.address", "127.0.0.1", "--server.port", str(port)]
+        + ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    out.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return Server(url, db, proc, log)
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("serve.py did not start:\n" + log.read_text()[-3000:])
+
+
+@pytest.fixture(scope="module")
+def serve(sample_db_template, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e-sessions")
+    db = tmp / "tasks.duckdb"
+    shutil.copy(sample_db_template, db)
+    accounts.add_user(db, USER, "admin", password=PW)
+    srv = start_serve(db, tmp)
+    yield srv
+    stop_server(srv)
+
+
+def type_in(page, scope, label: str, text: str) -> None:
+    # typed key by key: Playwright's fill() does not reach a Streamlit form's state here
+    scope.get_by_label(label).click()
+    scope.get_by_label(label).press_sequentially(text, delay=20)
+
+
+def submit_signin(page, scope) -> None:
+    type_in(page, scope, "Tên đăng nhập", USER)
+    type_in(page, scope, "Mật khẩu", PW)
+    page.keyboard.press("Tab")
+    scope.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+
+
+def signed_in(page) -> bool:
+    wait_idle(page)
+    return page.get_by_test_id("stSidebar").get_by_text(SIGNED_IN).count() > 0
+
+
+def test_deep_link_reload_new_tab_sign_out(serve, page):
+    # a signed-out deep link to /upload: "please sign in", not the briefing
+    page.goto(serve.url + "/upload")
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    assert main.get_by_text("Vui lòng đăng nhập").count() == 1
+    assert page.locator("h1").first.inner_text().strip() == "Đăng nhập"
+    screenshot(page, "session-deep-link-signed-out")
+    submit_signin(page, main)
+    page.wait_for_url(re.compile(r"/upload(\?|$)"), timeout=30_000)
+    assert signed_in(page)
+    assert page.get_by_test_id("stFileUploaderDropzoneInput").count() == 1
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "tasks_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]
+    assert page.evaluate("document.cookie").find("tasks_session") == -1  # not for scripts
+
+    page.reload()
+    assert signed_in(page), "a reload keeps the sign-in"
+    other = page.context.new_page()
+    other.goto(serve.url + "/review")
+    assert signed_in(other), "a new tab keeps the sign-in"
+    assert other.url.split("?")[0].endswith("/review")
+    other.close()
+
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_timeout(1500)
+    page.reload()
+    assert not signed_in(page), "after sign-out a reload is signed out"
+    assert [c for c in page.context.cookies() if c["name"] == "tasks_session"] == []
+    screenshot(page, "session-after-sign-out")
+
+
+def test_disabling_the_account_ends_its_signed_in_browser(serve, page):
+    page.goto(serve.url + "/")
+    wait_idle(page)
+    page.get_by_test_id("stSidebar").get_by_text("Đăng nhập").first.click()
+    submit_signin(page, page.get_by_test_id("stSidebar"))
+    page.get_by_text(SIGNED_IN).wait_for(timeout=30_000)
+    accounts.add_user(serve.db, "other_admin", "admin", password=PW)  # keeps an admin
+    accounts.disable_user(serve.db, USER, by="other_admin")
+    page.reload()
+    assert not signed_in(page), "a disabled account's cookie opens nothing"
