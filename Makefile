@@ -33,7 +33,7 @@ chromium:
 # only TASKS_GUEST=1 turns on; ui/auth.py keeps it off behind a proxy or on another ADDRESS).
 run: setup
 	$(BIN)/python -m analytics bootstrap
-	TASKS_GUEST=$${TASKS_GUEST:-1} $(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
+	TASKS_GUEST=$${TASKS_GUEST:-1} $(BIN)/python -m streamlit run serve.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: setup-dev chromium
 	$(BIN)/python -m ruff check .

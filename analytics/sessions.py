@@ -34,7 +34,7 @@ log = logging.getLogger("analytics.sessions")
 
 COOKIE = "tasks_session"
 HANDOFF = "handoff"  # the client of a one-time code row: never resumed as a session
-HANDOFF_SECONDS = 120
+HANDOFF_SECONDS = 30  # the redirect follows at once; short, as the code is in a URL for a moment
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most this often
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,128}")
 

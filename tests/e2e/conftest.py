@@ -73,7 +73,7 @@ def start_server(db: Path, tmp: Path, env_extra: dict | None = None) -> Server:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "serve.py",  # the app with its sign-in cookie routes, as `make run` starts it
             "--server.headless",
             "true",
             "--server.address",
