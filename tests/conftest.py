@@ -8,6 +8,7 @@ injected only through analytics/faults.py (TASKS_FAULTS names the points; see it
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
 import os
@@ -159,3 +160,27 @@ def app_clean(fast_hashing, demo_guest):
     clear_caches()
     yield
     clear_caches()
+
+
+class Clock:
+    """The time analytics.audit.now gives (accounts, throttling, sessions and the log read it):
+    set by a test, moved on with tick()."""
+
+    def __init__(self):
+        self.now = dt.datetime(2025, 9, 1, 8, 0, 0)
+
+    def __call__(self):
+        return self.now
+
+    def tick(self, seconds: float):
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A Clock in place of analytics.audit.now for the test."""
+    from analytics import audit
+
+    c = Clock()
+    monkeypatch.setattr(audit, "now", c)
+    return c

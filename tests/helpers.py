@@ -141,6 +141,30 @@ def number(text: str) -> int:
 
 # --------------------------------------------------------------------------- a small store
 
+
+def make_task(tid: str, leads=("mof",), done: dt.date | None = None, **more):
+    """One task of the shape the stores in tests are made of: due 31/12/2025, led by `leads`
+    (AGENCIES' ids), in progress, or completed on `done`; `more` sets any other Task field."""
+    from analytics.model import Task
+
+    names = {a.id: a.name_vi for a in AGENCIES}
+    fields = dict(
+        task_id=tid,
+        title=f"Nhiệm vụ {tid}",
+        lead_ids=tuple(leads),
+        lead_text="; ".join(names[a] for a in leads),
+        deadline=dt.date(2025, 12, 31),
+        deadline_text="31/12/2025",
+        deadline_kind="date",
+        completion_date=done,
+        status_text="Đã hoàn thành" if done else "Đang thực hiện",
+        status_class="done_unspecified" if done else "in_progress_on_time",
+        sheet="Sheet1",
+        row=5,
+    )
+    return Task(**{**fields, **more})
+
+
 SIX_TASKS_AS_OF = dt.date(2025, 8, 28)
 SIX_TASK_LEADS = {
     "t1": ("mof",),

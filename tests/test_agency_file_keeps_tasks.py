@@ -17,7 +17,7 @@ import pytest
 
 from analytics import changes, history, store, templates
 from analytics.model import Filters, Scope, Task
-from tests.helpers import AGENCIES
+from tests.helpers import AGENCIES, make_task
 
 D = dt.date
 JUL31, AUG28, SEP30 = D(2025, 7, 31), D(2025, 8, 28), D(2025, 9, 30)
@@ -29,21 +29,7 @@ OTHERS = {"P1": ("p01",), "T1": ("most",), "S1": ("mof", "p01")}
 NAMES = {a.id: a.name_vi for a in AGENCIES}
 
 
-def task(tid: str, leads=("mof",), done: dt.date | None = None) -> Task:
-    return Task(
-        task_id=tid,
-        title=f"Nhiệm vụ {tid}",
-        lead_ids=leads,
-        lead_text="; ".join(NAMES[a] for a in leads),
-        deadline=D(2025, 12, 31),
-        deadline_text="31/12/2025",
-        deadline_kind="date",
-        completion_date=done,
-        status_text="Đã hoàn thành" if done else "Đang thực hiện",
-        status_class="done_unspecified" if done else "in_progress_on_time",
-        sheet="Sheet1",
-        row=5,
-    )
+task = make_task  # tests/helpers.py
 
 
 def full_list() -> list[Task]:

@@ -71,24 +71,6 @@ def fast_hashes(fast_hashing):
     """Cheap argon2id parameters for speed (the production ones are checked separately)."""
 
 
-class Clock:
-    def __init__(self):
-        self.now = dt.datetime(2025, 9, 1, 8, 0, 0)
-
-    def __call__(self):
-        return self.now
-
-    def tick(self, seconds: float):
-        self.now += dt.timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr(audit_log, "now", c)
-    return c
-
-
 def signins(db, username):
     frame = audit_log.read(db, actions=["signin"], username=username)
     return list(zip(frame["outcome"], frame["details"].map(json.loads), strict=True))[::-1]

@@ -12,11 +12,11 @@ import pytest
 
 from analytics import accounts, audit, store, uploads
 from analytics.ingest import SOURCE_NQ71, prepare
-from analytics.model import Filters, Scope, Task
+from analytics.model import Filters, Scope
 from analytics.reporting import Refused
 from analytics.reporting import proposals as props
 from analytics.store.proposals import task_from_json, task_json
-from tests.helpers import AGENCIES, PW
+from tests.helpers import AGENCIES, PW, make_task
 
 D = dt.date
 JUL31, AUG28 = D(2025, 7, 31), D(2025, 8, 28)
@@ -25,21 +25,7 @@ SENT, NEW = OWN[:9], ["N1", "N2", "N3"]
 NAMES = {a.id: a.name_vi for a in AGENCIES}
 
 
-def task(tid: str, leads=("mof",), done: dt.date | None = None) -> Task:
-    return Task(
-        task_id=tid,
-        title=f"Nhiệm vụ {tid}",
-        lead_ids=leads,
-        lead_text="; ".join(NAMES[a] for a in leads),
-        deadline=D(2025, 12, 31),
-        deadline_text="31/12/2025",
-        deadline_kind="date",
-        completion_date=done,
-        status_text="Đã hoàn thành" if done else "Đang thực hiện",
-        status_class="done_unspecified" if done else "in_progress_on_time",
-        sheet="Sheet1",
-        row=5,
-    )
+task = make_task  # tests/helpers.py
 
 
 def in_force(db, as_of=AUG28) -> set[str]:

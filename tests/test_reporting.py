@@ -239,3 +239,34 @@ def test_a_refused_claim_is_audited_once(db):
         reporting.claim(db, user(db, "hanoi"), "t1", dt.date(2025, 9, 20), "VB 1")
     log = audit.read(db)
     assert len(log[log["outcome"] == "refused"]) == 1
+
+
+def test_every_refusal_names_a_text_and_every_refusal_text_is_named():
+    """The refusals' words are looked up from a key built at run time (rules.refused), which
+    tests/test_texts.py cannot follow: here each key the code names exists, and each [reporting]
+    text is named by the code."""
+    import re
+    import tomllib
+
+    from analytics.reporting.records import PERMISSION_KEYS
+    from tests.helpers import ROOT
+
+    code = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in [
+            *(ROOT / "analytics" / "reporting").glob("*.py"),
+            ROOT / "analytics/cli/reporting.py",
+        ]
+    )
+    texts = tomllib.loads((ROOT / "analytics" / "texts.toml").read_text(encoding="utf-8"))
+    named = set()
+    for key, ns in re.findall(r'refused\(\s*"[a-z_]+",\s*"([a-z_]+)"(?:,\s*"([a-z_]+)")?', code):
+        named.add((ns or "reporting", key))
+    named |= {("reporting", f"no_{p}") for p in PERMISSION_KEYS}  # _may's f"no_{permission}"
+    named |= {("reporting", f"no_{k}") for k in ("claim_id", "request_id")}  # _pending's
+    named.add(("reporting", "conflict"))  # Conflict
+    missing = sorted(f"{ns}.{k}" for ns, k in named if k not in texts.get(ns, {}))
+    assert not missing, missing
+    unnamed = sorted(k for k in texts["reporting"] if ("reporting", k) not in named)
+    unnamed = [k for k in unnamed if f'"reporting.{k}"' not in code]  # named as a whole key
+    assert not unnamed, unnamed

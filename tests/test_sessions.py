@@ -16,24 +16,6 @@ PW = "correct horse battery"
 CONF = sessions.Settings(idle=dt.timedelta(hours=8), max_age=dt.timedelta(days=7))
 
 
-class Clock:
-    def __init__(self):
-        self.now = dt.datetime(2025, 9, 1, 8, 0, 0)
-
-    def __call__(self):
-        return self.now
-
-    def tick(self, seconds: float):
-        self.now += dt.timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr(audit_log, "now", c)
-    return c
-
-
 @pytest.fixture
 def db(tmp_path, fast_hashing):
     path = tmp_path / "s.duckdb"

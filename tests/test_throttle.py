@@ -7,7 +7,6 @@ address, still signs in. One address guessing across many usernames is stopped f
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import duckdb
@@ -32,24 +31,6 @@ def db(tmp_path):
 @pytest.fixture(autouse=True)
 def fast_hashes(fast_hashing):
     """Cheap argon2id parameters (tests/conftest.py)."""
-
-
-class Clock:
-    def __init__(self):
-        self.now = dt.datetime(2025, 9, 1, 8, 0, 0)
-
-    def __call__(self):
-        return self.now
-
-    def tick(self, seconds: float):
-        self.now += dt.timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr(audit, "now", c)
-    return c
 
 
 def fail(db, clock, username: str, client: str | None, times: int = 1, gap: float = 60) -> None:

@@ -482,21 +482,21 @@ def clear() -> None:
 
 
 # --------------------------------------------------------------------------- what agencies reported
-# The briefing's missed commitments and open report round (issue 15), keyed on the store's
-# version token: a report, a claim or a round saved by anyone is seen at the next rerun.
+# The briefing's missed commitments and open report round (issue 15). Like every cache here they
+# are keyed on the reporting tables' stamp (cache.keyed_on, below): a report, a claim or a round
+# saved by anyone is seen at the next rerun; the round also on the store's version token, for the
+# agency files that count as reports.
 
 
 @cache.resource(ttl=3600)
-def _missed(
-    path: str, tok: tuple, ids: tuple, as_of: dt.date, filters: Filters, scope: Scope
-) -> pd.DataFrame:
+def _missed(path: str, ids: tuple, as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFrame:
     return B.missed_commitments(tasks(as_of, filters, scope), agencies(), scope.agency_ids)
 
 
 def missed_commitments(as_of: dt.date, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Per lead agency, the tasks in view whose commitment date passed without completion."""
     ids = snapshot_ids(as_of, filters.sources)
-    return _missed(db(), token(), ids, as_of, filters, scope)
+    return _missed(db(), ids, as_of, filters, scope)
 
 
 @cache.resource(ttl=3600)

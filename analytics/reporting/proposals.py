@@ -16,9 +16,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from analytics import audit, store
-from analytics.i18n import t
 from analytics.reporting.records import _id_target, _may, _transaction, audited, refused
-from analytics.reporting.rules import Refused, clean_text
+from analytics.reporting.rules import clean_text
 from analytics.store.proposals import admitted, proposed_ids, task_from_json
 
 if TYPE_CHECKING:
@@ -54,13 +53,6 @@ COLUMNS = (
 )
 
 
-def _refused(code: str, key: str, **values) -> Refused:
-    """A Refused whose words are texts.toml's `proposals.<key>`."""
-    return Refused(
-        code, t(f"proposals.{key}", "en", **values), t(f"proposals.{key}", "vi", **values)
-    )
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -82,14 +74,14 @@ def _proposal(con, proposal_id) -> dict:
     try:
         ident = int(proposal_id)
     except (TypeError, ValueError):
-        raise _refused("not_found", "no_proposal", id=proposal_id) from None
+        raise refused("not_found", "no_proposal", "proposals", id=proposal_id) from None
     cur = con.execute(
         f"select {', '.join(COLUMNS)} from task_proposals where proposal_id = ?",  # noqa: S608
         [ident],
     )
     row = cur.fetchone()
     if row is None:
-        raise _refused("not_found", "no_proposal", id=proposal_id)
+        raise refused("not_found", "no_proposal", "proposals", id=proposal_id)
     found = dict(zip(COLUMNS, row, strict=True))
     if found["state"] != "pending":
         raise refused("not_pending", "not_pending", id=ident, state=found["state"])
@@ -129,7 +121,9 @@ def accept_proposal(db, user: User, proposal_id: int) -> dict:
         ).fetchall()
         as_of = _accept_date(con, p)
     if listed:
-        raise _refused("invalid", "already_listed", task=p["task_id"], source=p["source"])
+        raise refused(
+            "invalid", "already_listed", "proposals", task=p["task_id"], source=p["source"]
+        )
     task = task_from_json(p["task_json"])
 
     def decided(con, result) -> None:  # inside the snapshot's transaction
@@ -165,7 +159,9 @@ def accept_proposal(db, user: User, proposal_id: int) -> dict:
         inside=decided,
     )
     if result.duplicate:  # the same task, accepted before, in a retracted snapshot
-        raise _refused("invalid", "accepted_before", id=result.snapshot_id, task=p["task_id"])
+        raise refused(
+            "invalid", "accepted_before", "proposals", id=result.snapshot_id, task=p["task_id"]
+        )
     with store.connect(db) as con:  # the audit log's head, anchored outside the store
         audit.anchor(con)
     return {

@@ -84,7 +84,13 @@ def _may_report(con, user: User, task: dict) -> None:
     raise refused("not_allowed", "not_your_task", task=task["task_id"], user=user.username)
 
 
+PERMISSION_KEYS = ("confirm", "approve", "cancel", "open_round")
+"""The permissions the actions check (`_may`); the refusal of each is `reporting.no_<it>`."""
+
+
 def _may(user: User, permission: str) -> None:
+    if permission not in PERMISSION_KEYS:
+        raise ValueError(f"not a reporting permission: {permission}")  # a programming error
     if not user.allows(permission):
         raise refused("not_allowed", f"no_{permission}", user=user.username)
 
@@ -383,36 +389,29 @@ def _decide(db, user, *, table, key, ident, state, permission, action, reason=No
     return {key: int(ident), "source": source, "task_id": task_id, "state": state}
 
 
-@audited("claim_confirm", _id_target("claim"))
-def confirm_claim(db, user: User, claim_id: int) -> dict:
-    return _decide(
-        db, user, table="completion_claims", key="claim_id", ident=claim_id,
-        state="confirmed", permission="confirm", action="claim_confirm",
-    )  # fmt: skip
+def _decision(action: str, table: str, key: str, state: str, permission: str):
+    """One of the steering office's decisions on a pending claim or request, as a function
+    `(db, user, ident, reason=None)`; a reason is required for a return or a rejection."""
+
+    @audited(action, _id_target(key.removesuffix("_id")))
+    def decide(db, user: User, ident: int, reason: str | None = None) -> dict:
+        return _decide(
+            db, user, table=table, key=key, ident=ident, state=state,
+            permission=permission, action=action, reason=reason,
+        )  # fmt: skip
+
+    decide.__name__ = decide.__qualname__ = action
+    return decide
 
 
-@audited("claim_return", _id_target("claim"))
-def return_claim(db, user: User, claim_id: int, reason: str) -> dict:
-    return _decide(
-        db, user, table="completion_claims", key="claim_id", ident=claim_id,
-        state="returned", permission="confirm", action="claim_return", reason=reason,
-    )  # fmt: skip
-
-
-@audited("deadline_approve", _id_target("request"))
-def approve_request(db, user: User, request_id: int) -> dict:
-    return _decide(
-        db, user, table="deadline_requests", key="request_id", ident=request_id,
-        state="approved", permission="approve", action="deadline_approve",
-    )  # fmt: skip
-
-
-@audited("deadline_reject", _id_target("request"))
-def reject_request(db, user: User, request_id: int, reason: str) -> dict:
-    return _decide(
-        db, user, table="deadline_requests", key="request_id", ident=request_id,
-        state="rejected", permission="approve", action="deadline_reject", reason=reason,
-    )  # fmt: skip
+confirm_claim = _decision("claim_confirm", "completion_claims", "claim_id", "confirmed", "confirm")
+return_claim = _decision("claim_return", "completion_claims", "claim_id", "returned", "confirm")
+approve_request = _decision(
+    "deadline_approve", "deadline_requests", "request_id", "approved", "approve"
+)
+reject_request = _decision(
+    "deadline_reject", "deadline_requests", "request_id", "rejected", "approve"
+)
 
 
 @audited("deadline_request", _task_target)

@@ -51,11 +51,10 @@ class Refused(ValueError):
         return self.message_vi if lang == "vi" else self.message
 
 
-def refused(code: str, key: str, **values) -> Refused:
-    """A Refused whose words are texts.toml's `reporting.<key>`."""
-    return Refused(
-        code, t(f"reporting.{key}", "en", **values), t(f"reporting.{key}", "vi", **values)
-    )
+def refused(code: str, key: str, namespace: str = "reporting", **values) -> Refused:
+    """A Refused whose words are texts.toml's `<namespace>.<key>`."""
+    name = f"{namespace}.{key}"
+    return Refused(code, t(name, "en", **values), t(name, "vi", **values))
 
 
 class Conflict(Refused):
@@ -95,12 +94,21 @@ class ReportFields:
 REPORT_FIELDS = tuple(f.name for f in fields(ReportFields))
 
 
-def vn_now() -> dt.datetime:
-    return dt.datetime.now(VN).replace(tzinfo=None)
-
-
 def vn_today() -> dt.date:
     return dt.datetime.now(VN).date()
+
+
+def vn_day(value) -> dt.date | None:
+    """A stored time (UTC, no zone; a datetime or a pandas Timestamp) as its day in Vietnam; a
+    date as it is; None or NaT as None."""
+    if value is None or value != value:  # None or NaT
+        return None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        zoned = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return zoned.astimezone(VN).date()
+    return value
 
 
 def vn_time(ts: dt.datetime) -> str:

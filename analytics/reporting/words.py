@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from analytics.i18n import fmt_date, fmt_int, t
-from analytics.reporting.rules import CAUSES
+from analytics.reporting.rules import CAUSES, vn_day
 
 
 def reconciled_sentence(c: dict, rec: dict, lang: str = "vi") -> str:
@@ -40,9 +40,7 @@ def deadline_note(
     deadline was not adjusted)."""
     if adjusted is None or adjusted != adjusted:  # None or NaT
         return ""
-    if isinstance(approved_at, dt.datetime):  # stored in UTC: the day in Vietnam
-        approved_at = approved_at + dt.timedelta(hours=7)
-    approved = fmt_date(approved_at, lang) if approved_at is not None else ""
+    approved = fmt_date(vn_day(approved_at), lang)  # stored in UTC: the day in Vietnam
     key = "reported.deadline_moved" if approved else "reported.deadline_moved_undated"
     return t(
         key,

@@ -28,7 +28,7 @@ from analytics.agencies import Agency
 from analytics.agency_units import resolver_for
 from analytics.i18n import t
 from analytics.model import Filters, Scope
-from analytics.reporting.rules import VN
+from analytics.reporting.rules import VN, vn_day
 from analytics.reporting.words import cause_labels
 from analytics.reports.agency_report import AgencyReport, ReportTask
 
@@ -132,18 +132,6 @@ def _day(value) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _vn_day(value) -> dt.date | None:
-    """A stored time (UTC, no zone) as its day in Vietnam."""
-    if value is None:
-        return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        zone = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return zone.astimezone(VN).date()
-    return value
-
-
 def _int(value) -> int | None:
     return None if value is None else int(value)
 
@@ -168,7 +156,7 @@ def _task(row, lang: str) -> ReportTask:
         status=str(row["status"]),
         deadline=_day(_value(row, "deadline")),
         deadline_original=_day(_value(row, "deadline_original")) if adjusted else None,
-        deadline_approved_on=_vn_day(_value(row, "deadline_approved_at")) if adjusted else None,
+        deadline_approved_on=vn_day(_value(row, "deadline_approved_at")) if adjusted else None,
         days_overdue=_int(_value(row, "days_overdue")) if row["status"] == "overdue" else None,
         days_late=_int(_value(row, "days_late")),
         completion_date=_day(_value(row, "completion_date")),

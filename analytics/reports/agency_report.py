@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from analytics import safe_text
 from analytics.i18n import fmt_int, fmt_pct, t
+from analytics.reporting.rules import VN
 from analytics.reports.figures import check_lang
 from analytics.reports.file_names import slug
 from analytics.reports.pdf_kit import FONT, doc_class, heading, para, subheading
@@ -39,7 +40,6 @@ MIME = {
     "pdf": "application/pdf",
 }
 COMPLETED = ("completed_on_time", "completed_late", "completed_timing_unknown")
-VN_TZ = dt.timezone(dt.timedelta(hours=7))
 FONT_NAME = "Times New Roman"
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}  # Decree 30/2020, Annex I
 HEADER_SPLIT = 0.4  # the left column's share of the width (agency | national motto)
@@ -448,7 +448,7 @@ def _docx_page(doc) -> None:
 
 def _docx_properties(doc, report: AgencyReport, content: _Content) -> None:
     made = report.made_at
-    made = (made if made.tzinfo else made.replace(tzinfo=VN_TZ)).astimezone(dt.UTC)
+    made = (made if made.tzinfo else made.replace(tzinfo=VN)).astimezone(dt.UTC)
     props = doc.core_properties
     props.title = f"{content.title} – {content.agency}"
     props.subject = content.subtitle
@@ -597,7 +597,7 @@ def agency_pdf(report: AgencyReport, lang: str = "vi") -> bytes:
     pdf.set_title(f"{content.title} – {content.agency}")
     pdf.set_author(content.agency)
     pdf.set_creator("analytics.reports")
-    pdf.set_creation_date(made if made.tzinfo else made.replace(tzinfo=VN_TZ))
+    pdf.set_creation_date(made if made.tzinfo else made.replace(tzinfo=VN))
     pdf.add_page()
     agency = [(content.agency.upper(), True, 10), ("", False, 4), (content.number, False, 10)]
     _pdf_columns(

@@ -4,9 +4,9 @@ rounds and the stale setting.
 
 Every action goes through analytics.reporting, which checks the permission again and audits it,
 a refusal too (outcome 'refused'); a refusal (`reporting.Refused`) is shown in the page's
-language. After a change every cached figure is dropped (a decision changes no snapshot id, so
-the caches keyed on them would keep the old figures) and the page runs again; what it said is
-kept for that run in session state (`rv_flash_<tab>`). Text from users and files is escaped.
+language. After a change the page runs again (every cache is keyed on the reporting tables'
+stamp, so the figures follow); what it said is kept for that run in session state
+(`rv_flash_<tab>`). Text from users and files is escaped.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from analytics.access import User
 from analytics.i18n import fmt_date, t
 from analytics.model import Filters
 from analytics.reporting.rules import vn_time, vn_today
-from ui import auth, cache, components, data
+from ui import auth, components, data
 from ui.audit_panel import recorded
 from ui.html import esc
 from ui.state import View
@@ -145,10 +145,10 @@ def flash(tab: str) -> None:
 
 
 def changed(tab: str, messages: list[tuple[str, str]], clear: tuple[str, ...] = ()) -> None:
-    """After a change: keep what to say, drop every cached figure, run the page again."""
+    """After a change: keep what to say, run the page again (the caches see the change: every
+    one is keyed on the reporting tables' stamp, ui/cache.keyed_on)."""
     st.session_state[f"rv_flash_{tab}"] = messages
     st.session_state[f"rv_clear_{tab}"] = clear
-    cache.clear()
     st.rerun()
 
 
