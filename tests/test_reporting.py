@@ -260,7 +260,7 @@ def test_every_refusal_names_a_text_and_every_refusal_text_is_named():
     )
     texts = tomllib.loads((ROOT / "analytics" / "texts.toml").read_text(encoding="utf-8"))
     named = set()
-    for key, ns in re.findall(r'refused\(\s*"[a-z_]+",\s*"([a-z_]+)"(?:,\s*"([a-z_]+)")?', code):
+    for ns, key in re.findall(r'refused\(\s*"[a-z_]+",\s*"(?:([a-z_]+)\.)?([a-z_]+)"', code):
         named.add((ns or "reporting", key))
     named |= {("reporting", f"no_{p}") for p in PERMISSION_KEYS}  # _may's f"no_{permission}"
     named |= {("reporting", f"no_{k}") for k in ("claim_id", "request_id")}  # _pending's

@@ -74,14 +74,14 @@ def _proposal(con, proposal_id) -> dict:
     try:
         ident = int(proposal_id)
     except (TypeError, ValueError):
-        raise refused("not_found", "no_proposal", "proposals", id=proposal_id) from None
+        raise refused("not_found", "proposals.no_proposal", id=proposal_id) from None
     cur = con.execute(
         f"select {', '.join(COLUMNS)} from task_proposals where proposal_id = ?",  # noqa: S608
         [ident],
     )
     row = cur.fetchone()
     if row is None:
-        raise refused("not_found", "no_proposal", "proposals", id=proposal_id)
+        raise refused("not_found", "proposals.no_proposal", id=proposal_id)
     found = dict(zip(COLUMNS, row, strict=True))
     if found["state"] != "pending":
         raise refused("not_pending", "not_pending", id=ident, state=found["state"])
@@ -121,9 +121,7 @@ def accept_proposal(db, user: User, proposal_id: int) -> dict:
         ).fetchall()
         as_of = _accept_date(con, p)
     if listed:
-        raise refused(
-            "invalid", "already_listed", "proposals", task=p["task_id"], source=p["source"]
-        )
+        raise refused("invalid", "proposals.already_listed", task=p["task_id"], source=p["source"])
     task = task_from_json(p["task_json"])
 
     def decided(con, result) -> None:  # inside the snapshot's transaction
@@ -160,7 +158,7 @@ def accept_proposal(db, user: User, proposal_id: int) -> dict:
     )
     if result.duplicate:  # the same task, accepted before, in a retracted snapshot
         raise refused(
-            "invalid", "accepted_before", "proposals", id=result.snapshot_id, task=p["task_id"]
+            "invalid", "proposals.accepted_before", id=result.snapshot_id, task=p["task_id"]
         )
     with store.connect(db) as con:  # the audit log's head, anchored outside the store
         audit.anchor(con)

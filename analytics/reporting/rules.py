@@ -51,9 +51,10 @@ class Refused(ValueError):
         return self.message_vi if lang == "vi" else self.message
 
 
-def refused(code: str, key: str, namespace: str = "reporting", **values) -> Refused:
-    """A Refused whose words are texts.toml's `<namespace>.<key>`."""
-    name = f"{namespace}.{key}"
+def refused(code: str, key: str, **values) -> Refused:
+    """A Refused whose words are texts.toml's `reporting.<key>`, or `key` itself when it names
+    its namespace ("proposals.no_proposal")."""
+    name = key if "." in key else f"reporting.{key}"
     return Refused(code, t(name, "en", **values), t(name, "vi", **values))
 
 
