@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -46,7 +45,9 @@ USERS = {
 
 
 def _pages_in_router() -> list[str]:
-    return re.findall(r'"(pages/\w+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))
+    from ui import navigation
+
+    return [e.script for e in navigation.PAGES]
 
 
 @pytest.fixture(scope="session")

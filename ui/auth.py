@@ -56,7 +56,7 @@ from analytics import accounts, proxy, sessions, store
 from analytics import audit as audit_log
 from analytics.access import AGENCY_ROLES, GUEST, User
 from analytics.i18n import t
-from ui import data, request, session_route, state
+from ui import data, navigation, request, session_route, state
 from ui.html import esc
 
 log = logging.getLogger("dashboard.auth")
@@ -71,7 +71,7 @@ HEADER_REFUSED_KEY = "_auth_header_refused"  # why the trusted header was refuse
 TOKEN_KEY = "auth_session_hash"  # the store's session (analytics/sessions.py): its token's hash
 TRIED_KEY = "_auth_cookie_tried"  # the cookie token already tried in this session (its hash)
 WANTED_KEY = "_auth_wanted"  # the protected page a signed-out visitor asked for
-PROTECTED = ("upload", "review", "my_tasks", "admin")
+PROTECTED = navigation.PROTECTED
 
 
 def _db() -> str:
@@ -131,20 +131,11 @@ def user() -> User:
     return found if isinstance(found, User) else GUEST
 
 
-def _no_page() -> None:
-    """The only page while the visitor must sign in: nothing."""
-
-
 def stop() -> NoReturn:
-    """End the run before any page is shown.
-
-    Also hands st.navigation a single hidden, empty page, so the sidebar lists no pages and
-    Streamlit stops its pages/ auto-discovery (which would list, and run, pages/*.py itself)."""
+    """End the run before any page is shown, with the sign-in screen's navigation (every page
+    registered hidden and empty: ui/navigation.signed_out)."""
     try:
-        st.navigation(
-            [st.Page(_no_page, title=t("auth.signin", state.lang()), default=True)],
-            position="hidden",
-        )
+        navigation.signed_out(state.lang())
     except Exception:
         log.exception("could not register the sign-in navigation")
     st.stop()
@@ -525,18 +516,7 @@ def _local_user() -> User:
 def _wanted_page() -> str | None:
     """The protected page (PROTECTED) this signed-out visitor opened by its address, if any;
     remembered for the session, as the sign-in screen replaces the page."""
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-        from streamlit.util import calc_hash
-
-        ctx = get_script_run_ctx()
-        pages = ctx.pages_manager if ctx is not None else None
-        name = pages.intended_page_name if pages is not None else None
-        by_hash = pages.intended_page_script_hash if pages is not None else None
-        if not name and by_hash:  # a page's hash is calc_hash(url_path) (st.Page)
-            name = next((p for p in PROTECTED if calc_hash(p) == by_hash), None)
-    except Exception:
-        name = None
+    name = navigation.requested()
     if isinstance(name, str) and name in PROTECTED:
         st.session_state[WANTED_KEY] = name
     found = st.session_state.get(WANTED_KEY)

@@ -21,14 +21,17 @@ from tests.e2e.conftest import ROOT, Server, _free_port, screenshot, stop_server
 USER = "root"
 PW = "correct horse battery"
 SIGNED_IN = re.compile("Đăng nhập: root")
+# Streamlit's own message for an address st.navigation does not know (English, no text to set)
+STREAMLIT_NOT_FOUND = re.compile("Page not found|You have requested page|Running the app's main")
 
 
-def start_serve(db, tmp) -> Server:
-    """As tests/e2e/conftest.py's start_server (guest view on), but through serve.py."""
+def start_serve(db, tmp, guest: str = "1") -> Server:
+    """As tests/e2e/conftest.py's start_server (guest view on unless `guest` is "0"), but
+    through serve.py."""
     port = _free_port()
     log = tmp / f"serve-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKS_TRUSTED_")}
-    env.update({"TASKS_DB": str(db), "TASKS_GUEST": "1", "PYTHONUNBUFFERED": "1"})
+    env.update({"TASKS_DB": str(db), "TASKS_GUEST": guest, "PYTHONUNBUFFERED": "1"})
     out = log.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true"]
@@ -64,6 +67,19 @@ def serve(sample_db_template, tmp_path_factory):
     stop_server(srv)
 
 
+@pytest.fixture(scope="module")
+def serve_signin(sample_db_template, tmp_path_factory):
+    """serve.py without the guest view: every visitor signs in first."""
+    tmp = tmp_path_factory.mktemp("e2e-sessions-signin")
+    db = tmp / "tasks.duckdb"
+    shutil.copy(sample_db_template, db)
+    accounts.add_user(db, USER, "admin", password=PW)
+    accounts.add_user(db, "boss", "leader", password=PW)
+    srv = start_serve(db, tmp, guest="0")
+    yield srv
+    stop_server(srv)
+
+
 def type_in(page, scope, label: str, text: str) -> None:
     # typed key by key: Playwright's fill() does not reach a Streamlit form's state here
     scope.get_by_label(label).click()
@@ -88,6 +104,8 @@ def test_deep_link_reload_new_tab_sign_out(serve, page):
     wait_idle(page)
     main = page.get_by_test_id("stMain")
     assert main.get_by_text("Vui lòng đăng nhập").count() == 1
+    assert not STREAMLIT_NOT_FOUND.search(page.inner_text("body"))
+    assert page.url.split("?")[0].endswith("/upload"), "the address stays while signing in"
     assert page.locator("h1").first.inner_text().strip() == "Đăng nhập"
     screenshot(page, "session-deep-link-signed-out")
     submit_signin(page, main)
@@ -124,3 +142,42 @@ def test_disabling_the_account_ends_its_signed_in_browser(serve, page):
     accounts.disable_user(serve.db, USER, by="other_admin")
     page.reload()
     assert not signed_in(page), "a disabled account's cookie opens nothing"
+
+
+def test_without_the_guest_view_a_deep_link_opens_its_page_after_sign_in(serve_signin, page):
+    page.goto(serve_signin.url + "/review")
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    assert main.get_by_text("Vui lòng đăng nhập").count() == 1
+    assert not STREAMLIT_NOT_FOUND.search(page.inner_text("body"))
+    assert page.url.split("?")[0].endswith("/review")
+    assert page.get_by_test_id("stSidebarNav").count() == 0, "no page listed before sign-in"
+    submit_signin(page, main)
+    page.wait_for_url(re.compile(r"/review(\?|$)"), timeout=30_000)
+    assert signed_in(page)
+    assert page.locator("h1").first.inner_text().strip() == "Xác nhận, phê duyệt"
+
+
+def test_an_unknown_address_and_a_page_without_permission_say_so_in_vietnamese(serve_signin, page):
+    page.goto(serve_signin.url + "/admin")
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    type_in(page, main, "Tên đăng nhập", "boss")
+    type_in(page, main, "Mật khẩu", PW)
+    page.keyboard.press("Tab")
+    main.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    page.wait_for_url(re.compile(r"/admin(\?|$)"), timeout=30_000)
+    wait_idle(page)
+    page.get_by_text("Không có quyền mở trang này").first.wait_for(timeout=20_000)
+    body = page.inner_text("body")
+    assert not STREAMLIT_NOT_FOUND.search(body)
+    assert "Quản trị" not in page.get_by_test_id("stSidebarNav").inner_text()  # not listed
+    screenshot(page, "session-no-permission")
+
+    page.goto(serve_signin.url + "/khong-co-trang-nay")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Không tìm thấy trang"
+    assert not STREAMLIT_NOT_FOUND.search(page.inner_text("body"))
+    page.get_by_role("link", name="Mở trang Tổng quan").click()
+    page.wait_for_url(re.compile(r"/briefing(\?|$)"), timeout=30_000)
+    screenshot(page, "session-briefing-after-not-found")
