@@ -41,9 +41,11 @@ def rows_outside(tasks, update_agencies: Iterable[str]) -> dict[str, list[tuple[
 
 
 def outside_problems(
-    tasks, update_agencies: Iterable[str], column: str | None = None
+    tasks, update_agencies: Iterable[str], column: str | None = None, may_widen: bool = True
 ) -> list[Problem]:
-    """One error per row of the file outside the update (see `rows_outside`), in row order."""
+    """One error per row of the file outside the update (see `rows_outside`), in row order.
+    `may_widen`: whether the sender may add that agency to the update (an agency's own editor
+    may not: the advice is then only to remove the row)."""
     wanted = sorted(set(update_agencies))
     named = ", ".join(_agency_name(a) for a in wanted)
     columns = getattr(tasks, "columns", None)
@@ -52,6 +54,16 @@ def outside_problems(
         info = dict(zip(columns["task_id"], keys, strict=True))
     else:
         info = {t.task_id: (t.lead_text, t.title, t.id_derived) for t in tasks}
+    if may_widen:
+        advice_en, advice_vi = (
+            "remove the row or update that agency too",
+            ("hãy bỏ dòng này hoặc cập nhật cả cơ quan đó"),
+        )
+    else:
+        advice_en = "remove the row: that agency or the steering office updates its tasks"
+        advice_vi = (
+            "hãy bỏ dòng này: nhiệm vụ đó do chính cơ quan đó hoặc Văn phòng Chính phủ cập nhật"
+        )
     seen: set[tuple[int | None, str]] = set()
     problems = []
     for agency, items in rows_outside(tasks, wanted).items():
@@ -69,9 +81,9 @@ def outside_problems(
                 error(
                     "outside_agency_update",
                     f"{where_en}: task '{shown}' is led by '{lead}', not by the agencies this "
-                    f"file updates ({named}); remove the row or update that agency too.",
+                    f"file updates ({named}); {advice_en}.",
                     f"{where_vi}: nhiệm vụ '{shown}' do '{lead}' chủ trì, không thuộc cơ quan "
-                    f"mà tệp này cập nhật ({named}); hãy bỏ dòng này hoặc cập nhật cả cơ quan đó.",
+                    f"mà tệp này cập nhật ({named}); {advice_vi}.",
                     row=row,
                     column=column,
                     value=lead,

@@ -4,9 +4,16 @@ No Streamlit here: the accounts and sign-in modules (analytics/accounts.py, thro
 agency register, the pages (through ui/auth.py) and `python -m analytics audit verify`
 (analytics/cli/audit.py) use these functions. Nothing in the application changes or removes a row.
 
-Actions in use: signin, signin_lockout, signout, session_end, upload, commit, retract, restore,
-export, permission_denied, user_add, user_set_role, user_set_password, user_disable, user_enable,
-user_unlock, user_recover, agency_unit_add, agency_alias_add (analytics/agency_units.py).
+Actions in use (tests/test_audit.py finds every one the code writes in this list):
+- sign-in: signin, signin_lockout, signout, session_start, session_resume, session_end
+  (analytics/sessions.py), permission_denied;
+- data: upload, commit, retract, restore, export, agency_unit_add, agency_alias_add
+  (analytics/agency_units.py);
+- accounts: user_add, user_set_role, user_set_password, user_disable, user_enable, user_unlock,
+  user_recover;
+- agencies reporting back (analytics/reporting/): report_save, report_undo, claim_confirm,
+  claim_return, deadline_request, deadline_approve, deadline_reject, task_cancel, task_uncancel,
+  proposal_accept, proposal_decline, round_open, round_close, setting_change.
 Outcomes: ok, failure, refused, denied, locked, throttled, error.
 
 - A keyed chain. Every entry carries the hash of the one before it (`prev_hash`) and its own

@@ -80,13 +80,51 @@ def well_formed(token: object) -> bool:
     return isinstance(token, str) and _TOKEN_SHAPE.fullmatch(token) is not None
 
 
-def _insert(con, username: str, client: str, now: dt.datetime, expires: dt.datetime) -> str:
+def _insert(
+    con, username: str, client: str, now: dt.datetime, expires: dt.datetime, bound: str = ""
+) -> str:
+    """A new row; returns its token. `bound` (a handoff code's browser) is hashed with the token,
+    so the code opens nothing presented from another browser."""
     token = new_token()
+    prune(con, now)
     con.execute(
         "insert into user_sessions values (?, ?, ?, ?, ?, null, ?)",
-        [token_hash(token), username, now, now, expires, client],
+        [token_hash(token + bound), username, now, now, expires, client],
     )
     return token
+
+
+KEEP_ENDED = dt.timedelta(days=30)
+"""How long an ended session's row stays (its start and end are in the audit log for good)."""
+
+
+def prune(con, now: dt.datetime) -> int:
+    """Delete the rows of sessions and codes that ended (revoked or past their absolute expiry)
+    more than KEEP_ENDED ago, inside the caller's transaction; the number deleted."""
+    before = now - KEEP_ENDED
+    return con.execute(
+        "delete from user_sessions where coalesce(revoked_at, expires_at) < ?", [before]
+    ).fetchone()[0]
+
+
+XSRF_COOKIE = "_streamlit_xsrf"
+"""Streamlit's own per-browser cookie ("2|mask|masked token|time"): a handoff code is bound to it."""
+_XSRF_SHAPE = re.compile(r"2\|([0-9a-f]{8})\|([0-9a-f]{32,128})\|[0-9]{1,12}")
+
+
+def browser_binding(cookie: object) -> str | None:
+    """What ties a handoff code to the browser that signed in: Streamlit's XSRF cookie's token,
+    unmasked (the mask changes on every page load, the token not), or None without one.
+
+    Without it a code taken from one's own sign-in could sign another person's browser in as
+    oneself (login CSRF): the code is refused unless the browser that brings it is the one that
+    asked for it."""
+    found = _XSRF_SHAPE.fullmatch(cookie) if isinstance(cookie, str) else None
+    if found is None:
+        return None
+    mask, masked = bytes.fromhex(found[1]), bytes.fromhex(found[2])
+    token = bytes(b ^ mask[i % 4] for i, b in enumerate(masked))
+    return "|" + hashlib.sha256(token).hexdigest()
 
 
 def start(db, username: str, client: str | None = None, conf: Settings | None = None) -> str:
@@ -100,32 +138,42 @@ def start(db, username: str, client: str | None = None, conf: Settings | None = 
     return token
 
 
-def handoff(db, username: str) -> str:
-    """A one-time code (valid HANDOFF_SECONDS) that ui/session_route.py trades for a session."""
+def handoff(db, username: str, binding: str) -> str:
+    """A one-time code (valid HANDOFF_SECONDS) that ui/session_route.py trades for a session,
+    only from the browser of `binding` (browser_binding)."""
+    if not binding:
+        raise ValueError("a handoff code needs the browser it is for")
     now = audit.now()
     name = audit.normalize_username(username)
+    expires = now + dt.timedelta(seconds=HANDOFF_SECONDS)
     with store._write_lock, store.connect(db) as con:
-        return _insert(con, name, HANDOFF, now, now + dt.timedelta(seconds=HANDOFF_SECONDS))
+        return _insert(con, name, HANDOFF, now, expires, bound=binding)
 
 
-def exchange(db, code: object, client: str | None = None, conf: Settings | None = None):
+def exchange(
+    db,
+    code: object,
+    client: str | None = None,
+    conf: Settings | None = None,
+    binding: str | None = None,
+):
     """Trade a handoff code for a new session: (username, token), or None when the code is
-    unknown, used or expired. The code is spent either way."""
-    if not well_formed(code):
+    unknown, used, expired or brought by another browser than the one it was made for
+    (`binding`, browser_binding of the request's cookie). The code is spent once found."""
+    if not well_formed(code) or not binding:
         return None
     conf = conf or settings()
     now = audit.now()
+    hash_ = token_hash(code + binding)
     with audit.writing(db) as con:
         row = con.execute(
             "select username, expires_at from user_sessions "
             "where token_hash = ? and client = ? and revoked_at is null",
-            [token_hash(code), HANDOFF],
+            [hash_, HANDOFF],
         ).fetchone()
         if row is None:
             return None
-        con.execute(
-            "update user_sessions set revoked_at = ? where token_hash = ?", [now, token_hash(code)]
-        )
+        con.execute("update user_sessions set revoked_at = ? where token_hash = ?", [now, hash_])
         if now >= row[1]:
             return None
         token = _insert(con, row[0], client or "local", now, now + conf.max_age)

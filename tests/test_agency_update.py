@@ -30,6 +30,22 @@ def test_cli_agency_update_refuses_rows_of_other_agencies_naming_them(tmp_path):
     assert not db.exists() or snapshot_count(db) == 0
 
 
+def test_cli_advice_to_an_agency_editor_is_only_to_remove_the_row(tmp_path):
+    # an operator may widen the update to that agency; the agency's own editor may not
+    db = tmp_path / "tasks.duckdb"
+    code, doc, _ = ingest(tmp_path, db, workbook(GOOD_ROWS), "nq71.xlsx", "--update-agency", "mof")
+    assert code == 2 and "update that agency too" in doc["errors"][0]["message"]
+    accounts.add_user(db, "mof_editor", "agency_editor", "correct-horse-9", agency_ids=["mof"])
+    args = ("--update-agency", "mof", "--user", "mof_editor")
+    code, doc, _ = ingest(tmp_path, db, workbook(GOOD_ROWS), "nq71.xlsx", *args)
+    assert code == 2
+    (error,) = doc["errors"]
+    assert "too" not in error["message"] and "steering office" in error["message"]
+    assert (
+        "cả cơ quan đó" not in error["message_vi"] and "Văn phòng Chính phủ" in error["message_vi"]
+    )
+
+
 def test_cli_agency_update_of_own_rows_is_stored(tmp_path):
     db = tmp_path / "tasks.duckdb"
     code, doc, err = ingest(tmp_path, db, workbook(MOF_ONLY), "nq71.xlsx", "--update-agency", "mof")

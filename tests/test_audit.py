@@ -493,3 +493,26 @@ def test_a_log_turned_back_into_the_unkeyed_chain_with_its_anchor_removed_is_fou
     code, doc = verify_cli(db)
     assert code == 2, doc
     assert doc["reason"] == "anchor_mismatch"
+
+
+def test_every_action_the_code_records_is_listed_in_the_audit_module():
+    # the calls that name an action: audit.append/record, ui.auth.audit, the reporting decorators
+    import re
+    from pathlib import Path
+
+    from analytics import audit as audit_module
+
+    root = Path(__file__).resolve().parent.parent
+    call = re.compile(
+        r"(?:audit\.append\(\s*\w+,\s*[^,]+,\s*|audit\.record\(\s*[^,]+,\s*[^,]+,\s*"
+        r'|audited\(\s*|_decision\(\s*|\baudit\(\s*)"([a-z_]+)"'
+    )
+    found = {
+        m[1]
+        for folder in ("analytics", "ui", "pages")
+        for path in (root / folder).rglob("*.py")
+        for m in call.finditer(path.read_text(encoding="utf-8"))
+    }
+    assert {"signin", "commit", "report_save", "session_resume", "proposal_accept"} <= found
+    listed = set(re.findall(r"[a-z_]+", audit_module.__doc__.split("Outcomes:")[0]))
+    assert sorted(found - listed) == []

@@ -14,6 +14,11 @@ from ui import session_route
 
 PW = "correct horse battery"
 CONF = sessions.Settings(idle=dt.timedelta(hours=8), max_age=dt.timedelta(days=7))
+# Streamlit's XSRF cookie of one browser, before and after a reload (re-masked), and another's
+XSRF = "2|bb4aa9a7|734434928ab753337f5af145fac89646|1796591813"
+XSRF_RELOADED = "2|cc2f2fab|0421b29efdd2d53f083f77498dad104a|1796591813"
+OTHER_XSRF = "2|01020304|00112233445566778899aabbccddeeff|1796591813"
+BROWSER = sessions.browser_binding(XSRF)
 
 
 @pytest.fixture
@@ -139,22 +144,43 @@ def test_disable_ends_every_session_and_enable_does_not_bring_them_back(db, cloc
 
 
 def test_handoff_code_is_one_time_short_lived_and_never_a_session(db, clock):
-    code = sessions.handoff(db, "alice")
+    code = sessions.handoff(db, "alice", BROWSER)
     assert sessions.resume(db, code, None, CONF) is None  # a code is not a cookie
-    username, token = sessions.exchange(db, code, "10.0.0.5", CONF)
+    username, token = sessions.exchange(db, code, "10.0.0.5", CONF, binding=BROWSER)
     assert username == "alice" and token != code
-    assert sessions.exchange(db, code, None, CONF) is None  # spent
+    assert sessions.exchange(db, code, None, CONF, binding=BROWSER) is None  # spent
     assert sessions.resume(db, token, None, CONF) == "alice"
-    late = sessions.handoff(db, "alice")
+    late = sessions.handoff(db, "alice", BROWSER)
     clock.tick(sessions.HANDOFF_SECONDS)
-    assert sessions.exchange(db, late, None, CONF) is None
+    assert sessions.exchange(db, late, None, CONF, binding=BROWSER) is None
     assert [e[2].get("via") for e in events(db, "session_start")] == ["signin"]
 
 
-def test_password_change_also_spends_waiting_handoff_codes(db, clock):
-    code = sessions.handoff(db, "alice")
-    accounts.set_password(db, "alice", "another good password", by="root")
+def test_handoff_code_opens_nothing_from_another_browser(db, clock):
+    # login CSRF: a code from one's own sign-in, brought by someone else's browser
+    code = sessions.handoff(db, "alice", BROWSER)
+    other = sessions.browser_binding(OTHER_XSRF)
+    assert other is not None and other != BROWSER
+    assert sessions.exchange(db, code, None, CONF, binding=other) is None
+    assert sessions.exchange(db, code, None, CONF, binding=None) is None
     assert sessions.exchange(db, code, None, CONF) is None
+    assert sessions.exchange(db, code, None, CONF, binding=BROWSER)[0] == "alice"
+    with pytest.raises(ValueError):
+        sessions.handoff(db, "alice", "")
+
+
+def test_browser_binding_reads_streamlits_masked_xsrf_cookie():
+    # one browser's cookie, re-masked on a reload (seen in chromium against serve.py): one binding
+    assert sessions.browser_binding(XSRF) == sessions.browser_binding(XSRF_RELOADED) == BROWSER
+    assert BROWSER.startswith("|") and len(BROWSER) == 65
+    for bad in (None, "", "2|zz|00|1", "1|bb4aa9a7|7344|1", XSRF + "|x", 42):
+        assert sessions.browser_binding(bad) is None
+
+
+def test_password_change_also_spends_waiting_handoff_codes(db, clock):
+    code = sessions.handoff(db, "alice", BROWSER)
+    accounts.set_password(db, "alice", "another good password", by="root")
+    assert sessions.exchange(db, code, None, CONF, binding=BROWSER) is None
 
 
 # --------------------------------------------------------------------------- the route
@@ -163,10 +189,15 @@ def test_password_change_also_spends_waiting_handoff_codes(db, clock):
 class Client:
     """Calls the route handlers with a Starlette request (no HTTP client installed here)."""
 
-    def get(self, path, params=None, headers=None):
+    def get(self, path, params=None, headers=None, xsrf=XSRF):
         from urllib.parse import urlencode
 
         from starlette.requests import Request
+
+        headers = {
+            **(headers or {}),
+            **({"Cookie": f"{sessions.XSRF_COOKIE}={xsrf}"} if xsrf else {}),
+        }
 
         scope = {
             "type": "http",
@@ -191,7 +222,7 @@ def client(db, monkeypatch):
 
 
 def test_route_trades_the_code_for_an_httponly_lax_cookie(db, client, clock):
-    code = sessions.handoff(db, "alice")
+    code = sessions.handoff(db, "alice", BROWSER)
     r = client.get(session_route.START, params={"code": code, "next": "/upload"})
     assert r.status_code == 303 and r.headers["location"] == "/upload"
     cookie = r.headers["set-cookie"]
@@ -204,8 +235,16 @@ def test_route_trades_the_code_for_an_httponly_lax_cookie(db, client, clock):
     assert "set-cookie" not in again.headers  # spent
 
 
+@pytest.mark.parametrize("xsrf", [OTHER_XSRF, None], ids=["another browser", "no cookie"])
+def test_route_refuses_a_code_brought_by_another_browser(db, client, clock, xsrf):
+    code = sessions.handoff(db, "alice", BROWSER)
+    r = client.get(session_route.START, params={"code": code, "next": "/upload"}, xsrf=xsrf)
+    assert r.status_code == 303 and "set-cookie" not in r.headers
+    assert events(db, "session_start") == []
+
+
 def test_route_marks_the_cookie_secure_over_https_and_refuses_foreign_targets(db, client, clock):
-    code = sessions.handoff(db, "alice")
+    code = sessions.handoff(db, "alice", BROWSER)
     r = client.get(
         session_route.START,
         params={"code": code, "next": "//evil.example/x"},
@@ -220,3 +259,16 @@ def test_end_route_clears_the_cookie(client):
     r = client.get(session_route.END)
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert "Max-Age=0" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+
+
+def test_rows_of_sessions_ended_long_ago_are_deleted_when_a_new_one_starts(db, clock):
+    old = sessions.start(db, "alice", None, CONF)
+    sessions.end(db, sessions.token_hash(old))
+    live = sessions.start(db, "bob", None, CONF)
+    clock.tick(int(sessions.KEEP_ENDED.total_seconds()) + 60)
+    sessions.start(db, "carol", None, CONF)  # prunes alice's ended row, not bob's
+    with duckdb.connect(str(db), read_only=True) as con:
+        names = sorted(r[0] for r in con.execute("select username from user_sessions").fetchall())
+    assert names == ["bob", "carol"]
+    assert sessions.resume(db, live, None, CONF) is None  # bob's ran past its 7 days: ended
+    assert [e[2].get("client") for e in events(db, "session_start")] == ["local"] * 3

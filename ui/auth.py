@@ -547,13 +547,23 @@ def _start_session(username: str) -> None:
     one-time code (it sets the cookie and opens the page asked for); else a store session for
     this browser tab only, so that revocation still ends it."""
     wanted = st.session_state.pop(WANTED_KEY, None)
-    if session_route.MOUNTED:
-        code = sessions.handoff(_db(), username)
+    binding = _browser_binding()
+    if session_route.MOUNTED and binding is not None:
+        code = sessions.handoff(_db(), username, binding)
         target = session_route.safe_next(f"/{wanted or ''}")
         if _redirect(f"{session_route.START}?code={code}&next={target}"):
             stop()
     token = sessions.start(_db(), username, request.client_address())
     st.session_state[TOKEN_KEY] = sessions.token_hash(token)
+
+
+def _browser_binding() -> str | None:
+    """This browser's binding for a handoff code (analytics/sessions.browser_binding); None
+    without Streamlit's XSRF cookie (then the sign-in lasts for this tab, as without serve.py)."""
+    try:
+        return sessions.browser_binding(st.context.cookies.get(sessions.XSRF_COOKIE))
+    except Exception:
+        return None
 
 
 def _cookie_token() -> str | None:

@@ -70,8 +70,13 @@ def start(request):
     """Sync on purpose: Starlette runs it in a worker thread (DuckDB blocks)."""
     headers = _headers(request)
     conf = sessions.settings()
+    binding = sessions.browser_binding(request.cookies.get(sessions.XSRF_COOKIE))
     found = sessions.exchange(
-        store.db_path(), request.query_params.get("code"), _client(request, headers), conf
+        store.db_path(),
+        request.query_params.get("code"),
+        _client(request, headers),
+        conf,
+        binding=binding,
     )
     response = _redirect(safe_next(request.query_params.get("next")))
     if found is not None:

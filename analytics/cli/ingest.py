@@ -36,6 +36,7 @@ def _update_refusal(args) -> str | None:
     if not store.db_path(args.db).exists() or not accounts.account_exists(args.db, args.user):
         return None  # an operator's name (cron): recorded with the snapshot, not an account
     account = accounts.get_user(args.db, args.user)  # None: disabled
+    args.may_widen = account is None or account.role != "agency_editor"
     if account is None or not account.can_upload:
         return f"User {args.user} may not upload data / Người dùng {args.user} không có quyền tải dữ liệu lên."
     if account.role == "agency_editor" and not ids:
@@ -124,6 +125,7 @@ def cmd_ingest(args) -> int:
             user=args.user,
             update_agencies=args.update_agency or None,
             accept_valid_rows=args.accept_valid_rows,
+            may_widen=getattr(args, "may_widen", True),
         )
     except InputRejected as exc:
         return rejected(exc)

@@ -48,19 +48,21 @@ def _warm_up() -> None:
         threading.Thread(target=load, name="ingest-warm-up", daemon=True).start()
 
 
-def _outside_update(prepared: Prepared, update_agencies: list[str]) -> list[Problem]:
+def _outside_update(
+    prepared: Prepared, update_agencies: list[str], may_widen: bool = True
+) -> list[Problem]:
     """`agency_update.outside_problems` of the file, sheet by sheet when several were read
     (each row named with its sheet, under its own sheet's lead agency header)."""
     tables = prepared.tables
     if len(tables) <= 1:
         lead_header = _header(prepared.table, "lead_agency")
-        return outside_problems(prepared.tasks, update_agencies, lead_header)
+        return outside_problems(prepared.tasks, update_agencies, lead_header, may_widen)
     cols = prepared.tasks.columns
     out: list[Problem] = []
     for table in tables:
         keep = [k for k, name in enumerate(cols["sheet"]) if name == table.sheet]
         part = TaskBatch({f: [cols[f][k] for k in keep] for f in TASK_FIELDS})
-        found = outside_problems(part, update_agencies, _header(table, "lead_agency"))
+        found = outside_problems(part, update_agencies, _header(table, "lead_agency"), may_widen)
         out.extend(p.on_sheet(table.sheet) for p in found)
     return out
 
@@ -81,13 +83,16 @@ def ingest(
     update_agencies: list[str] | None = None,
     accept_valid_rows: bool = False,
     resolver=None,
+    may_widen: bool = True,
 ) -> tuple[store.CommitResult, Prepared]:
     """Read, validate and store one file as one snapshot; InputRejected stores nothing.
 
     Sheets as `prepare` reads them: every task sheet of a workbook, one snapshot (the snapshot
     records the sheets read: `store.sheet_names`).
     `accept_valid_rows`: rows with errors are held back and recorded with the snapshot (the
-    tasks they name keep their previous version), the valid rows are stored."""
+    tasks they name keep their previous version), the valid rows are stored.
+    `may_widen`: whether the sender may add agencies to `update_agencies` (not an agency's own
+    editor), for the advice of a refusal of rows outside the update."""
     _warm_up()  # in a thread, while the workbook is parsed
     if resolver is None:  # the store's own units and names too, loaded meanwhile
         from analytics.agency_units import resolver_for_later
@@ -109,7 +114,7 @@ def ingest(
     if prepared.errors:
         raise InputRejected(prepared.errors, prepared.warnings)
     if update_agencies:  # the upload page's rule (uploads.check_permission): one rule, one place
-        outside = _outside_update(prepared, update_agencies)
+        outside = _outside_update(prepared, update_agencies, may_widen)
         if outside:
             raise InputRejected(outside, prepared.warnings)
     from analytics import store  # loaded by _warm_up meanwhile

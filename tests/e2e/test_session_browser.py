@@ -181,3 +181,38 @@ def test_an_unknown_address_and_a_page_without_permission_say_so_in_vietnamese(s
     page.get_by_role("link", name="Mở trang Tổng quan").click()
     page.wait_for_url(re.compile(r"/briefing(\?|$)"), timeout=30_000)
     screenshot(page, "session-briefing-after-not-found")
+
+
+def test_a_sign_in_code_opens_nothing_in_another_browser(serve_signin, browser, page):
+    # login CSRF: the one-time code of one's own sign-in, sent to someone else's browser
+    caught: list[str] = []
+
+    def hold(route):
+        caught.append(route.request.url)
+        route.abort()
+
+    page.route(re.compile(r"/_session/start\?"), hold)
+    page.goto(serve_signin.url + "/briefing")
+    wait_idle(page)
+    submit_signin(page, page.get_by_test_id("stMain"))
+    for _ in range(40):
+        if caught:
+            break
+        page.wait_for_timeout(250)
+    assert caught and "code=" in caught[0]
+    other = browser.new_context()
+    try:
+        victim = other.new_page()
+        victim.goto(serve_signin.url + "/briefing")  # the victim's browser has its own cookie
+        wait_idle(victim)
+        victim.goto(caught[0])
+        wait_idle(victim)
+        assert [c for c in other.cookies() if c["name"] == "tasks_session"] == []
+        assert not signed_in(victim)
+        assert (
+            victim.get_by_text("Vui lòng đăng nhập").count()
+            + victim.get_by_role("heading", name="Đăng nhập").count()
+            > 0
+        )
+    finally:
+        other.close()
