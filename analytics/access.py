@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analytics.model import Scope
@@ -114,3 +116,17 @@ class User:
 
 
 GUEST = User(username="guest", role="guest", display_name="Khách (chỉ xem)")
+
+
+AGENCY_SEES_RANK = "TASKS_AGENCY_SEES_RANK"
+"""The setting: whether a user who sees some agencies only (an agency viewer) is shown each
+one's rank among all its peers (every agency of the same type, whatever the user's scope).
+On unless set to 0, false, no or off: league tables of the ministries and provinces are
+published. Only the rank is shown, computed in the data layer (ui/data.peer_ranks): the other
+agencies' figures stay out of the viewer's pages, lists and files."""
+
+
+def agency_sees_rank(env: Mapping[str, str] | None = None) -> bool:
+    """TASKS_AGENCY_SEES_RANK read from the environment (or `env`)."""
+    raw = (os.environ if env is None else env).get(AGENCY_SEES_RANK, "")
+    return raw.strip().lower() not in ("0", "false", "no", "off")

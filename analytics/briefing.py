@@ -15,7 +15,7 @@ import pandas as pd
 
 from analytics import changes, exports, metrics
 from analytics.agencies import CENTRAL_TYPES
-from analytics.i18n import fmt_date, fmt_int, fmt_pct, t
+from analytics.i18n import fmt_date, fmt_int, fmt_pct, source_label, t
 from analytics.text import fold
 
 AT_RISK_DAYS = 30  # "tasks due in the next 30 days still open"
@@ -176,7 +176,7 @@ def source_table(
     )
     for source in sorted(set(cur) | set(prev or {})):
         now = cur.get(source, {})
-        row = {t("col.source", lang): source}
+        row = {t("col.source", lang): source_label(source, lang)}
         for key, label in keys:
             row[t(label, lang)] = int(now.get(key, 0))
         rate = now.get("due_completion_rate")
@@ -576,7 +576,7 @@ def missed_commitments(df: pd.DataFrame, agencies: pd.DataFrame, scope_ids=None)
                 "name_vi": name_vi if isinstance(name_vi, str) and name_vi else agency_id,
                 "name_en": name_en if isinstance(name_en, str) and name_en else name_vi,
                 "n": len(group),
-                "task_ids": tuple(group["task_id"]),
+                "task_ids": tuple(exports.task_codes(group)),  # '' for a derived id
                 "titles": tuple(group["title"].fillna("")),
             }
         )
@@ -692,7 +692,7 @@ def round_lines(status: RoundStatus, names: dict[str, str], lang: str) -> list[s
 def missed_task_text(task_ids, titles) -> str:
     """'t1 – Nhiệm vụ t1; t5 – …' for a missed-commitments row."""
     return "; ".join(
-        f"{tid} – {title}" if title else str(tid)
+        " – ".join(str(p) for p in (tid, title) if p) or "–"
         for tid, title in zip(task_ids, titles, strict=False)
     )
 

@@ -675,11 +675,9 @@ def parse_date(value: object, *, epoch_1904: bool = False) -> dt.date | None:
 
 
 def format_date(d: dt.date | None, lang: str = "vi") -> str:
-    """'dd/mm/yyyy' in Vietnamese, 'yyyy-mm-dd' otherwise; '' for None."""
+    """'dd/mm/yyyy' in either language (as analytics.i18n.fmt_date); '' for None."""
     if d is None:
         return ""
     if isinstance(d, dt.datetime):
         d = d.date()
-    if lang == "vi":
-        return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
-    return d.isoformat()
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"

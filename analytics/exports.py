@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -17,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from analytics.i18n import t
+from analytics.i18n import DATE_EXCEL, source_label, t
 from analytics.reporting import words
 from analytics.safe_text import for_xlsx
 
@@ -57,6 +58,7 @@ TASK_COLUMNS = (
     ("causes", "col.causes"),
     ("proposals", "col.proposals"),
     ("difficult", "col.difficult"),
+    ("snapshot_as_of", "viewer16.col_snapshot_date"),  # the date of the snapshot the row is of
     ("origin_file", "col.file"),
     ("origin_sheet", "col.sheet"),
     ("origin_row", "col.row"),
@@ -107,6 +109,29 @@ def shown_columns(columns, df: pd.DataFrame) -> list[str]:
     ]
 
 
+DERIVED_ID = re.compile(r"auto-[0-9a-f]{10}")  # analytics/ingest/cells.py _derived_id
+
+
+def shown_id(task_id, derived=None) -> str:
+    """A task's code as users read it: '' for an id the ingest derived for a row without one
+    ('auto-fe4785b4de' means nothing to anyone; the title names the task). `derived`: the
+    task's id_derived; unknown (None, a held-back row), an id of the derived form."""
+    if not _present(task_id):
+        return ""
+    if _present(derived) and not isinstance(derived, str):
+        if bool(derived):
+            return ""
+    elif DERIVED_ID.fullmatch(str(task_id)):
+        return ""
+    return str(task_id)
+
+
+def task_codes(df: pd.DataFrame) -> list[str]:
+    """shown_id of every task of a frame (by its id_derived column when it has one)."""
+    derived = df["id_derived"] if "id_derived" in df.columns else [None] * len(df)
+    return [shown_id(i, d) for i, d in zip(df["task_id"], derived, strict=True)]
+
+
 def agency_names(agencies: pd.DataFrame, lang: str) -> dict[str, str]:
     col = "name_vi" if lang == "vi" else "name_en"
     return dict(zip(agencies["agency_id"], agencies[col].fillna(agencies["name_vi"]), strict=False))
@@ -122,7 +147,9 @@ def present_tasks(
     for col, label_key in TASK_COLUMNS:
         if col not in wanted:
             continue
-        if col == "lead":
+        if col == "task_id":
+            values = task_codes(df)
+        elif col == "lead":
             values = df["lead_ids"].map(
                 lambda ids: "; ".join(names.get(i, i) for i in ids) if ids is not None else ""
             )
@@ -134,11 +161,13 @@ def present_tasks(
             )
         elif col == "status_label":
             values = df["status"].map(lambda s: t(f"status.{s}", lang))
+        elif col == "source":
+            values = df["source"].map(lambda s: source_label(s, lang))
         elif col in REPORTED_FIELDS:
             values = reported_values(df, col, lang)
-        elif col not in df.columns and col in ATTRIBUTE_COLUMNS:
+        elif col not in df.columns and col in (*ATTRIBUTE_COLUMNS, "snapshot_as_of"):
             values = None  # a frame from before the task attributes: the column stays empty
-        elif col in ("deadline", "completion_date", "assigned_date"):
+        elif col in ("deadline", "completion_date", "assigned_date", "snapshot_as_of"):
             values = pd.to_datetime(df[col]).dt.date
         elif col in ("days_overdue", "days_late", "origin_row"):
             values = df[col].astype("Int64")
@@ -267,7 +296,7 @@ def _cell_value(value):
 
 def write_sheet(ws, frame: pd.DataFrame, lang: str = "vi", title: str | None = None) -> None:
     """Write a frame as a styled table: header row, frozen panes, autofilter, real dates."""
-    date_format = "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
+    date_format = DATE_EXCEL  # both languages
     start = 1
     if title:
         ws.cell(row=1, column=1, value=for_xlsx(title)).font = Font(bold=True, size=13)
@@ -324,11 +353,24 @@ def _sheet_title(name: str) -> str:
     return clean[:31]
 
 
+def _csv_date(value) -> object:
+    """A date as dd/mm/yyyy, a moment as dd/mm/yyyy HH:MM (as the pages show them; a CSV file
+    has no date cells, and pandas would write ISO)."""
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if value == value else None
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return value
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM (Excel opens it with the diacritics right), formula-like text neutralised."""
+    """UTF-8 with BOM (Excel opens it with the diacritics right), formula-like text
+    neutralised, dates dd/mm/yyyy."""
     safe = frame.copy()
     safe.columns = [neutralise_csv(str(c)) for c in safe.columns]
     for col in safe.columns:
+        if pd.api.types.is_datetime64_any_dtype(safe[col]):
+            safe[col] = safe[col].astype(object).map(_csv_date)
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-            safe[col] = safe[col].map(neutralise_csv)
+            safe[col] = safe[col].map(lambda v: neutralise_csv(_csv_date(v)))
     return safe.to_csv(index=False).encode("utf-8-sig")

@@ -1,5 +1,7 @@
 """Vietnamese first, English second: the one lookup of every user text (analytics/texts.toml)
-and the formatting of dates, numbers and months in either language."""
+and the formatting of dates, numbers and months in either language. Dates are dd/mm/yyyy in
+both languages (the form the documents use): `fmt_date` for text, DATE_WIDGET for Streamlit's
+date widgets and column formats, DATE_EXCEL for spreadsheet cells, DATE_PLOTLY for charts."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from pathlib import Path
 
 LANGS = ("vi", "en")
 CATALOGUE_PATH = Path(__file__).with_name("texts.toml")
+DATE_WIDGET = "DD/MM/YYYY"  # st.date_input and st.column_config date formats
+DATE_EXCEL = "DD/MM/YYYY"  # openpyxl number_format of date cells
+DATE_PLOTLY = "%d/%m/%Y"  # plotly tickformat / hoverformat (d3 time format)
 
 
 def _load(path: Path) -> dict[str, tuple[str, str]]:
@@ -39,15 +44,34 @@ def t(key: str, lang: str = "vi", **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
+SOURCE_KEYS = ("viewer16.source_nq71", "viewer16.source_tbkl")
+"""The texts of the known task sources: each one's Vietnamese is the name stored with its tasks."""
+
+
+def source_label(source, lang: str = "vi") -> str:
+    """A task source as users read it: a known source in `lang` ('Nghị quyết 71/NQ-CP' is
+    'Resolution 71/NQ-CP' in English); any other as it was stored (its own name)."""
+    if not isinstance(source, str):
+        return "" if source is None or source != source else str(source)
+    if lang == "vi":
+        return source
+    for key in SOURCE_KEYS:
+        vi, en = TEXTS[key]
+        if source == vi:
+            return en
+    return source
+
+
 def fmt_date(value, lang: str = "vi") -> str:
-    """dd/mm/yyyy in Vietnamese, ISO in English; '' for missing."""
+    """dd/mm/yyyy in either language ('' for missing); `lang` is kept for the callers' symmetry
+    with the other formatters."""
     if value is None or value != value:  # NaN/NaT
         return ""
     if hasattr(value, "date") and not isinstance(value, dt.date):
         value = value.date()
     if isinstance(value, dt.datetime):
         value = value.date()
-    return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+    return value.strftime("%d/%m/%Y")
 
 
 def fmt_int(value: int, lang: str = "vi") -> str:

@@ -12,8 +12,8 @@ import datetime as dt
 import pandas as pd
 
 from analytics import exports, metrics
-from analytics.briefing import PeerRank, as_date
-from analytics.i18n import fmt_int, fmt_pct, t
+from analytics.briefing import PeerRank, as_date, headline_cards
+from analytics.i18n import fmt_int, fmt_month, fmt_pct, t
 
 
 def due_parts(df: pd.DataFrame, as_of: dt.date) -> dict:
@@ -89,7 +89,8 @@ def scope_banner(scope, agencies: pd.DataFrame, total: int, lang: str) -> str | 
 
 
 def single_agency(scope) -> bool:
-    """The viewer sees one agency only (no agency-type choice, no per-agency zip, no rank)."""
+    """The viewer sees one agency only (no agency-type or agency choice, no per-agency zip; its
+    rank is among all its peers, when access.agency_sees_rank)."""
     return scope is not None and scope.agency_ids is not None and len(scope.agency_ids) == 1
 
 
@@ -117,3 +118,20 @@ def remaining_agency_months(wide: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     out["total"] = out[months].sum(axis=1).astype("int64") if months else 0
     out = out[out["total"] > 0]
     return out.sort_values(["total", "agency"], ascending=[False, True]).reset_index(drop=True)
+
+
+KEY_CARDS = ("total", "completed", "overdue")  # with the month's count: the four numbers
+
+
+def month_label(as_of: dt.date, lang: str) -> str:
+    """'Đến hạn trong 08/2025, chưa hoàn thành': the label of the briefing's month count."""
+    return t("briefing.month_count", lang, month=fmt_month(as_date(as_of).strftime("%Y-%m"), lang))
+
+
+def key_numbers(head: dict, month_count: int, lang: str, as_of: dt.date) -> list[tuple[str, str]]:
+    """The four numbers a leader asks for first, as (label, value): total tasks, completed and
+    overdue in the headline cards' own labels and values (all tasks), and the tasks due this
+    month still open in the label and count of the briefing's month figure (one set of numbers)."""
+    cards = {c.key: c for c in headline_cards(head, None, lang, as_of)}
+    out = [(cards[k].label, cards[k].value) for k in KEY_CARDS]
+    return [*out, (month_label(as_of, lang), fmt_int(month_count, lang))]

@@ -14,11 +14,11 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
+from analytics import access, leader
 from analytics import briefing as B
-from analytics import exports
-from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct
+from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, source_label
 from analytics.model import Filters
-from ui import agency_report, charts, components, data, reported, reports, state
+from ui import agency_report, charts, components, data, reported, reports, state, streamlit_vi
 from ui.html import esc
 from ui.state import View
 
@@ -71,6 +71,8 @@ def _pick_agency(view: View, ranking: pd.DataFrame) -> str | None:
     if not options:
         st.info(view.t("briefing.no_agencies"))
         return None
+    if len(options) == 1 and not view.scope.is_all:
+        return options[0]  # an agency viewer's one agency: no choice to offer
     if st.session_state.get(PICK_KEY) not in options:
         st.session_state[PICK_KEY] = options[0] if len(options) == 1 else None
     picked = st.selectbox(
@@ -86,33 +88,51 @@ def _pick_agency(view: View, ranking: pd.DataFrame) -> str | None:
     return picked or None
 
 
+def _peer_ranking(view: View, ranking: pd.DataFrame, ids, peer_filters) -> pd.DataFrame | None:
+    """The ranking the peer section reads: the view's own for a user who sees every agency;
+    for a limited scope, its agencies' ranks among all their peers when the setting allows it
+    (access.agency_sees_rank, through ui/data.peer_ranks), else None (no rank shown)."""
+    if view.scope.is_all:
+        return ranking
+    if not access.agency_sees_rank():
+        return None
+    return data.peer_ranks(data.db(), ids, view.as_of, peer_filters, view.scope)
+
+
 def _peer_section(view: View, ranking: pd.DataFrame, agency_id: str) -> None:
+    """The agency's rank among its peers, shown only when it means something (ranked among
+    more than one: leader.rank_means_something); the table of peers only to a user who sees
+    every agency."""
     st.subheader(view.t("briefing.peer_title"))
     rank = B.peer_rank(ranking, agency_id)
     if rank is None:
         st.caption(view.t("common.no_tasks"))
         return
     group = rank.group if rank.group in B.PEER_GROUPS else "other"
-    c1, c2 = st.columns(2)
-    c1.metric(view.t("briefing.peer_rank"), rank.label(), border=True)
-    c2.metric(
-        view.t("col.rate"),
-        fmt_pct(rank.rate, view.lang),
-        help=f"{rank.due_completed}/{rank.due}",
-        border=True,
-    )
-    if rank.rank is None:
+    if leader.rank_means_something(rank):
+        c1, c2 = st.columns(2)
+        c1.metric(view.t("briefing.peer_rank"), rank.label(), border=True)
+        c2.metric(
+            view.t("col.rate"),
+            fmt_pct(rank.rate, view.lang),
+            help=f"{rank.due_completed}/{rank.due}",
+            border=True,
+        )
+    elif rank.rank is None:
         st.caption(view.t("briefing.peer_not_ranked", due=rank.due, n=rank.min_due))
-    elif rank.n_ranked < 2:
+    else:
         st.caption(view.t("briefing.peer_alone"))
+    rule = "briefing.peer_rule" if view.scope.is_all else "viewer16.peer_rule_all"
     st.caption(
         view.t(
-            "briefing.peer_rule",
+            rule,
             group=view.t(f"briefing.peer_group_{group}"),
             n=rank.min_due,
             ranked=rank.n_ranked,
         )
     )
+    if not view.scope.is_all:
+        return  # the other agencies' figures are not the viewer's to see
     peers = B.peers_of(ranking, rank.group)
     name_col = "name_vi" if view.lang == "vi" else "name_en"
     shown = pd.DataFrame(
@@ -142,7 +162,11 @@ def _task_section(view: View, tables: dict, agency_id: str) -> None:
         placeholder=view.t("common.all"),
     )
     sources = c2.multiselect(
-        view.t("col.source"), tables["sources"], key=SOURCE_KEY, placeholder=view.t("common.all")
+        view.t("col.source"),
+        tables["sources"],
+        key=SOURCE_KEY,
+        placeholder=view.t("common.all"),
+        format_func=lambda s: source_label(s, view.lang),
     )
     months = c3.multiselect(
         view.t("briefing.f_month"),
@@ -160,8 +184,8 @@ def _task_section(view: View, tables: dict, agency_id: str) -> None:
     if months:
         mask &= keys["month"].isin(months)
     frame = tables["table"][mask.to_numpy()].reset_index(drop=True)
-    frame = exports.without_empty_reported(frame, view.lang)
     st.caption(view.t("briefing.shown", n=len(frame), total=len(keys)))
+    # on screen without the reported columns no task fills; the files keep every column
     components.table(view, frame, "agency_task_table", f"tasks_{agency_id}")
 
 
@@ -223,16 +247,18 @@ def _main(view: View) -> None:
     reported.agency_figures(view, filters)
 
     tables = data.agency_tables(db, ids, view.as_of, filters, view.scope, view.lang)
+    peer_ranking = _peer_ranking(view, ranking, ids, peer_filters)
     left, right = st.columns(2)
     with left:
         st.subheader(view.t("briefing.breakdown"))
         st.plotly_chart(
             charts.status_donut(head, view.lang, view.t("briefing.status_chart")),
             key="agency_status_donut",
-            config={"displaylogo": False},
+            config=streamlit_vi.plotly_config(view.lang),
         )
-    with right:
-        _peer_section(view, ranking, agency_id)
+    if peer_ranking is not None:  # else the setting keeps a limited scope's rank out
+        with right:
+            _peer_section(view, peer_ranking, agency_id)
 
     units = data.agency_unit_table(db, ids, view.as_of, filters, view.scope, agency_id)
     _unit_section(view, units, agency_id)
@@ -247,7 +273,7 @@ def _main(view: View) -> None:
                 timeline, view.lang, B.as_date(view.as_of), max_rows=TIMELINE_ROWS
             ),
             key="agency_timeline",
-            config={"displaylogo": False},
+            config=streamlit_vi.plotly_config(view.lang),
         )
         if len(timeline) > TIMELINE_ROWS:
             st.caption(view.t("briefing.timeline_cap", n=TIMELINE_ROWS, total=len(timeline)))

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics import changes, exports, history
 from analytics.i18n import fmt_date, fmt_int
-from ui import charts_time, components, data, state
+from ui import charts_time, components, data, state, streamlit_vi
 
 view = state.current_view()
 
@@ -36,8 +36,14 @@ TASK_COLUMNS = [
     "lead",
     "status_label",
     "deadline",
+    "deadline_text",
+    "days_overdue",
     "completion_date",
     "deadline_note",  # shown where an approved change moved a deadline
+    "causes",
+    "reported_causes",
+    "cause_text",
+    "snapshot_as_of",
 ]
 
 
@@ -58,7 +64,10 @@ def trend_section(view: state.View, frame: pd.DataFrame) -> None:
     st.subheader(view.t("trends.trend"))
     st.caption(view.t("trends.trend_note"))
     st.plotly_chart(
-        charts_time.trend_lines(frame, view.lang, view.as_of), key="trends_chart", width="stretch"
+        charts_time.trend_lines(frame, view.lang, view.as_of),
+        key="trends_chart",
+        width="stretch",
+        config=streamlit_vi.plotly_config(view.lang),
     )
     table = pd.DataFrame({view.t("col.report_date"): frame["as_of"]})
     for key in (
@@ -121,7 +130,7 @@ def present(view: state.View, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
             6, view.t("trends.col_deadline_after"), pd.to_datetime(frame["deadline_after"]).dt.date
         )
         shown = shown.drop(columns=[view.t("col.deadline")])
-    return exports.without_empty_reported(shown, view.lang)
+    return shown
 
 
 def changes_section(view: state.View, dates: list[dt.date]) -> None:
@@ -143,10 +152,13 @@ def changes_section(view: state.View, dates: list[dt.date]) -> None:
         return fmt_date(dt.date.fromisoformat(iso), view.lang)
 
     c1, c2 = st.columns(2)
+    pick = view.t("viewer16.pick_one")
     value_from = c1.selectbox(
-        view.t("common.from_date"), options, key="trends_from", format_func=label
+        view.t("common.from_date"), options, key="trends_from", format_func=label, placeholder=pick
     )
-    value_to = c2.selectbox(view.t("trends.to"), options, key="trends_to", format_func=label)
+    value_to = c2.selectbox(
+        view.t("trends.to"), options, key="trends_to", format_func=label, placeholder=pick
+    )
     _write_url(value_from, value_to, default_from, default_to)
     if value_from == value_to:
         st.info(view.t("trends.same_date"))
@@ -179,8 +191,9 @@ def changes_section(view: state.View, dates: list[dt.date]) -> None:
             if frame.empty:
                 st.caption(view.t("common.no_tasks"))
                 continue
-            shown = present(view, kind, frame)
-            charts_time.show_table(shown, view.lang, key=f"trends_table_{kind}")
+            shown = present(view, kind, frame)  # the file keeps every column
+            on_screen = exports.without_empty_reported(shown, view.lang)
+            charts_time.show_table(on_screen, view.lang, key=f"trends_table_{kind}")
             name = FILE_NAMES[kind][0 if view.lang == "vi" else 1]
             components.downloads(
                 view,

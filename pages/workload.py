@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import workload
+from analytics import exports, workload
 from analytics.i18n import fmt_date, fmt_int, fmt_month
-from ui import charts_time, components, data, state
+from ui import charts_time, components, data, state, streamlit_vi
 
 view = state.current_view()
 
@@ -61,7 +61,12 @@ def year_choice(view: state.View) -> int:
     options = figures(view, view.as_of.year)["years"]
     if st.session_state.get("workload_year") not in options:
         st.session_state["workload_year"] = view.as_of.year
-    return st.selectbox(view.t("workload.year"), options, key="workload_year")
+    return st.selectbox(
+        view.t("workload.year"),
+        options,
+        key="workload_year",
+        placeholder=view.t("viewer16.pick_one"),
+    )
 
 
 def headline(view: state.View, year: int, fig: dict) -> None:
@@ -115,6 +120,7 @@ def months_section(view: state.View, year: int, fig: dict) -> None:
         charts_time.monthly_bars(table, view.lang, last),
         key="workload_chart_months",
         width="stretch",
+        config=streamlit_vi.plotly_config(view.lang),
     )
     st.markdown(f"**{view.t('workload.table_months')}**")
     shown = month_table(view, table)
@@ -125,7 +131,10 @@ def months_section(view: state.View, year: int, fig: dict) -> None:
     st.subheader(view.t("workload.chart_trajectory"))
     st.caption(view.t("workload.chart_trajectory_note"))
     st.plotly_chart(
-        charts_time.trajectory(table, view.lang), key="workload_chart_trajectory", width="stretch"
+        charts_time.trajectory(table, view.lang),
+        key="workload_chart_trajectory",
+        width="stretch",
+        config=streamlit_vi.plotly_config(view.lang),
     )
 
 
@@ -133,16 +142,22 @@ def agencies_section(view: state.View, year: int, fig: dict) -> None:
     months = workload.months_of(year)
     wide = fig["agency_vi" if view.lang == "vi" else "agency_en"]
     st.subheader(view.t("workload.agencies"))
-    show_all = st.toggle(view.t("common.show_all_agencies"), key="workload_all_agencies")
+    # a toggle that shows nothing more, a heat map of one row: neither for one agency (an agency
+    # viewer's scope); its months are in the table
+    show_all = len(wide) > TOP_AGENCIES and st.toggle(
+        view.t("common.show_all_agencies"), key="workload_all_agencies"
+    )
     shown_wide = wide if show_all else wide.head(TOP_AGENCIES)
     st.caption(view.t("workload.agencies_note", shown=len(shown_wide), total=len(wide)))
     if shown_wide.empty:
         return
-    st.plotly_chart(
-        charts_time.agency_heatmap(shown_wide, months, view.lang),
-        key="workload_chart_agencies",
-        width="stretch",
-    )
+    if len(shown_wide) > 1:
+        st.plotly_chart(
+            charts_time.agency_heatmap(shown_wide, months, view.lang),
+            key="workload_chart_agencies",
+            width="stretch",
+            config=streamlit_vi.plotly_config(view.lang),
+        )
     table = agency_table(view, shown_wide, months)
     charts_time.show_table(table, view.lang, key="workload_agency_table")
     name = ("co_quan_theo_thang_" if view.lang == "vi" else "agencies_by_month_") + str(year)
@@ -163,6 +178,7 @@ def month_tasks_section(view: state.View, year: int, fig: dict) -> None:
         view.t("col.month"),
         months,
         key="workload_month",
+        placeholder=view.t("viewer16.pick_one"),
         format_func=lambda m: fmt_month(m, view.lang),
     )
     ids = data.snapshot_ids(view.as_of, view.filters.sources)
@@ -173,7 +189,8 @@ def month_tasks_section(view: state.View, year: int, fig: dict) -> None:
     st.caption(view.t("workload.month_tasks_note", n=n, month=label))
     if not count:
         return
-    charts_time.show_table(shown, view.lang, key="workload_tasks_table")
+    on_screen = exports.without_empty_reported(shown, view.lang)  # the file keeps every column
+    charts_time.show_table(on_screen, view.lang, key="workload_tasks_table")
     name = ("nhiem_vu_" if view.lang == "vi" else "tasks_") + month
     components.downloads(view, shown, name, key="workload_dl_tasks")
 

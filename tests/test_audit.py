@@ -495,7 +495,7 @@ def test_a_log_turned_back_into_the_unkeyed_chain_with_its_anchor_removed_is_fou
     assert doc["reason"] == "anchor_mismatch"
 
 
-def test_every_action_the_code_records_is_listed_in_the_audit_module():
+def test_every_action_the_code_records_is_in_the_audit_modules_list():
     # the calls that name an action: audit.append/record, ui.auth.audit, the reporting decorators
     import re
     from pathlib import Path
@@ -514,5 +514,33 @@ def test_every_action_the_code_records_is_listed_in_the_audit_module():
         for m in call.finditer(path.read_text(encoding="utf-8"))
     }
     assert {"signin", "commit", "report_save", "session_resume", "proposal_accept"} <= found
-    listed = set(re.findall(r"[a-z_]+", audit_module.__doc__.split("Outcomes:")[0]))
-    assert sorted(found - listed) == []
+    assert sorted(found - set(audit_module.ACTIONS)) == []
+
+
+def test_the_log_for_people_in_vietnam_time_with_names(tmp_path, clock):
+    from analytics.i18n import t
+
+    db = tmp_path / "a.duckdb"
+    clock.now = dt.datetime(2025, 9, 1, 20, 30, 5)  # UTC: 03:30:05 on 02/09 in Hà Nội
+    audit.record(db, "root", "session_resume", None, {"client": "local"})
+    audit.record(db, "root", "some_old_action", None, None, outcome="refused")
+    frame = audit.read(db)
+    for lang in ("vi", "en"):
+        shown = audit.for_people(frame, lang)
+        assert list(shown.columns) == [
+            t(f"audit_column.{c}", lang)
+            for c in ("id", "ts", "username", "action", "target", "details", "outcome")
+        ]
+        times = set(shown[t("audit_column.ts", lang)])
+        assert times == {"02/09/2025 03:30:05"}
+        actions = list(shown[t("audit_column.action", lang)])
+        assert actions == ["some_old_action", t("audit_action.session_resume", lang)]
+        assert list(shown[t("audit_column.outcome", lang)]) == [
+            t("audit_outcome.refused", lang),
+            t("audit_outcome.ok", lang),
+        ]
+    # a day chosen on the page starts at midnight in Vietnam
+    since = audit.vn_midnight_utc(dt.date(2025, 9, 2))
+    assert since == dt.datetime(2025, 9, 1, 17, 0)
+    assert len(audit.read(db, since=since)) == 2
+    assert len(audit.read(db, since=audit.vn_midnight_utc(dt.date(2025, 9, 3)))) == 0

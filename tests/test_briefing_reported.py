@@ -167,7 +167,7 @@ def test_the_pdf_has_the_sentence_the_claims_the_adjusted_deadline_and_the_round
     assert_reported_pdf(pdf_text(reports.briefing_pdf(data, "vi")), data)
     english = pdf_text(reports.briefing_pdf(briefing_data(db, "en"), "en"))
     assert "of them 1 reported completed, awaiting confirmation" in english
-    assert "deadline moved from 2025-09-30 to 2025-10-05" in english
+    assert "deadline moved from 30/09/2025 to 05/10/2025" in english
 
 
 def test_the_command_line_pdf_has_the_same_content(db, tmp_path):

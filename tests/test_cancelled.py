@@ -148,7 +148,7 @@ def test_headline_cards_show_the_cancelled_count_apart(tasks):
     assert cards["cancelled"].value == "2" and cards["total"].value == "5"
     assert "không tính vào tổng số" in cards["cancelled"].help
     en = {c.key: c for c in briefing.headline_cards(head, None, "en", AS_OF)}
-    assert en["cancelled"].label == "Cancelled (counted apart)"
+    assert en["cancelled"].label == "Cancelled (counted separately)"
 
 
 def test_the_report_lists_them_apart(db):
@@ -191,7 +191,7 @@ def test_briefing_page_shows_them_apart(app_db):
     listed = [df.value for df in at.dataframe if "Mã nhiệm vụ" in df.value.columns]
     assert any(sorted(f["Mã nhiệm vụ"]) == ["NV-05", "NV-07"] for f in listed)
     en = open_page("briefing", "en", as_of=AS_OF)
-    assert {m.label: m.value for m in en.metric}["Cancelled (counted apart)"] == "2"
+    assert {m.label: m.value for m in en.metric}["Cancelled (counted separately)"] == "2"
 
 
 def test_agency_page_of_an_agency_whose_tasks_are_all_cancelled(app_db):

@@ -217,13 +217,14 @@ def test_the_data_page_shows_and_exports_the_reported_columns(db, deferred):
     back = pd.read_csv(io.StringIO(csv), dtype=str).set_index(task_id)
     assert set(labels.values()) <= set(back.columns)
     assert back.loc["t4", labels["col_cause_text"]] == "'" + HOSTILE
-    assert back.loc["t4", labels["col_commitment_date"]] == COMMITTED.isoformat()
+    # dates dd/mm/yyyy in the CSV as on the page
+    assert back.loc["t4", labels["col_commitment_date"]] == COMMITTED.strftime("%d/%m/%Y")
     assert back.loc["t4", labels["col_commitment_missed"]] == t("pages_reported.missed", "vi")
     assert back.loc["t4", labels["col_confidence"]] == t("confidence.red", "vi")
     assert back.loc["t4", labels["col_causes"]].startswith("Chưa bố trí được kinh phí (")
-    assert back.loc["t3", labels["col_deadline_original"]] == "2025-09-30"
+    assert back.loc["t3", labels["col_deadline_original"]] == "30/09/2025"
     assert back.loc["t3", labels["col_deadline_note"]].startswith("thời hạn điều chỉnh từ 30/09")
-    assert back.loc["t6", labels["col_claimed_on"]] == "2025-09-20"
+    assert back.loc["t6", labels["col_claimed_on"]] == "20/09/2025"
     assert back.loc["t5", labels["col_cancel_reason"]] == "Không còn phù hợp"
 
     xlsx = downloaded(at, deferred, "data_dl_tasks_xlsx", ".xlsx")

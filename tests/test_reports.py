@@ -244,7 +244,7 @@ def test_pdf_headline_and_vietnamese_words_for_28_august(sample_db):
 def test_english_pdf(sample_db):
     data = reports.build_briefing(sample_db, AUG28, Filters(), Scope.everything(), "en")
     text = flat(" ".join(pdf_pages(reports.briefing_pdf(data, "en"))))
-    assert "Figures as of 2025-08-28" in text
+    assert "Figures as of 28/08/2025" in text
     assert "Among the tasks due (231): completed 197, rate 85.3% (on time 132, late 65)" in text
     assert "Ministry of Finance" in text
 
@@ -366,7 +366,17 @@ def test_briefing_workbook_values_types_and_no_formulas(built_db):
     as_of = summary["Số liệu tính đến ngày"]
     assert as_of.is_date and as_of.value.date() == D(2025, 9, 1)
     assert summary["Kỳ báo cáo trước (số liệu đến ngày)"].value.date() == D(2025, 7, 31)
-    assert summary["Kết quả"].value == data.sentence("vi")
+    # the result as the page says it: the block of the tasks due, each label with one meaning
+    result = summary["Kết quả"].value
+    assert result == (
+        "Trong số nhiệm vụ đã đến hạn (6): hoàn thành 3, đạt 50,0% (đúng hạn 2, quá hạn 1); "
+        "chưa hoàn thành 3."
+    )
+    assert result.count("quá hạn") == 1  # the Government Office's sentence said it twice
+    english = openpyxl.load_workbook(io.BytesIO(reports.briefing_xlsx(data, "en")))
+    en_summary = {r[0].value: r[1].value for r in english["Summary"].iter_rows(min_row=4)}
+    assert en_summary["Result"].startswith("Among the tasks due (6): completed 3, rate 50.0%")
+    assert en_summary["Figures as of"].date() == D(2025, 9, 1)
 
     tasks = wb["Danh sách nhiệm vụ"]
     assert tasks.freeze_panes == "A4" and tasks.auto_filter.ref.startswith("A3:")
@@ -411,7 +421,7 @@ def test_sample_workbook_matches_the_store(sample_db):
     by_source = {
         r[0].value: [c.value for c in r] for r in wb["By source"].iter_rows(min_row=XLSX_HEAD + 1)
     }
-    nq = by_source[NQ71]
+    nq = by_source["Resolution 71/NQ-CP"]  # the source's English name in English
     head = [c.value for c in wb["By source"][XLSX_HEAD]]
     row = dict(zip(head, nq, strict=True))
     assert (
@@ -427,7 +437,7 @@ def test_sample_workbook_matches_the_store(sample_db):
         wb["Overdue"]
         .cell(row=XLSX_HEAD + 1, column=header_index(wb["Overdue"], "Deadline"))
         .number_format
-        == "YYYY-MM-DD"
+        == "DD/MM/YYYY"  # dd/mm/yyyy in both languages
     )
 
 

@@ -56,6 +56,9 @@ ENGLISH_HOMONYMS = {
     "Tasks": {"col.tasks", "common.task_list"},  # Số nhiệm vụ / Danh sách nhiệm vụ
     "This report": {"report.change_after", "report.as_of_mark"},  # Kỳ này / Kỳ báo cáo
     "Total": {"col.total", "workload.col_total"},  # Tổng số / Tổng
+    # Streamlit's own button and calendar texts (ui/streamlit_vi.py): its English, our Vietnamese
+    "Upload": {"page.upload", "widgets16.upload"},  # Cập nhật dữ liệu / Chọn tệp
+    "Previous": {"report.change_before", "widgets16.previous"},  # Kỳ trước / Lùi lại
 }
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
@@ -226,7 +229,7 @@ def test_every_key_built_from_a_value_exists():
     """Keys the code builds from a value (t(f"status.{s}"), t(f"role.{role}"), ...) exist for
     every value of their domain: t() falls back to the bare code, which would show a user
     "completed_on_time" instead of a label."""
-    from analytics import access, briefing, model, uploads
+    from analytics import access, audit, briefing, model, uploads
     from analytics.agencies import AGENCY_TYPES
     from analytics.i18n import TEXTS
 
@@ -237,6 +240,8 @@ def test_every_key_built_from_a_value_exists():
         "change": briefing.CHANGE_KINDS,
         "missing_column": model.REQUIRED_FIELDS,
         "briefing.peer_group_": briefing.PEER_GROUPS,
+        "audit_action": audit.ACTIONS,
+        "audit_outcome": audit.OUTCOMES,
         "upload.g_": tuple(g for g in uploads.PROBLEM_GROUPS if g != "unknown_agency"),
     }
     missing = []

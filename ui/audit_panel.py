@@ -76,8 +76,8 @@ def audit_export(
         },
         **(details or {}),
     }
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(
+    row = st.container(horizontal=True)  # side by side on a phone too
+    row.download_button(
         t("common.download_xlsx", view.lang),
         data=recorded(
             what, lambda: exports.to_xlsx({name: frame}, view.lang), "xlsx", len(frame), doc
@@ -87,7 +87,7 @@ def audit_export(
         key=f"{key}_xlsx",
         on_click="ignore",
     )
-    c2.download_button(
+    row.download_button(
         t("common.download_csv", view.lang),
         data=recorded(what, lambda: exports.to_csv(frame), "csv", len(frame), doc),
         file_name=f"{name}.csv",
@@ -95,29 +95,6 @@ def audit_export(
         key=f"{key}_csv",
         on_click="ignore",
     )
-
-
-AUDIT_ACTIONS = (
-    "signin",
-    "signin_lockout",
-    "signout",
-    "upload",
-    "commit",
-    "retract",
-    "restore",
-    "export",
-    "permission_denied",
-    "user_add",
-    "user_set_role",
-    "user_set_password",
-    "user_disable",
-    "user_enable",
-    "user_unlock",
-    "user_recover",
-    "session_end",
-    "agency_unit_add",
-    "agency_alias_add",
-)
 
 
 def audit_panel(view: state.View, key: str = "audit") -> None:
@@ -137,12 +114,13 @@ def audit_panel(view: state.View, key: str = "audit") -> None:
         t("common.from_date", lg),
         value=None,
         key=f"{key}_since",
-        format="DD/MM/YYYY" if lg == "vi" else "YYYY-MM-DD",
+        format="DD/MM/YYYY",
     )
     actions = c2.multiselect(
         t("audit.actions", lg),
-        AUDIT_ACTIONS,
+        audit_log.ACTIONS,
         key=f"{key}_actions",
+        format_func=lambda a: t(f"audit_action.{a}", lg),
         placeholder=t("audit.all_actions", lg),
     )
     who = c3.text_input(t("audit.user", lg), key=f"{key}_user", max_chars=256)
@@ -157,10 +135,11 @@ def audit_panel(view: state.View, key: str = "audit") -> None:
     frame = audit_log.read(
         data.db(),
         limit=int(limit),
-        since=since or None,
+        since=audit_log.vn_midnight_utc(since) if since else None,
         actions=actions or None,
         username=who.strip() or None,
     )
     st.caption(t("audit.rows", lg, n=len(frame)))
-    st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}_table")
-    audit_export(view, "audit_log", frame, name="audit_log", key=f"{key}_dl")
+    shown = audit_log.for_people(frame, lg)  # Vietnam time, actions by name
+    st.dataframe(shown, hide_index=True, width="stretch", key=f"{key}_table")
+    audit_export(view, "audit_log", shown, name="audit_log", key=f"{key}_dl")

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.exports import task_codes
 from analytics.i18n import fmt_date, t
 from analytics.style import STATUS_COLORS, STATUS_ORDER, STATUS_PATTERNS
 
@@ -30,6 +31,8 @@ STATUS_SYMBOLS = {
 }
 FONT = "Arial, 'DejaVu Sans', sans-serif"  # has the Vietnamese diacritics
 BAR_PX = 26  # height of one horizontal bar row
+# a value on a bar: dark on a white halo, readable over every status colour and pattern
+VALUE_FONT = {"color": "#1A1A1A", "weight": "bold", "shadow": "0 0 2px #FFFFFF, 0 0 3px #FFFFFF"}
 
 
 def plot_text(value: object) -> str:
@@ -57,10 +60,14 @@ def _layout(fig: go.Figure, title: str | None, height: int, legend: bool = True)
         margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
         font={"family": FONT},
         showlegend=legend,
+        # below the plot, across: the chart's toolbar (top right) never covers it, and on a
+        # phone it wraps under the chart instead of squeezing it
         legend={
             "orientation": "h",
+            "yref": "container",
             "yanchor": "bottom",
-            "y": 1.0,
+            "y": 0,
+            "xref": "container",
             "x": 0,
             "xanchor": "left",
             "title": {"text": ""},
@@ -69,6 +76,17 @@ def _layout(fig: go.Figure, title: str | None, height: int, legend: bool = True)
         hoverlabel={"namelength": -1},
     )
     return fig
+
+
+TASK_LABEL_CHARS = 40  # of a title on the deadline chart's axis (the hover has the whole)
+
+
+def task_label(code: str, title: object, width: int = TASK_LABEL_CHARS) -> str:
+    """'2.14 · Xây dựng Đề án chuyển đổi số…': a task's code and the start of its title."""
+    text = " ".join(str(title).split()) if isinstance(title, str) else ""
+    if len(text) > width:
+        text = text[: width - 1].rstrip() + "…"
+    return " · ".join(p for p in (code, text) if p) or "–"
 
 
 def _unique_labels(names: Sequence[str], ids: Sequence[str]) -> list[str]:
@@ -102,13 +120,20 @@ def stacked_status_bars(
     for status in statuses:
         if status not in frame.columns:
             continue
+        counts = frame[status].astype(int).tolist()
         fig.add_trace(
             go.Bar(
-                x=frame[status].astype(int).tolist(),
+                x=counts,
                 y=labels,
                 customdata=ids,
                 orientation="h",
                 name=t(f"status.{status}", lang),
+                # the bar carries its value (none on an empty part)
+                text=[str(v) if v else "" for v in counts],
+                textposition="inside",
+                insidetextanchor="middle",
+                textangle=0,
+                insidetextfont=VALUE_FONT,
                 marker={
                     "color": STATUS_COLORS[status],
                     "pattern": _pattern(status),
@@ -117,11 +142,40 @@ def stacked_status_bars(
                 hovertemplate="%{y}<br>%{fullData.name}: %{x}<extra></extra>",
             )
         )
-    fig.update_layout(barmode="stack", clickmode="event+select", dragmode=False)
+    fig.update_layout(
+        barmode="stack",
+        clickmode="event+select",
+        dragmode=False,
+        uniformtext={"minsize": 9, "mode": "hide"},  # a value too wide for its part is not drawn
+    )
+    _bar_totals(fig, frame, labels, statuses)
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True, title=None)
     fig.update_xaxes(title=axis_title or t("col.tasks", lang), rangemode="tozero", tickformat="d")
-    height = max(220, BAR_PX * len(labels) + 110)
+    height = max(220, BAR_PX * len(labels) + 140)
     return _layout(fig, title, height)
+
+
+def _bar_totals(fig: go.Figure, frame: pd.DataFrame, labels: list[str], statuses) -> None:
+    """Each bar's total at its end (annotations, not a trace: the legend and a click on a bar
+    stay the statuses'), the axis widened so that the number fits."""
+    parts = [s for s in statuses if s in frame.columns]
+    if not parts or frame.empty:
+        return
+    totals = frame[parts].astype(int).sum(axis=1).tolist()
+    for label, total in zip(labels, totals, strict=True):
+        fig.add_annotation(
+            x=total,
+            y=label,
+            text=str(total),
+            showarrow=False,
+            xanchor="left",
+            xshift=4,
+            font={"size": 12},
+        )
+    top = max(totals)
+    fig.update_xaxes(range=[0, max(1, top) * 1.12 + 0.5])
+    if top <= 10:  # whole numbers only: no "0 1 1 2" when Plotly steps by halves
+        fig.update_xaxes(tick0=0, dtick=1)
 
 
 def status_donut(counts: Mapping[str, int], lang: str, title: str | None = None) -> go.Figure:
@@ -160,9 +214,7 @@ def status_donut(counts: Mapping[str, int], lang: str, title: str | None = None)
         yref="paper",
         font={"size": 15},
     )
-    _layout(fig, title, 340)
-    fig.update_layout(legend={"orientation": "v", "y": 0.5, "yanchor": "middle", "x": 1.02})
-    return fig
+    return _layout(fig, title, 400)  # the legend below, as every chart's
 
 
 def deadline_timeline(
@@ -178,11 +230,14 @@ def deadline_timeline(
     `frame`: task rows with task_id, title, deadline, status, source (analytics.briefing.open_timeline).
     """
     rows = frame.head(max_rows)
+    # each row named by its code and the start of its title (a code alone says nothing; an
+    # id derived for a row without one is left out: exports.task_codes)
     labels = _unique_labels(
-        rows["task_id"].astype(str).tolist(), rows["source"].astype(str).tolist()
+        [task_label(c, x) for c, x in zip(task_codes(rows), rows["title"], strict=True)],
+        rows["source"].astype(str).tolist(),
     )
     fig = go.Figure()
-    date_fmt = "%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"
+    date_fmt = "%d/%m/%Y"  # both languages
     for status in ("overdue", "in_progress"):
         part = rows["status"] == status
         if not part.any():
@@ -230,9 +285,7 @@ def deadline_timeline(
         text=plot_text(f"{t('common.as_of_line', lang)} {fmt_date(as_of, lang)}"),
     )
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True, title=None)
-    fig.update_xaxes(
-        title=t("col.deadline", lang), tickformat="%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"
-    )
+    fig.update_xaxes(title=t("col.deadline", lang), tickformat="%d/%m/%Y")
     height = max(260, 22 * len(labels) + 140)
     return _layout(fig, title, height)
 

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.i18n import fmt_date, fmt_month, t
+from analytics.i18n import DATE_PLOTLY, DATE_WIDGET, fmt_date, fmt_month, t
 from analytics.style import STATUS_COLORS, STATUS_PATTERNS
 
 LINE_STYLES = {
@@ -33,7 +33,9 @@ def _layout(fig: go.Figure, lang: str, height: int = 420) -> go.Figure:
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        # below the plot, across (as ui/charts.py): the as-of line's date label at the top and
+        # the chart's toolbar never cover it, and on a phone it wraps under the chart
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         separators=",." if lang == "vi" else ".,",
         hovermode="x unified",
     )
@@ -210,6 +212,8 @@ def trend_lines(trend: pd.DataFrame, lang: str, as_of: dt.date | None = None) ->
             y1=1,
             line={"color": "#777777", "dash": "dot", "width": 1},
         )
+        # above the plot (the legend is below it), on the side of the line with room
+        late = pd.Timestamp(as_of) > dates[0] + (dates[-1] - dates[0]) / 2
         fig.add_annotation(
             x=pd.Timestamp(as_of),
             xref="x",
@@ -217,7 +221,8 @@ def trend_lines(trend: pd.DataFrame, lang: str, as_of: dt.date | None = None) ->
             y=1,
             text=f"{t('common.as_of_line', lang)} {fmt_date(as_of, lang)}",
             showarrow=False,
-            xanchor="left",
+            xanchor="right" if late else "left",
+            xshift=-4 if late else 4,
             yanchor="bottom",
             font={"size": 11, "color": "#555555"},
         )
@@ -226,7 +231,7 @@ def trend_lines(trend: pd.DataFrame, lang: str, as_of: dt.date | None = None) ->
         tickmode="array",
         tickvals=dates,
         ticktext=[fmt_date(d, lang) for d in trend["as_of"]],
-        hoverformat="%d/%m/%Y" if lang == "vi" else "%Y-%m-%d",
+        hoverformat=DATE_PLOTLY,
     )
     fig.update_yaxes(title_text=t("col.tasks", lang), rangemode="tozero")
     return _layout(fig, lang)
@@ -236,9 +241,9 @@ def trend_lines(trend: pd.DataFrame, lang: str, as_of: dt.date | None = None) ->
 
 
 def date_columns(frame: pd.DataFrame, lang: str) -> dict:
-    """column_config showing every date column as dd/mm/yyyy (vi) or yyyy-mm-dd (en); columns of
+    """column_config showing every date column as dd/mm/yyyy (both languages); columns of
     python dates are calendar days, datetime64 columns are moments (shown with the time)."""
-    fmt = "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
+    fmt = DATE_WIDGET
     config = {}
     for col in frame.columns:
         series = frame[col]

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import briefing as B
-from analytics import metrics, store
-from analytics.i18n import fmt_date, fmt_int, t
+from analytics import exports, metrics, store
+from analytics.i18n import fmt_date, fmt_int, source_label, t
 from analytics.reporting import words
 from analytics.style import STATUS_COLORS, STATUS_ORDER
 from ui import data
@@ -29,7 +29,8 @@ def page_header(view: View, title_key: str) -> tuple[int, ...]:
     snaps = data.snapshots()
     used = snaps[snaps["snapshot_id"].isin(ids)]
     items = ", ".join(
-        f"{esc(row.source)} – {fmt_date(row.as_of, view.lang)} (#{row.snapshot_id})"
+        f"{esc(source_label(row.source, view.lang))} – {fmt_date(row.as_of, view.lang)} "
+        f"(#{row.snapshot_id})"
         for row in used.itertuples()
     )
     st.caption(
@@ -95,42 +96,52 @@ def no_data(view: View) -> None:
 MAX_ROWS_ON_SCREEN = 500
 
 
-def table(view: View, frame: pd.DataFrame, key: str, name: str) -> None:
-    """A read-only table (dates dd/mm/yyyy in Vietnamese) with its Excel and CSV buttons.
+def table(view: View, frame: pd.DataFrame, key: str, name: str, first: int | None = None) -> None:
+    """A read-only table (dates dd/mm/yyyy) with its Excel and CSV buttons.
 
-    At most MAX_ROWS_ON_SCREEN rows are sent to the browser; the downloads hold every row."""
+    At most MAX_ROWS_ON_SCREEN rows are sent to the browser; the downloads hold every row and
+    every column (the screen leaves out the reported columns no task fills). With `first`, a
+    longer table shows its first rows and the whole of it behind an expander."""
     if frame is None or frame.empty:
         st.caption(view.t("common.no_tasks"))
         return
     full = frame
+    frame = exports.without_empty_reported(frame, view.lang)
     if len(frame) > MAX_ROWS_ON_SCREEN:
         frame = frame.head(MAX_ROWS_ON_SCREEN)
         st.caption(view.t("common.rows_shown", n=len(frame), total=len(full)))
-    fmt = "DD/MM/YYYY" if view.lang == "vi" else "YYYY-MM-DD"
+    fmt = "DD/MM/YYYY"  # both languages (analytics.i18n.DATE_WIDGET)
     config = {
         c: st.column_config.Column(width=w) for c, w in B.column_widths(frame, view.lang).items()
     }
     config.update({c: st.column_config.DateColumn(format=fmt) for c in B.date_columns(frame)})
-    st.dataframe(
-        frame, hide_index=True, width="stretch", column_config=config, key=key, placeholder=""
-    )
+    shown = {"hide_index": True, "width": "stretch", "column_config": config, "placeholder": ""}
+    if first and len(frame) > first:  # a long list: its first rows, all of them behind a click
+        st.dataframe(frame.head(first), key=key, **shown)
+        with st.expander(view.t("layout16.all_rows", n=fmt_int(len(full), view.lang))):
+            st.dataframe(frame, key=f"{key}_all", **shown)
+    else:
+        st.dataframe(frame, key=key, **shown)
     downloads(view, full, f"{name}_{B.as_date(view.as_of).isoformat()}", key=f"{key}_dl")
+
+
+CARD_MIN_PX = 150  # a card's narrowest: two a row on a 390 px phone, four on paper
 
 
 def cards(view: View, cur: dict, prev: dict | None) -> None:
     """Headline metric cards with the change since the previous snapshot date."""
     all_cards = B.headline_cards(cur, prev, view.lang, view.as_of)
-    for start in range(0, len(all_cards), B.CARDS_PER_ROW):
-        row = all_cards[start : start + B.CARDS_PER_ROW]
-        for col, card in zip(st.columns(B.CARDS_PER_ROW), row, strict=False):
-            col.metric(
-                card.label,
-                card.value,
-                card.delta,
-                delta_color=card.delta_color,
-                help=card.help,
-                border=True,
-            )
+    # rows of CARDS_PER_ROW that wrap to two a row on a phone (st.columns would stack them)
+    grid = st.grid(B.CARDS_PER_ROW, min_column_width=CARD_MIN_PX)
+    for card in all_cards:
+        grid.metric(
+            card.label,
+            card.value,
+            card.delta,
+            delta_color=card.delta_color,
+            help=card.help,
+            border=True,
+        )
 
 
 def reconciled_line(view: View, counts: dict, rec: dict, on=None, detail: bool = False) -> None:

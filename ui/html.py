@@ -27,7 +27,7 @@ _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 def colour_key(title: str, items: list[tuple[str, str]]) -> str:
-    """The one fixed HTML snippet of the project, for st.html: a legend of drawn squares (no emoji
+    """A fixed HTML snippet, for st.html (one of two, with number_block): a legend of drawn squares (no emoji
     font needed). Colours are the code's own ("#rrggbb", anything else refused); the title and
     names are escaped as HTML text. No user data goes in."""
     keys = []
@@ -44,3 +44,19 @@ def colour_key(title: str, items: list[tuple[str, str]]) -> str:
         '<div data-testid="colour-key" style="font-size:.875rem;opacity:.75">'
         f"{html.escape(title)}: {''.join(keys)}</div>"
     )
+
+
+def number_block(items: list[tuple[str, str, str | None]]) -> str:
+    """The second fixed HTML snippet, for st.html: a block of big numbers with their labels
+    (ui/layout.key_numbers), laid out by ui/layout's stylesheet (classes key-numbers,
+    key-number, key-label, key-value). Each item is (label, value, note shown on hover, or
+    None), the code's own words and figures, all escaped as HTML text."""
+    cells = []
+    for label, value, note in items:
+        title = f' title="{html.escape(note, quote=True)}"' if note else ""
+        cells.append(
+            f'<div class="key-number"{title}>'
+            f'<div class="key-label">{html.escape(label)}</div>'
+            f'<div class="key-value" data-testid="key-value">{html.escape(value)}</div></div>'
+        )
+    return f'<div class="key-numbers" data-testid="key-numbers">{"".join(cells)}</div>'

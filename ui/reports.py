@@ -158,12 +158,12 @@ def report_buttons(view: View, agency_id: str | None = None) -> None:
         "scope": "*" if view.scope.agency_ids is None else sorted(view.scope.agency_ids),
     }
     label = agency_id if agency_id else None
-    cols = st.columns(3)
-    for col, kind in zip(cols, reports.FORMATS, strict=True):
+    row = st.container(horizontal=True, gap="small")  # wraps on a phone (st.columns stacks)
+    for kind in reports.FORMATS:
         one = kind == "zip" and agency_id
-        if kind == "zip" and not agency_id and len(view.scope.agency_ids or ()) == 1:
-            continue  # one agency in scope: its own workbook is the Excel button beside
-        col.download_button(
+        if kind == "zip" and len(view.scope.agency_ids or ()) == 1:
+            continue  # one agency in scope (on any page): its own workbook is the Excel beside
+        row.download_button(
             t("report_buttons.zip_one" if one else f"report_buttons.{kind}", lang),
             data=_recorded(
                 lambda kind=kind: _file(kind, *key), f"report_{kind}", {**details, "format": kind}
@@ -176,5 +176,5 @@ def report_buttons(view: View, agency_id: str | None = None) -> None:
             ),
             on_click="ignore",
             icon=ICONS[kind],
-            width="stretch",
+            width="content",
         )

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from analytics.agencies import CENTRAL_TYPES
-from analytics.i18n import t
+from analytics.i18n import source_label, t
 from analytics.model import Filters, Scope
-from ui import cache, data
+from ui import cache, data, layout, streamlit_vi
 from ui.html import esc
 
 LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
@@ -56,9 +56,11 @@ def _qp(name: str) -> str | None:
 
 
 def init_lang() -> str:
-    """The language, from the session, else the URL, else Vietnamese."""
+    """The language, from the session, else the URL, else Vietnamese; Streamlit's own English
+    texts follow it, on every page and the sign-in screen (ui/streamlit_vi.py)."""
     if "lang" not in st.session_state:
         st.session_state["lang"] = _qp("lang") if _qp("lang") in LANG_LABELS else "vi"
+    streamlit_vi.inject(st.session_state["lang"])
     return st.session_state["lang"]
 
 
@@ -242,7 +244,7 @@ def sidebar(scope: Scope) -> View:
     as_of = sb.date_input(
         t("common.as_of", lg),
         key="as_of",
-        format="DD/MM/YYYY" if lg == "vi" else "YYYY-MM-DD",
+        format="DD/MM/YYYY",
         min_value=MIN_DATE,
         max_value=_max_date(),
     )
@@ -253,6 +255,7 @@ def sidebar(scope: Scope) -> View:
         cat["sources"],
         key="sources",
         placeholder=t("common.all_sources", lg),
+        format_func=lambda s: source_label(s, lg),
     )
     source_docs = _source_docs_choice(sb, as_of, tuple(sorted(sources)), scope, lg)
     agency_type = (
@@ -281,11 +284,16 @@ def sidebar(scope: Scope) -> View:
     linked = st.session_state.pop("_link_agency", None)
     if linked and linked not in options:  # outside the scope: said as of an unknown one
         st.session_state.setdefault(IGNORED_KEY, []).append(("ui16.link_no_agency", linked))
-    agency_id = sb.selectbox(
-        t("col.lead", lg),
-        options,
-        key="agency",
-        format_func=lambda a: t("common.all_agencies", lg) if not a else labels.get(a, a),
+    agency_id = (
+        ""
+        if len(scope.agency_ids or ()) == 1
+        else sb.selectbox(  # one agency: "all" is that one, no choice
+            t("col.lead", lg),
+            options,
+            key="agency",
+            placeholder=t("viewer16.pick_one", lg),
+            format_func=lambda a: t("common.all_agencies", lg) if not a else labels.get(a, a),
+        )
     )
     difficult = sb.toggle(t("common.difficult_only", lg), key="difficult")
     judge_original = sb.toggle(
@@ -334,4 +342,5 @@ def current_view() -> View:
     if PagesManager.uses_pages_directory or view is None:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    layout.stylesheet()  # print and phone rules, once for every page (ui/layout.py)
     return view

@@ -112,9 +112,25 @@ def vn_day(value) -> dt.date | None:
     return value
 
 
-def vn_time(ts: dt.datetime) -> str:
-    """A stored time (UTC, no zone) as Vietnam time, dd/mm/yyyy HH:MM."""
-    return ts.replace(tzinfo=dt.UTC).astimezone(VN).strftime("%d/%m/%Y %H:%M")
+def vn_time(ts: dt.datetime | str) -> str:
+    """A stored time (UTC: no zone, or an aware or ISO time of any zone) as Vietnam time,
+    dd/mm/yyyy HH:MM; '' for a text that is no time."""
+    if isinstance(ts, str):
+        try:
+            ts = dt.datetime.fromisoformat(ts)
+        except ValueError:
+            return ""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.UTC)
+    return ts.astimezone(VN).strftime("%d/%m/%Y %H:%M")
+
+
+def vn_times(stored):
+    """A column of stored times (UTC, no zone) as Vietnam times, dd/mm/yyyy HH:MM ('' for none)."""
+    import pandas as pd
+
+    local = pd.to_datetime(pd.Series(stored, dtype="object")) + pd.Timedelta(hours=7)
+    return local.dt.strftime("%d/%m/%Y %H:%M").fillna("")
 
 
 def clean_text(value, limit: int = MAX_TEXT) -> str | None:

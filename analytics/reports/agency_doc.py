@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import metrics, store
+from analytics import exports, metrics, store
 from analytics.agencies import Agency
 from analytics.agency_units import resolver_for
 from analytics.i18n import t
@@ -151,7 +151,7 @@ def _task(row, lang: str) -> ReportTask:
     codes = _value(row, "cause_codes")
     return ReportTask(
         source=str(row["source"]),
-        task_id=str(row["task_id"]),
+        task_id=exports.shown_id(row["task_id"], _value(row, "id_derived")),  # '' if derived
         title=str(_value(row, "title") or ""),
         status=str(row["status"]),
         deadline=_day(_value(row, "deadline")),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analytics import safe_text
-from analytics.i18n import fmt_int, fmt_pct, t
+from analytics.i18n import fmt_int, fmt_pct, source_label, t
 from analytics.reporting.rules import VN
 from analytics.reports.figures import check_lang
 from analytics.reports.file_names import slug
@@ -278,7 +278,10 @@ def _late_lines(report: AgencyReport, lang: str) -> tuple[_Line, ...]:
 
 
 def _task_ref(task: ReportTask, lang: str) -> str:
-    return t("agency_report.d_ref", lang, source=_clean(task.source), task_id=_clean(task.task_id))
+    source = _clean(source_label(task.source, lang))
+    if not task.task_id:  # an id derived for a row without one names nothing: the source only
+        return t("viewer16.d_ref_source", lang, source=source)
+    return t("agency_report.d_ref", lang, source=source, task_id=_clean(task.task_id))
 
 
 def _deadline_text(task: ReportTask, lang: str) -> str:

@@ -29,9 +29,9 @@ import pandas as pd
 from analytics import audit, briefing, exports, leader, metrics, reporting, store, workload
 from analytics.agencies import CENTRAL_TYPES
 from analytics.changes import Changes, compare
-from analytics.i18n import LANGS, fmt_date, fmt_int, fmt_pct, t
+from analytics.i18n import LANGS, fmt_date, fmt_int, fmt_pct, source_label, t
 from analytics.model import Filters, Scope
-from analytics.reporting import words
+from analytics.reporting import rules, words
 
 # A kind of change (analytics.changes.Changes) → its words in the reports.
 CHANGE_KEYS = {
@@ -81,6 +81,27 @@ def headline_parts(df: pd.DataFrame, as_of: dt.date) -> dict:
         "d": h["in_progress"] + h["no_deadline"],
         "e": h["overdue"],
     }
+
+
+def due_of(parts: dict) -> dict:
+    """leader.due_parts's figures (the tasks due) from headline_parts."""
+    return {
+        "due": parts["due"],
+        "x": parts["x"],
+        "y": parts["y"],
+        "a": parts["a"],
+        "b": parts["b"],
+        "u": parts["u"],
+        "open": parts["due"] - parts["x"],
+    }
+
+
+def result_sentence(parts: dict, lang: str = "vi") -> str:
+    """The result as the page says it (one set of numbers, issue 16): the block of the tasks
+    due, 'Trong số nhiệm vụ đã đến hạn (N): hoàn thành X, đạt Y% (đúng hạn a, quá hạn b);
+    chưa hoàn thành c.', where each label has one meaning (not the Government Office's sentence,
+    whose 'quá hạn' names two figures)."""
+    return leader.due_block(due_of(parts), lang)
 
 
 def headline_sentence(parts: dict, lang: str = "vi") -> str:
@@ -162,8 +183,8 @@ class BriefingData:
     held_back: pd.DataFrame = field(default_factory=pd.DataFrame)
     # cancelled tasks (in none of the figures), listed apart
     cancelled: pd.DataFrame = field(default_factory=pd.DataFrame)
-    generated_at: dt.datetime = field(
-        default_factory=lambda: dt.datetime.now().replace(microsecond=0)
+    generated_at: dt.datetime = field(  # Vietnam time, whatever the server's zone
+        default_factory=lambda: dt.datetime.now(rules.VN).replace(tzinfo=None, microsecond=0)
     )
     # the audit log's newest entry (number, hash) when the figures were read (audit.head)
     audit_head: tuple[int, str] | None = None
@@ -309,7 +330,8 @@ def snapshots_text(snaps: pd.DataFrame, lang: str) -> str:
     if snaps is None or snaps.empty:
         return t("report.none", lang)
     return "; ".join(
-        f"{r.source} – {fmt_date(r.as_of, lang)} (#{r.snapshot_id}, {r.file_name})"
+        f"{source_label(r.source, lang)} – {fmt_date(r.as_of, lang)} (#{r.snapshot_id}, "
+        f"{r.file_name})"
         for r in snaps.itertuples()
     )
 
@@ -320,7 +342,8 @@ def scope_text(data: BriefingData, lang: str) -> str:
     f = data.filters
     items = []
     if f.sources:
-        items.append(t("report.scope_sources", lang, items=", ".join(f.sources)))
+        labels = ", ".join(source_label(s, lang) for s in f.sources)
+        items.append(t("report.scope_sources", lang, items=labels))
     if f.agency_types:
         if set(f.agency_types) == {"province"}:
             kinds = t("common.provinces", lang)

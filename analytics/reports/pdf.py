@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analytics import briefing, exports, leader, metrics
-from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, t
+from analytics.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, source_label, t
 from analytics.reports.figures import (
     CHANGE_KEYS,
     BriefingData,
@@ -19,6 +19,7 @@ from analytics.reports.figures import (
     audit_head_text,
     check_lang,
     deadline_notes,
+    due_of,
     lead_names,
     scope_text,
     snapshots_text,
@@ -143,7 +144,8 @@ def _overall_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
     if len(data.source_parts) > 1:
         pdf.ln(1)
         for src, sp in data.source_parts.items():
-            para(pdf, f"– {src}: {leader.due_block(_due_of(sp), lang)}", size=8.5, h=4.4)
+            label = source_label(src, lang)
+            para(pdf, f"– {label}: {leader.due_block(due_of(sp), lang)}", size=8.5, h=4.4)
     pdf.ln(1)
     para(pdf, _footnote(p, data.as_of, lang), size=7, color=GREY, h=3.4)
     for line in metrics.held_back_notices(data.held_back, lang):
@@ -174,7 +176,7 @@ def _source_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
     headers = [t(k, lang) for k in keys]
     rows = []
     for src, sp in data.source_parts.items():
-        rows.append([src, *_source_cells(sp, lang, with_cancelled)])
+        rows.append([source_label(src, lang), *_source_cells(sp, lang, with_cancelled)])
     if len(data.source_parts) > 1:
         rows.append([t("common.all", lang), *_source_cells(p, lang, with_cancelled)])
     table(pdf, headers, rows, widths, ["L"] + ["R"] * (len(keys) - 1))
@@ -183,7 +185,7 @@ def _source_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
     subheading(pdf, t("report.chart_status", lang), keep=45)
     bars = []
     for src, sp in data.source_parts.items():
-        bars.append((src, [(s, sp[s]) for s in STATUS_ORDER]))
+        bars.append((source_label(src, lang), [(s, sp[s]) for s in STATUS_ORDER]))
     if len(bars) > 1:
         bars.append((t("common.all", lang), [(s, p[s]) for s in STATUS_ORDER]))
     hbars(pdf, bars, lang)
@@ -430,10 +432,11 @@ def _task_table(
         )
     ]
     titles = _titles_with_notes(tasks, lang)
+    codes = exports.task_codes(tasks)
     rows = [
         [
             str(i),
-            r.task_id,
+            codes[i - 1],
             titles[i - 1],
             lead_names(r.lead_ids, names),
             fmt_date(r.deadline, lang),
@@ -482,10 +485,11 @@ def _reported_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
             )
         ]
         titles = _titles_with_notes(data.claimed, lang)
+        codes = exports.task_codes(data.claimed)
         rows = [
             [
                 str(i),
-                r.task_id,
+                codes[i - 1],
                 titles[i - 1],
                 lead_names(r.lead_ids, names),
                 fmt_date(r.claimed_on, lang),
@@ -521,19 +525,6 @@ def _reported_section(pdf: FPDF, data: BriefingData, lang: str) -> None:
 # --------------------------------------------------------------------------- the leader's questions
 # (issue 16) the figures among the tasks due apart, the year's remaining workload by month and by
 # agency, the difficult tasks, the open tasks due this month.
-
-
-def _due_of(parts: dict) -> dict:
-    """briefing.due_parts's figures from figures.headline_parts."""
-    return {
-        "due": parts["due"],
-        "x": parts["x"],
-        "y": parts["y"],
-        "a": parts["a"],
-        "b": parts["b"],
-        "u": parts["u"],
-        "open": parts["due"] - parts["x"],
-    }
 
 
 def _footnote(parts: dict, as_of, lang: str) -> str:

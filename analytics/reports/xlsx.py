@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment
 
 from analytics import briefing, exports, metrics
 from analytics.changes import Changes
-from analytics.i18n import fmt_date, fmt_month, t
+from analytics.i18n import fmt_date, fmt_month, source_label, t
 from analytics.reports.figures import (
     CHANGE_KEYS,
     BriefingData,
@@ -21,8 +21,8 @@ from analytics.reports.figures import (
     audit_head_text,
     check_lang,
     footnote,
-    headline_sentence,
     lead_names,
+    result_sentence,
     scope_text,
     snapshots_text,
 )
@@ -78,7 +78,7 @@ def summary_frame(
             t("report.k_previous", lang),
             data.previous_as_of if data.previous_as_of else t("report.none", lang),
         ),
-        (t("common.result", lang), headline_sentence(parts, lang)),
+        (t("common.result", lang), result_sentence(parts, lang)),
         *(_reported_summary_rows(data, lang) if agency is None else []),
         (t("status.total", lang), parts["total"]),
         (t("status.cancelled_apart", lang), parts["cancelled"]),
@@ -114,7 +114,7 @@ def summary_frame(
         (t("col.notes", lang), footnote(parts, data.as_of, lang)),
         (
             t("report.k_generated", lang),
-            data.generated_at.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M"),
+            data.generated_at.strftime("%d/%m/%Y %H:%M"),
         ),
     ]
     if data.audit_head is not None:  # the audit log's head when the figures were read
@@ -147,7 +147,7 @@ def _reported_summary_rows(data: BriefingData, lang: str) -> list[tuple[str, obj
 def _source_frame(data: BriefingData, lang: str) -> pd.DataFrame:
     recs = []
     for src, sp in data.source_parts.items():
-        recs.append(_source_record(src, sp, lang))
+        recs.append(_source_record(source_label(src, lang), sp, lang))
     if len(data.source_parts) > 1:
         recs.append(_source_record(t("common.all", lang), data.parts, lang))
     cols = [t("col.source", lang)] + [
@@ -238,11 +238,22 @@ OVERDUE_COLUMNS = [
     "agency_comment",
     "support",
     "causes",
+    "reported_causes",
+    "cause_text",
     "proposals",
+    "snapshot_as_of",
     "origin_file",
+    "origin_sheet",
     "origin_row",
 ]
-_OVERDUE_ONLY = {"days_overdue", "agency_comment", "causes", "proposals"}
+_OVERDUE_ONLY = {
+    "days_overdue",
+    "agency_comment",
+    "causes",
+    "reported_causes",
+    "cause_text",
+    "proposals",
+}
 CANCELLED_COLUMNS = [c for c in OVERDUE_COLUMNS if c not in _OVERDUE_ONLY]
 
 
@@ -280,8 +291,8 @@ def changes_frame(
             recs.append(
                 [
                     t(CHANGE_KEYS[key], lang),
-                    r.get("task_id"),
-                    r.get("source"),
+                    exports.shown_id(r.get("task_id"), r.get("id_derived")),
+                    source_label(r.get("source"), lang),
                     r.get("title"),
                     lead_names(ids, names),
                     t(f"status.{before}", lang) if isinstance(before, str) else None,

@@ -290,6 +290,7 @@ def _write(
             )  # fmt: skip
             _carry_over_others(con, source, as_of)
         n_tasks = len(tasks) if all_new else con.execute("select count(*) from stage").fetchone()[0]
+        base = in_force(con, as_of, (source,))  # before this snapshot is in it
         con.execute(
             "insert into snapshots values (?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', null, null)",
             [
@@ -316,6 +317,9 @@ def _write(
             _append_versions(con, source, new_seq, all_new=all_new)
         else:
             _rebuild_versions(con, source, snapshot_id)
+        con.execute(  # where each of its tasks was read (the file, sheet, row tables show)
+            sql("task_rows_add"), {"snapshot_id": snapshot_id, "base": base[0] if base else None}
+        )
         faults.point("store.commit.inside_transaction")  # tests: die in the open transaction
         _store_warnings(con, snapshot_id, warnings)
         _store_held_back(con, snapshot_id, held_back, kept)

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import reporting
+from analytics.exports import shown_id
 from analytics.i18n import fmt_date
 from analytics.reporting import CONFIDENCE, REPORT_STATUSES, Refused, ReportFields
 from analytics.reporting import evidence as ev
@@ -68,7 +69,8 @@ def _of_task(frame: pd.DataFrame, source: str, task_id: str) -> list[dict]:
 
 
 def _task_label(row: dict, with_source: bool) -> str:
-    label = f"{row['task_id']} — {row['title']}"
+    code = shown_id(row["task_id"], row.get("id_derived"))  # '' for a derived id
+    label = " — ".join(x for x in (code, row["title"]) if x)
     return f"{label} ({row['source']})" if with_source else label
 
 
@@ -83,6 +85,7 @@ def detail_section(pg: Page, frame: pd.DataFrame) -> None:
         pg.t("my_tasks.pick_task"),
         options,
         key=TASK_KEY,
+        placeholder=pg.t("viewer16.pick_one"),
         format_func=lambda k: _task_label(records[k], several_sources),
     )
     row = records[key]

@@ -53,7 +53,7 @@ class Page:
 
     @property
     def date_format(self) -> str:
-        return "DD/MM/YYYY" if self.lang == "vi" else "YYYY-MM-DD"
+        return "DD/MM/YYYY"  # both languages
 
 
 def current_page() -> Page:
@@ -111,6 +111,7 @@ def agency_choice(pg: Page) -> tuple[str, ...] | None:
         pg.t("col.lead"),
         options,
         key=AGENCY_KEY,
+        placeholder=pg.t("viewer16.pick_one"),
         format_func=lambda a: (
             state.agency_label(agencies, a, pg.lang) if a else pg.t("common.all_agencies")
         ),

@@ -20,6 +20,7 @@ import streamlit as st
 
 from analytics import audit, reporting, store
 from analytics.access import User
+from analytics.exports import shown_id
 from analytics.i18n import fmt_date, t
 from analytics.model import Filters
 from analytics.reporting.rules import vn_time, vn_today
@@ -428,7 +429,8 @@ def _task_labels(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
     twice = set(frame.loc[frame["task_id"].duplicated(keep=False), "task_id"])
     out = {}
     for r in frame.to_dict("records"):
-        label = f"{r['task_id']} — {r['title']}"
+        code = shown_id(r["task_id"], r.get("id_derived"))  # '' for a derived id
+        label = " — ".join(x for x in (code, r["title"]) if x)
         out[(str(r["source"]), str(r["task_id"]))] = (
             f"{label} ({r['source']})" if r["task_id"] in twice else label
         )
@@ -561,7 +563,7 @@ def open_form(rv: Review, box, agency_ids: list[str], agency_names: dict[str, st
         value=today + dt.timedelta(days=ROUND_DAYS),
         min_value=today,
         key="rv_round_due",
-        format="DD/MM/YYYY" if rv.lg == "vi" else "YYYY-MM-DD",
+        format="DD/MM/YYYY",
     )
     chosen = st.multiselect(
         rv.t("review.round_agencies"),

@@ -38,6 +38,7 @@ def plan_widgets(pg: Page, prepared, before: pd.DataFrame, agencies: pd.DataFram
             pg.t("upload.agencies"),
             options,
             key="up_agencies",
+            placeholder=pg.t("viewer16.pick_some"),
             format_func=lambda a: pg.agency_name(agencies, a),
         )
         agency_ids = store.with_units_of(pg.db, sorted(chosen))
@@ -60,6 +61,7 @@ def plan_widgets(pg: Page, prepared, before: pd.DataFrame, agencies: pd.DataFram
         pg.t("upload.agencies"),
         options,
         key="up_agencies",
+        placeholder=pg.t("viewer16.pick_some"),
         format_func=lambda a: pg.agency_name(agencies, a),
     )
     agency_ids = store.with_units_of(pg.db, sorted(chosen))

@@ -10,6 +10,7 @@ import streamlit as st
 from analytics import store, uploads
 from analytics.i18n import fmt_date
 from analytics.problems import InputRejected
+from analytics.reporting.rules import vn_time
 from ui.html import esc
 from ui.upload import context, file_date
 from ui.upload.context import Page
@@ -33,13 +34,14 @@ def choose_file(pg: Page) -> tuple | None:
         pg.t("upload.source"),
         [AUTO, *known_sources()],
         key="up_source",
+        placeholder=pg.t("viewer16.pick_one"),
         format_func=lambda x: pg.t("upload.source_auto") if x == AUTO else x,
     )
     file_date.before_widget()  # today at first, the file's own date once it is read
     as_of = c2.date_input(
         pg.t("common.as_of"),
         key="up_as_of",
-        format="DD/MM/YYYY" if pg.lg == "vi" else "YYYY-MM-DD",
+        format="DD/MM/YYYY",
         min_value=dt.date(2020, 1, 1),
         max_value=dt.date.today() + dt.timedelta(days=366),
     )
@@ -93,7 +95,9 @@ def show_rejection(pg: Page, errors) -> None:
 def known_before(pg: Page, q: uploads.Quarantined) -> None:
     """When these bytes were uploaded first, and the snapshots that hold them."""
     if q.seen_before and q.first_name:
-        st.caption(pg.t("upload.seen_before", name=esc(q.first_name), at=esc(q.first_at or "")))
+        st.caption(
+            pg.t("upload.seen_before", name=esc(q.first_name), at=esc(vn_time(q.first_at or "")))
+        )
     known = uploads.snapshots_of_file(pg.db, q.sha256)
     if len(known):
         items = ", ".join(

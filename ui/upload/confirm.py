@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics import layouts, uploads
 from analytics import upload_plan as plan_rules
-from analytics.i18n import fmt_date, fmt_int, t
+from analytics.i18n import fmt_date, fmt_int, source_label, t
 from analytics.ingest.file_reports import apply_reports
 from ui import components, data
 from ui.html import esc
@@ -150,7 +150,7 @@ def committed_message(pg: Page) -> None:
             "upload.committed",
             id=done["id"],
             n=fmt_int(done["n"], lg),
-            source=esc(done["source"]),
+            source=esc(source_label(done["source"], lg)),
             date=fmt_date(done["date"], lg),
         )
         + (
@@ -159,7 +159,8 @@ def committed_message(pg: Page) -> None:
             else ""
         )
         + " "
-        + file_date.changed_message(pg, done)  # which dates' figures changed
+        # which dates' figures changed: a back-dated file changes the past, not the latest view
+        + file_date.changed_message(pg, done)
     )
     reported_after_commit(pg, done)
 

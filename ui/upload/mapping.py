@@ -134,11 +134,14 @@ def reading_form(pg: Page, cur: UploadState, result: sandbox.ReadResult) -> None
             st.session_state.setdefault(
                 "up_sheet", head.sheet if head.sheet in sheets else sheets[0]
             )
-            sheet = c1.selectbox(pg.t("col.sheet"), sheets, key="up_sheet")
+            sheet = c1.selectbox(
+                pg.t("col.sheet"), sheets, key="up_sheet", placeholder=pg.t("viewer16.pick_one")
+            )
         chosen_row = c2.selectbox(
             pg.t("upload.header_row"),
             list(range(1, max(n_rows, header_row) + 1)),
             key="up_header_row",
+            placeholder=pg.t("viewer16.pick_one"),
             format_func=lambda r: plan.row_preview(head.rows, r),
         )
         options = [-1, *range(len(labels))]
@@ -156,7 +159,11 @@ def reading_form(pg: Page, cur: UploadState, result: sandbox.ReadResult) -> None
             if st.session_state.get(f"up_map_{f}") not in options:
                 st.session_state[f"up_map_{f}"] = -1
             picked[f] = cols[i % 3].selectbox(
-                pg.field_label(f), options, key=f"up_map_{f}", format_func=col_label
+                pg.field_label(f),
+                options,
+                key=f"up_map_{f}",
+                format_func=col_label,
+                placeholder=pg.t("viewer16.pick_one"),
             )
         submitted = st.form_submit_button(pg.t("upload.apply"))
     if not submitted:

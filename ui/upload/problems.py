@@ -34,6 +34,7 @@ def unknown_agency_choices(pg: Page, prepared) -> dict[str, str]:
             pg.t("upload.fix_agency", name=name),
             ["", *options],
             key=f"up_fix_{i}",
+            placeholder=pg.t("viewer16.pick_one"),
             format_func=lambda a, sg=suggested: (
                 pg.t("upload.keep_as_written")
                 if not a

@@ -46,7 +46,11 @@ def sheets_section(pg: Page, cur: UploadState, p) -> None:
         return
     st.session_state.setdefault(SHEETS_KEY, [n for n in options if n in counts])
     picked = st.multiselect(
-        pg.t("upload.sheets_pick"), options, key=SHEETS_KEY, help=pg.t("upload.sheets_pick_help")
+        pg.t("upload.sheets_pick"),
+        options,
+        key=SHEETS_KEY,
+        help=pg.t("upload.sheets_pick_help"),
+        placeholder=pg.t("viewer16.pick_some"),
     )
     if set(picked) == set(counts):
         return

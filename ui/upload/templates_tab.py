@@ -42,9 +42,15 @@ def templates_tab(pg: Page) -> None:
         pg.t("col.agency"),
         options,
         key="up_mine_agency",
+        placeholder=pg.t("viewer16.pick_one"),
         format_func=lambda a: pg.agency_name(agencies, a),
     )
-    source = c2.selectbox(pg.t("common.sources"), sources, key="up_mine_source")
+    source = c2.selectbox(
+        pg.t("common.sources"),
+        sources,
+        key="up_mine_source",
+        placeholder=pg.t("viewer16.pick_one"),
+    )
     as_of = pg.view.as_of
     name = pg.agency_name(agencies, agency_id)
     user_name, path = me.username, pg.db
