@@ -6,7 +6,7 @@ PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 export TASKS_DB ?= data/tasks.duckdb
 
-.PHONY: run test setup setup-dev chromium lint format sample bench clean
+.PHONY: run test setup setup-dev chromium postgresql mariadb lint format sample bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,13 +29,27 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; fi; }
 
+# Debian's PostgreSQL for the database connector's tests (tests/pg.py runs initdb and starts a
+# server of its own on a free loopback port; the package's own cluster is not used).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi; }
+
+# Debian's MariaDB for the mysql connector's tests (tests/mysql.py runs mariadb-install-db and
+# starts a server of its own on a free loopback port; the package's own service is not used).
+mariadb:
+	@command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; fi; }
+
 # The demo: on this machine only, the sample shown read-only to anyone (the guest view, which
 # only TASKS_GUEST=1 turns on; ui/auth.py keeps it off behind a proxy or on another ADDRESS).
 run: setup
 	$(BIN)/python -m analytics bootstrap
 	TASKS_GUEST=$${TASKS_GUEST:-1} $(BIN)/python -m streamlit run serve.py --server.port $(PORT) --server.address $(ADDRESS)
 
-test: setup-dev chromium
+test: setup-dev chromium postgresql mariadb
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m pytest

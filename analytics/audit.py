@@ -4,16 +4,8 @@ No Streamlit here: the accounts and sign-in modules (analytics/accounts.py, thro
 agency register, the pages (through ui/auth.py) and `python -m analytics audit verify`
 (analytics/cli/audit.py) use these functions. Nothing in the application changes or removes a row.
 
-Actions in use (tests/test_audit.py finds every one the code writes in this list):
-- sign-in: signin, signin_lockout, signout, session_start, session_resume, session_end
-  (analytics/sessions.py), permission_denied;
-- data: upload, commit, retract, restore, export, agency_unit_add, agency_alias_add
-  (analytics/agency_units.py);
-- accounts: user_add, user_set_role, user_set_password, user_disable, user_enable, user_unlock,
-  user_recover;
-- agencies reporting back (analytics/reporting/): report_save, report_undo, claim_confirm,
-  claim_return, deadline_request, deadline_approve, deadline_reject, task_cancel, task_uncancel,
-  proposal_accept, proposal_decline, round_open, round_close, setting_change.
+Actions in use: `ACTIONS` below (tests/test_audit.py finds every one the code writes there, and
+a Vietnamese and English name for each in texts.toml [audit_action]).
 Outcomes: ok, failure, refused, denied, locked, throttled, error.
 
 - A keyed chain. Every entry carries the hash of the one before it (`prev_hash`) and its own
@@ -164,6 +156,60 @@ def audit_key(db, create: bool = False) -> tuple[bytes, str] | None:
 
 
 # --------------------------------------------------------------------------- time and names
+
+
+ACTIONS = (
+    # sign-in (analytics/sessions.py, ui/auth.py)
+    "signin", "signin_lockout", "signout", "session_start", "session_resume", "session_end",
+    "permission_denied",
+    # data (the upload page, the command line, analytics/agency_units.py)
+    "upload", "commit", "retract", "restore", "export", "agency_unit_add", "agency_alias_add",
+    # connected sources (analytics/connectors/pull.py)
+    "pull",
+    # accounts (analytics/accounts.py)
+    "user_add", "user_set_role", "user_set_password", "user_disable", "user_enable",
+    "user_unlock", "user_recover",
+    # the daily cycle's recipients and e-mails (analytics/recipients.py, analytics/delivery.py)
+    "recipient_add", "recipient_update", "recipient_remove", "delivery_send",
+    # agencies reporting back (analytics/reporting/)
+    "report_save", "report_undo", "claim_confirm", "claim_return", "deadline_request",
+    "deadline_approve", "deadline_reject", "task_cancel", "task_uncancel", "proposal_accept",
+    "proposal_decline", "round_open", "round_close", "setting_change",
+)  # fmt: skip
+OUTCOMES = ("ok", "failure", "refused", "denied", "locked", "throttled", "error")
+
+
+def vn_midnight_utc(day: dt.date) -> dt.datetime:
+    """The start of `day` in Vietnam as the log stores times (UTC, no zone)."""
+    return dt.datetime.combine(day, dt.time()) - dt.timedelta(hours=7)
+
+
+def for_people(frame, lang: str):
+    """The log as a reader sees it: times in Vietnam time (dd/mm/yyyy HH:MM:SS), actions and
+    outcomes by their names, the columns named in the page's language (texts [audit_action],
+    [audit_outcome], [audit_column])."""
+    import pandas as pd
+
+    from analytics.i18n import TEXTS, t
+
+    def action(a) -> str:  # an action without a name (an old entry) shows as written
+        return t(f"audit_action.{a}", lang) if f"audit_action.{a}" in TEXTS else str(a or "")
+
+    def outcome(o) -> str:
+        return t(f"audit_outcome.{o}", lang) if f"audit_outcome.{o}" in TEXTS else str(o or "")
+
+    ts = pd.to_datetime(frame["ts"]) + pd.Timedelta(hours=7)  # stored in UTC, shown in Vietnam
+    return pd.DataFrame(
+        {
+            t("audit_column.id", lang): frame["id"].astype("int64"),
+            t("audit_column.ts", lang): ts.dt.strftime("%d/%m/%Y %H:%M:%S"),
+            t("audit_column.username", lang): frame["username"],
+            t("audit_column.action", lang): [action(a) for a in frame["action"]],
+            t("audit_column.target", lang): frame["target"].fillna(""),
+            t("audit_column.details", lang): frame["details"].fillna(""),
+            t("audit_column.outcome", lang): [outcome(o) for o in frame["outcome"]],
+        }
+    )
 
 
 def now() -> dt.datetime:
@@ -321,7 +367,7 @@ def record(
     outcome: str = "ok",
 ) -> None:
     """Append one event to the log: who, what (target, details as JSON), outcome (the actions
-    and outcomes in use: the module's doc)."""
+    and outcomes in use: ACTIONS, OUTCOMES)."""
     with writing(db) as con:
         append(con, username, action, target, details, outcome)
 

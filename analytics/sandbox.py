@@ -524,6 +524,19 @@ def _do_annotate(params: dict, data: bytes) -> tuple[dict, bytes]:
     return {"ok": True, "size": len(out)}, out
 
 
+def _do_feed(params: dict, data: bytes) -> tuple[dict, bytes]:
+    """The JSON task feed (analytics/connectors/feed.py): parsed with its size and depth limits,
+    checked against its schema, returned as CSV rows (the payload) for `read_file` to read."""
+    from analytics.connectors import feed
+
+    try:
+        rows = feed.convert(data, params.get("max_bytes"))
+    except feed.FeedRejected as exc:
+        return {"ok": False, "errors": [wire.problem_doc(p) for p in exc.problems]}, b""
+    answer = {"ok": True, "as_of": rows.as_of.isoformat(), "source": rows.source}
+    return {**answer, "ids": list(rows.ids)}, rows.csv
+
+
 def _do_alloc(params: dict, data: bytes) -> tuple[dict, bytes]:
     """Test hook: allocate and touch `mb` megabytes (the memory limit must stop it)."""
     block = bytearray(int(params["mb"]) * 2**20)
@@ -562,6 +575,7 @@ WRITES_SCRATCH = frozenset({"annotate"})
 ACTIONS = {
     "prepare": _do_prepare,
     "annotate": _do_annotate,
+    "feed": _do_feed,
     "_alloc": _do_alloc,
     "_spin": _do_spin,
     "_limits": _do_limits,

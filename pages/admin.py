@@ -14,7 +14,8 @@ import streamlit as st
 
 from analytics import accounts, agency_units, throttle
 from analytics.access import AGENCY_ROLES, ASSIGNABLE_ROLES
-from ui import auth, data, state
+from analytics.reporting.rules import vn_times
+from ui import auth, data, lockouts, recipients, state
 from ui.audit_panel import audit_panel
 from ui.components import guard
 
@@ -36,8 +37,7 @@ def agency_name(agency_id: str) -> str:
 
 
 def refused(action: str, target: str | None, exc: Exception) -> None:
-    auth.audit(action, target, {"error": str(exc)}, outcome="refused", who=me)
-    st.error(view.t("admin.refused", why=str(exc)))
+    lockouts.refused(view, me, action, target, exc)
 
 
 def add_section(db: str, box) -> None:
@@ -52,6 +52,7 @@ def add_section(db: str, box) -> None:
             view.t("admin.role"),
             ASSIGNABLE_ROLES,
             key="admin_add_role",
+            placeholder=view.t("viewer16.pick_one"),
             format_func=lambda r: view.t(f"role.{r}"),
         )
         agencies = c2.multiselect(
@@ -81,7 +82,12 @@ def manage_section(db: str, users, box) -> None:
     names = users["username"].tolist()
     if not names:
         return
-    name = st.selectbox(view.t("admin.accounts"), names, key="admin_pick")
+    name = st.selectbox(
+        view.t("admin.accounts"),
+        names,
+        key="admin_pick",
+        placeholder=view.t("viewer16.pick_one"),
+    )
     row = users.loc[users["username"] == name].iloc[0]
     current_ids = [str(a) for a in (row["agency_ids"] if row["agency_ids"] is not None else [])]
     with st.form(f"admin_role__{name}"):
@@ -90,6 +96,7 @@ def manage_section(db: str, users, box) -> None:
             view.t("admin.role"),
             ASSIGNABLE_ROLES,
             key=f"admin_role__{name}",
+            placeholder=view.t("viewer16.pick_one"),
             index=ASSIGNABLE_ROLES.index(row["role"]) if row["role"] in ASSIGNABLE_ROLES else 0,
             format_func=lambda r: view.t(f"role.{r}"),
         )
@@ -142,50 +149,6 @@ def manage_section(db: str, users, box) -> None:
             refused("user_unlock", name, exc)
 
 
-def lockout_label(username: str) -> str:
-    return view.t("admin.every_user") if username == throttle.EVERY_USER else username
-
-
-def lockouts_section(db: str, locked: pd.DataFrame) -> None:
-    """The sign-in lockouts in force (admin accounts first), each with a button that ends it
-    (recorded as 'user_unlock' with the client)."""
-    st.subheader(view.t("admin.lockouts"))
-    done = st.session_state.pop("admin_lockout_done", None)
-    if done:
-        st.success(done)
-    if locked.empty:
-        st.caption(view.t("admin.lockouts_none"))
-        return
-    st.caption(view.t("admin.lockouts_intro"))
-    shown = pd.DataFrame(
-        {
-            view.t("auth.username"): locked["username"].map(lockout_label),
-            view.t("admin.role"): locked["role"].map(
-                lambda r: view.t(f"role.{r}") if r else view.t("admin.no_account")
-            ),
-            view.t("admin.col_client"): locked["client"],
-            view.t("admin.col_locked_at"): locked["locked_at"],
-            view.t("admin.col_locked_until"): locked["locked_until"],
-            view.t("admin.col_failures"): locked["failures"],
-        }
-    )
-    st.dataframe(shown, hide_index=True, width="stretch", key="admin_lockouts_table")
-    for row in locked.itertuples(index=False):
-        name, client = auth.esc(lockout_label(row.username)), auth.esc(row.client)
-        key = f"admin_lockout_unlock__{row.username}__{row.client}"
-        if not st.button(view.t("admin.unlock_pair", name=name, client=client), key=key):
-            continue
-        try:
-            accounts.unlock_user(db, row.username, by=me.username, client=row.client)
-        except accounts.AuthError as exc:
-            refused("user_unlock", row.username, exc)
-            return
-        st.session_state["admin_lockout_done"] = view.t(
-            "admin.unlocked_pair", name=name, client=client
-        )
-        st.rerun()
-
-
 def register_section(db: str) -> None:
     """The agency register: what it holds, and forms to add a unit or another name."""
     st.caption(view.t("admin.reg_intro"))
@@ -200,7 +163,11 @@ def register_section(db: str) -> None:
         name = st.text_input(view.t("admin.reg_unit_name"), key="admin_unit_name", max_chars=200)
         parents = [a.id for a in agency_units.parent_options(resolver)]
         parent = st.selectbox(
-            view.t("admin.reg_parent"), parents, key="admin_unit_parent", format_func=agency_name
+            view.t("admin.reg_parent"),
+            parents,
+            key="admin_unit_parent",
+            format_func=agency_name,
+            placeholder=view.t("viewer16.pick_one"),
         )
         name_en = st.text_input(view.t("admin.reg_unit_en"), key="admin_unit_en", max_chars=200)
         add_unit = st.form_submit_button(view.t("admin.reg_add_unit"))
@@ -212,6 +179,7 @@ def register_section(db: str) -> None:
             view.t("admin.reg_alias_to"),
             targets,
             key="admin_alias_to",
+            placeholder=view.t("viewer16.pick_one"),
             format_func=lambda a: f"{agency_units.label(resolver.get(a), resolver, lg)} ({a})",
         )
         add_alias = st.form_submit_button(view.t("admin.reg_add_alias_btn"))
@@ -253,7 +221,7 @@ def register_section(db: str) -> None:
                 view.t("col.id"): [u["agency_id"] for u in listing["units"]],
                 view.t("admin.col_alias"): [", ".join(u["aliases"]) for u in listing["units"]],
                 view.t("admin.col_by"): [u["created_by"] or "" for u in listing["units"]],
-                view.t("admin.col_created"): [u["created_at"] for u in listing["units"]],
+                view.t("admin.col_created"): vn_times([u["created_at"] for u in listing["units"]]),
             }
         )
         st.dataframe(units, hide_index=True, width="stretch", key="admin_units_table")
@@ -265,7 +233,9 @@ def register_section(db: str) -> None:
                 view.t("admin.reg_alias_to"): [a["agency"] for a in listing["aliases"]],
                 view.t("col.id"): [a["agency_id"] for a in listing["aliases"]],
                 view.t("admin.col_by"): [a["created_by"] or "" for a in listing["aliases"]],
-                view.t("admin.col_created"): [a["created_at"] for a in listing["aliases"]],
+                view.t("admin.col_created"): vn_times(
+                    [a["created_at"] for a in listing["aliases"]]
+                ),
             }
         )
         st.dataframe(aliases, hide_index=True, width="stretch", key="admin_aliases_table")
@@ -279,6 +249,8 @@ def users_table(db: str, box) -> None:
         return
     shown = users.assign(
         display_name=users["display_name"].fillna(""),
+        created_at=vn_times(users["created_at"]),
+        updated_at=vn_times(users["updated_at"]),
         role=users["role"].map(lambda r: view.t(f"role.{r}")),
         agency_ids=users["agency_ids"].map(
             lambda ids: ", ".join(agency_name(str(a)) for a in (ids if ids is not None else []))
@@ -331,8 +303,9 @@ with guard(lg):
             st.caption(view.t("admin.identity_note"))
             add_section(db, messages)
             manage_section(db, accounts.list_users(db), messages)
-            lockouts_section(db, locked)
+            lockouts.section(view, me, db, locked)
             users_table(db, table_box)  # drawn last, so it shows the changes made in this run
+            recipients.section(db, me, view)  # who receives the daily e-mails (issue 17)
     if "agencies" in tabs:
         with tabs["agencies"]:
             register_section(db)

@@ -16,15 +16,27 @@ import functools
 import streamlit as st
 
 from analytics import briefing as B
-from analytics import exports
-from analytics.i18n import fmt_date, fmt_int, fmt_month
-from ui import briefing_leader, charts, components, data, reports, state
+from analytics import exports, leader
+from analytics.i18n import fmt_date, fmt_int, source_label
+from ui import (
+    briefing_leader,
+    charts,
+    components,
+    data,
+    freshness,
+    layout,
+    province_map,
+    reports,
+    state,
+    streamlit_vi,
+)
 from ui.html import esc
 from ui.state import View
 
 PICK_KEY = "briefing_late_agency"
 SHOW_ALL_KEY = "briefing_show_all"
 CHART_KEYS = {"central": "briefing_late_chart_central", "province": "briefing_late_chart_province"}
+FIRST = layout.FIRST_ROWS  # a long list: its first rows, the rest behind an expander
 
 # The tables the page shows are cached in ui/data.py (briefing_figures, briefing_lists,
 # late_list).
@@ -84,7 +96,7 @@ def _late_section(view: View, d: dict, ids: tuple[int, ...]) -> None:
                 key=CHART_KEYS[group],
                 on_select=functools.partial(_on_bar_select, CHART_KEYS[group], options),
                 selection_mode="points",
-                config={"displaylogo": False},
+                config=streamlit_vi.plotly_config(view.lang),
             )
             if len(shown) < len(frame):
                 st.caption(view.t("briefing.top_n", n=len(shown), total=len(frame)))
@@ -94,6 +106,7 @@ def _late_section(view: View, d: dict, ids: tuple[int, ...]) -> None:
         view.t("briefing.late_pick"),
         options,
         key=PICK_KEY,
+        placeholder=view.t("viewer16.pick_one"),
         format_func=lambda a: view.t("common.all_agencies") if not a else names.get(a, a),
     )
     frame = data.late_list(
@@ -105,7 +118,7 @@ def _late_section(view: View, d: dict, ids: tuple[int, ...]) -> None:
         if agency_id
         else view.t("briefing.late_list_all", n=len(frame))
     )
-    components.table(view, frame, "briefing_late_table", "late_tasks")
+    components.table(view, frame, "briefing_late_table", "late_tasks", first=FIRST)
 
 
 def _reported_sections(view: View) -> None:
@@ -116,7 +129,7 @@ def _reported_sections(view: View) -> None:
         st.subheader(view.t("pages_reported.missed_title"))
         st.caption(view.t("briefing_reported.missed_caption"))
         table = B.missed_table(missed, view.lang)
-        components.table(view, table, "briefing_missed_table", "missed_commitments")
+        components.table(view, table, "briefing_missed_table", "missed_commitments", first=FIRST)
     status = data.report_round(view.filters, view.scope)
     if status is not None:
         st.subheader(view.t("briefing_reported.round_title"))
@@ -125,13 +138,40 @@ def _reported_sections(view: View) -> None:
             st.markdown(esc(line))
 
 
+def _apart_sections(view: View, d: dict, p: dict) -> None:
+    """The difficult tasks, followed apart, and the cancelled ones (counted in no figure)."""
+    # Difficult tasks, apart
+    st.subheader(view.t("briefing.difficult_title"))
+    diff = d["difficult"]
+    st.caption(
+        view.t(
+            "briefing.difficult_caption",
+            n=len(diff),
+            open=int(diff["status"].isin(B.OPEN_STATUSES).sum()),
+            overdue=int((diff["status"] == "overdue").sum()),
+        )
+    )
+    components.table(
+        view, p["difficult"], "briefing_difficult_table", "difficult_tasks", first=FIRST
+    )
+
+    # Cancelled tasks, counted and listed apart (only when there are any)
+    if len(d["cancelled"]):
+        st.subheader(view.t("briefing.cancelled_title"))
+        st.caption(view.t("briefing.cancelled_caption", n=fmt_int(len(d["cancelled"]), view.lang)))
+        components.table(
+            view, p["cancelled"], "briefing_cancelled_table", "cancelled_tasks", first=FIRST
+        )
+
+
 def _main(view: View) -> None:
     ids = components.page_header(view, "page.briefing")
-    reports.report_buttons(view)
-    components.legend(view)
+    freshness.stale_notice(view)  # a connected source's data older than the setting
     db = data.db()
     d0 = data.tasks(view.as_of, view.filters, view.scope)
     if d0.empty:
+        reports.report_buttons(view)
+        components.legend(view)
         components.no_data(view)
         return
     prev_date = B.previous_date(data.snapshots(), view.as_of, view.filters.sources)
@@ -140,6 +180,10 @@ def _main(view: View) -> None:
     p = data.briefing_lists(
         db, ids, prev_ids, view.as_of, prev_date, view.filters, view.scope, view.lang
     )
+    # a phone's first screen: the four numbers, before the buttons and the colour key
+    layout.key_numbers(view, d["headline"], len(d["month"]))
+    reports.report_buttons(view)
+    components.legend(view)
 
     # Headline
     if prev_date is not None:
@@ -166,7 +210,7 @@ def _main(view: View) -> None:
         st.plotly_chart(
             charts.status_donut(head, view.lang, view.t("briefing.status_chart")),
             key="briefing_status_donut",
-            config={"displaylogo": False},
+            config=streamlit_vi.plotly_config(view.lang),
         )
     with right:
         st.subheader(view.t("briefing.changes"))
@@ -175,19 +219,16 @@ def _main(view: View) -> None:
         else:
             st.caption(view.t("briefing.compared_with", date=fmt_date(prev_date, view.lang)))
             counts = d["changes"]
-            for start in (0, 3):
-                kinds = B.CHANGE_KINDS[start : start + 3]
-                for col, kind in zip(st.columns(3), kinds, strict=False):
-                    col.metric(
-                        view.t(f"change.{kind}"), fmt_int(counts[kind], view.lang), border=True
-                    )
+            grid = st.grid(3, min_column_width=100)  # three a row, on a phone too
+            for kind in B.CHANGE_KINDS:
+                grid.metric(view.t(f"change.{kind}"), fmt_int(counts[kind], view.lang), border=True)
             with st.expander(view.t("change.list")):
                 components.table(view, p["changes"], "briefing_changes_table", "changes")
 
     # By source
     st.subheader(view.t("briefing.by_source"))
     for source, figures in d["sources"].items():
-        st.markdown(f"**{esc(source)}**")
+        st.markdown(f"**{esc(source_label(source, view.lang))}**")
         prev = d["prev_sources"].get(source) if d["prev_sources"] is not None else None
         components.cards(view, figures, prev)
     with st.expander(view.t("briefing.source_table")):
@@ -195,54 +236,35 @@ def _main(view: View) -> None:
 
     # Late by ministry / province, a click filters the list
     _late_section(view, d, ids)
+    province_map.section(view)  # the map of provinces, a click filters the page
 
     # At risk: due in the next 30 days, and this month
     st.subheader(view.t("briefing.at_risk", days=B.AT_RISK_DAYS))
-    c1, c2, _ = st.columns(3)
-    c1.metric(
+    grid = st.grid(3, min_column_width=components.CARD_MIN_PX)  # two a row on a phone
+    grid.metric(
         view.t("briefing.at_risk_count", days=B.AT_RISK_DAYS),
         fmt_int(len(d["at_risk"]), view.lang),
         border=True,
     )
-    c2.metric(
-        view.t(
-            "briefing.month_count",
-            month=fmt_month(B.as_date(view.as_of).strftime("%Y-%m"), view.lang),
-        ),
+    grid.metric(
+        leader.month_label(view.as_of, view.lang),  # as in the four numbers at the top
         fmt_int(len(d["month"]), view.lang),
         help=view.t("briefing.month_help"),
         border=True,
     )
-    components.table(view, p["at_risk"], "briefing_at_risk_table", "at_risk")
+    components.table(view, p["at_risk"], "briefing_at_risk_table", "at_risk", first=FIRST)
 
     # The year's remaining workload by month, with the agencies behind each month
     briefing_leader.workload_section(view, ids)
 
     # Overdue
     st.subheader(view.t("briefing.overdue_title"))
-    components.table(view, p["overdue"], "briefing_overdue_table", "overdue")
+    components.table(view, p["overdue"], "briefing_overdue_table", "overdue", first=FIRST)
 
     # What agencies reported: missed commitments by agency, the open report round
     _reported_sections(view)
 
-    # Difficult tasks, apart
-    st.subheader(view.t("briefing.difficult_title"))
-    diff = d["difficult"]
-    st.caption(
-        view.t(
-            "briefing.difficult_caption",
-            n=len(diff),
-            open=int(diff["status"].isin(B.OPEN_STATUSES).sum()),
-            overdue=int((diff["status"] == "overdue").sum()),
-        )
-    )
-    components.table(view, p["difficult"], "briefing_difficult_table", "difficult_tasks")
-
-    # Cancelled tasks, counted and listed apart (only when there are any)
-    if len(d["cancelled"]):
-        st.subheader(view.t("briefing.cancelled_title"))
-        st.caption(view.t("briefing.cancelled_caption", n=fmt_int(len(d["cancelled"]), view.lang)))
-        components.table(view, p["cancelled"], "briefing_cancelled_table", "cancelled_tasks")
+    _apart_sections(view, d, p)  # the difficult and the cancelled tasks, each apart
 
 
 view = state.current_view()

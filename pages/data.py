@@ -15,8 +15,9 @@ import streamlit as st
 
 from analytics import briefing as B
 from analytics import exports, history, store
-from analytics.i18n import TEXTS, fmt_date, fmt_int
-from ui import auth, charts_time, components, data, state
+from analytics.i18n import TEXTS, fmt_date, fmt_int, source_label
+from analytics.reporting.rules import vn_times
+from ui import auth, charts_time, components, data, delivery_status, freshness, state
 
 view = state.current_view()
 
@@ -43,7 +44,8 @@ def _label(view: state.View, key: str, value) -> str:
 
 def snapshot_label(view: state.View, row) -> str:
     return (
-        f"#{row.snapshot_id} · {row.source} · {fmt_date(row.as_of, view.lang)} · "
+        f"#{row.snapshot_id} · {source_label(row.source, view.lang)} · "
+        f"{fmt_date(row.as_of, view.lang)} · "
         f"{_label(view, 'status', row.status)}"
     )
 
@@ -52,16 +54,16 @@ def snapshots_table(view: state.View, snaps: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             view.t("data.col_id"): snaps["snapshot_id"].astype("int64"),
-            view.t("col.source"): snaps["source"],
+            view.t("col.source"): snaps["source"].map(lambda s: source_label(s, view.lang)),
             view.t("data.col_as_of"): pd.to_datetime(snaps["as_of"]).dt.date,
             view.t("col.file"): snaps["file_name"],
             view.t("data.col_by"): snaps["uploaded_by"],
-            view.t("data.col_at"): pd.to_datetime(snaps["uploaded_at"]),
+            view.t("data.col_at"): vn_times(snaps["uploaded_at"]),
             view.t("data.col_kind"): snaps["kind"].map(lambda k: _label(view, "kind", k)),
             view.t("col.tasks"): snaps["n_tasks"].astype("int64"),
             view.t("data.col_warnings"): snaps["n_warnings"].astype("int64"),
             view.t("col.state"): snaps["status"].map(lambda k: _label(view, "status", k)),
-            view.t("data.col_changed_at"): pd.to_datetime(snaps["status_changed_at"]),
+            view.t("data.col_changed_at"): vn_times(snaps["status_changed_at"]),
             view.t("data.col_changed_by"): snaps["status_changed_by"],
         }
     )
@@ -85,6 +87,7 @@ def admin_section(view: state.View, snaps: pd.DataFrame, user) -> None:
         view.t("data.pick_snapshot"),
         ids,
         key="data_action_snapshot",
+        placeholder=view.t("viewer16.pick_one"),
         format_func=lambda i: snapshot_label(view, rows[i]),
     )
     status = rows[sid].status
@@ -113,6 +116,7 @@ def warnings_section(view: state.View, snaps: pd.DataFrame) -> None:
         view.t("data.pick_snapshot"),
         options,
         key="data_snapshot",
+        placeholder=view.t("viewer16.pick_one"),
         format_func=lambda i: (
             view.t("data.all_snapshots") if i == 0 else snapshot_label(view, rows[i])
         ),
@@ -128,7 +132,7 @@ def warnings_section(view: state.View, snaps: pd.DataFrame) -> None:
         table = pd.DataFrame(
             {
                 view.t("data.col_id"): found["snapshot_id"].astype("int64"),
-                view.t("col.source"): found["source"],
+                view.t("col.source"): found["source"].map(lambda s: source_label(s, view.lang)),
                 view.t("data.col_as_of"): pd.to_datetime(found["as_of"]).dt.date,
                 view.t("col.file"): found["file_name"],
                 view.t("col.row"): found["row_no"].astype("Int64"),
@@ -197,6 +201,7 @@ def held_back_section(view: state.View, snaps: pd.DataFrame) -> None:
         view.t("held_back.pick"),
         options,
         key="data_held_back",
+        placeholder=view.t("viewer16.pick_one"),
         format_func=lambda i: snapshot_label(view, rows[i]),
     )
     if st.query_params.get(HELD_BACK_PARAM) != str(sid):
@@ -222,7 +227,7 @@ def held_back_section(view: state.View, snaps: pd.DataFrame) -> None:
             view.t("col.column"): found["col"],
             view.t("col.value"): found["value"],
             view.t("col.message"): message,
-            view.t("col.task_id"): found["task_id"],
+            view.t("col.task_id"): [exports.shown_id(i) for i in found["task_id"]],
             view.t("held_back.kept"): found["kept_previous"].astype(bool),
         }
     )
@@ -288,3 +293,6 @@ with components.guard(view.lang):
         if view.scope.agency_ids is None:
             warnings_section(view, snaps)
         tasks_section(view)
+    if view.scope.agency_ids is None:  # the connected sources (their detail covers every agency)
+        freshness.sources_panel(view)
+    delivery_status.section(view, signed_in_user())  # the last daily e-mails (steering office)

@@ -184,3 +184,32 @@ def clock(monkeypatch):
     c = Clock()
     monkeypatch.setattr(audit, "now", c)
     return c
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL for the session (tests/pg.py: initdb in a temporary folder, a free
+    port of 127.0.0.1): `.dsn` (the read-only `reader`), `.admin_dsn`, `.sql(statement)`,
+    `.port`, `.stopped()`. Not skipped: a server that cannot start fails the test, saying why."""
+    from tests import pg
+
+    server = pg.start()
+    try:
+        yield server
+    finally:
+        pg.finish(server)
+
+
+@pytest.fixture(scope="session")
+def mysql():
+    """A real MySQL (Debian's MariaDB) for the session (tests/mysql.py: mariadb-install-db in a
+    temporary folder, a free port of 127.0.0.1): `.dsn` (the select-only `reader`),
+    `.dsn_for(user, password)`, `.sql(statement)` (as root), `.port`, `.stopped()`. Not
+    skipped: a server that cannot start fails the test, saying why (with its log)."""
+    from tests import mysql as mariadb
+
+    server = mariadb.start()
+    try:
+        yield server
+    finally:
+        mariadb.finish(server)

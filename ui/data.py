@@ -128,18 +128,24 @@ def snapshots() -> pd.DataFrame:
 # read-only). The first arguments (the database, the snapshot ids in force) only key the cache.
 
 BRIEFING_LIST_COLUMNS = {  # in display order
+    # the late and overdue lists (issue 16): days overdue, the deadline as written, the causes
+    # the file gives and those the agency reported, the date of the snapshot the row is of
     "late": [
         "task_id",
         "title",
         "lead",
         "status_label",
         "deadline",
+        "deadline_text",
         "days_overdue",
         "days_late",
         "causes",
+        "reported_causes",
+        "cause_text",
         "source",
         "source_doc",
         "leader",
+        "snapshot_as_of",
     ],
     "at_risk": [
         "task_id",
@@ -150,17 +156,22 @@ BRIEFING_LIST_COLUMNS = {  # in display order
         "source",
         "source_doc",
         "leader",
+        "snapshot_as_of",
     ],
     "overdue": [
         "task_id",
         "title",
         "lead",
         "deadline",
+        "deadline_text",
         "days_overdue",
         "causes",
+        "reported_causes",
+        "cause_text",
         "source",
         "source_doc",
         "leader",
+        "snapshot_as_of",
     ],
     "difficult": [
         "task_id",
@@ -168,11 +179,15 @@ BRIEFING_LIST_COLUMNS = {  # in display order
         "lead",
         "status_label",
         "deadline",
+        "deadline_text",
         "days_overdue",
         "causes",
+        "reported_causes",
+        "cause_text",
         "source",
         "source_doc",
         "leader",
+        "snapshot_as_of",
     ],
     "changes": ["task_id", "title", "lead", "status_label", "deadline", "source"],
     "cancelled": [
@@ -212,6 +227,7 @@ AGENCY_TABLE_COLUMNS = [  # in display order (the reported ones shown where a ta
     "support",
     "causes",
     "agency_comment",
+    "snapshot_as_of",
     "origin_file",
     "origin_sheet",
     "origin_row",
@@ -227,7 +243,10 @@ DATA_TASK_COLUMNS = [
     "deadline",
     "deadline_note",
     "deadline_original",
+    "deadline_text",
+    "days_overdue",
     "completion_date",
+    "days_late",
     "commitment_date",
     "commitment_missed",
     "confidence",
@@ -241,6 +260,8 @@ DATA_TASK_COLUMNS = [
     "leader",
     "agency_comment",
     "progress",
+    "causes",
+    "snapshot_as_of",
     "origin_file",
     "origin_sheet",
     "origin_row",
@@ -252,8 +273,13 @@ WORKLOAD_MONTH_COLUMNS = [
     "lead",
     "status_label",
     "deadline",
+    "deadline_text",
     "days_overdue",
+    "causes",
+    "reported_causes",
+    "cause_text",
     "support",
+    "snapshot_as_of",
 ]
 
 
@@ -355,6 +381,19 @@ def agency_ranking(
 ) -> pd.DataFrame:
     """Peer ranking of every agency in the view (the agency filters left out)."""
     return B.peer_ranking(aggregate("by_agency", as_of, filters, scope))
+
+
+@cache.resource(ttl=3600)
+def peer_ranks(
+    path: str, ids: tuple[int, ...], as_of: dt.date, filters: Filters, scope: Scope
+) -> pd.DataFrame:
+    """The rank of each agency of `scope` among all its peers, whatever the scope (a limited
+    scope's rank computed over every agency of the same type: access.agency_sees_rank). Only
+    the scope's own rows come back; n_ranked says among how many."""
+    ranking = B.peer_ranking(aggregate("by_agency", as_of, filters, Scope.everything()))
+    if scope.agency_ids is None:
+        return ranking
+    return ranking[ranking["agency_id"].isin(list(scope.agency_ids))].reset_index(drop=True)
 
 
 @cache.resource(ttl=3600)

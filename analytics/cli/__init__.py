@@ -49,6 +49,15 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
 
     for group in (users, audit, agencies, report, reporting):
         group.register_cli(sub)
+    from analytics.cli import pull as pull_cli  # connected sources (issue 17)
+
+    pull_cli.register_cli(sub)
+    from analytics.cli import daily  # the daily cycle: pull, report, deliver (issue 17)
+
+    daily.register_cli(sub)
+    from analytics.cli import export  # the store for other systems (issue 17)
+
+    export.register_cli(sub)
     return parser
 
 

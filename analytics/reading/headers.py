@@ -1,5 +1,5 @@
 """Header detection: which row (or pair of rows) is the header, and which canonical field each
-column maps to (data/reference/header_variants.csv plus EXTRA_VARIANTS)."""
+column maps to (data/reference/header_variants.csv plus EXTRA_VARIANTS and CANONICAL_NAMES)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,14 @@ EXTRA_VARIANTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The canonical field names themselves ("task_id", "lead_agency", "source_doc", ...; "_" reads as
+# a space) and the JSON task feed's "title" (docs/task-feed.md; its other names are variants
+# already): the columns of a database source's query (analytics/connectors/database.py).
+CANONICAL_NAMES: dict[str, tuple[str, ...]] = {
+    **{f: (f,) for f in FIELDS if f not in REPORT_COLUMN_FIELDS},
+    "task": ("task", "title"),
+}
+
 _FIELD_INDEX = {f: i for i, f in enumerate(FIELDS)}
 _EXACT_WEIGHT = 1000
 _CONTAINS_WEIGHT = 500
@@ -134,7 +142,7 @@ def _variants() -> tuple[dict[str, tuple[str, ...]], tuple[tuple[str, str, int],
                 if "(group row)" in variant:  # a group given by a row, not a column
                     continue
                 pairs.append((rec[0].strip(), variant))
-    for fld, extra in EXTRA_VARIANTS.items():
+    for fld, extra in (*EXTRA_VARIANTS.items(), *CANONICAL_NAMES.items()):
         pairs.extend((fld, v) for v in extra)
     exact: dict[str, list[str]] = {}
     contains: dict[tuple[str, str], int] = {}

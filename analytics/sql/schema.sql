@@ -77,6 +77,22 @@ alter table task_versions add column if not exists leader varchar;
 alter table task_versions add column if not exists agency_comment varchar;
 alter table task_versions add column if not exists progress varchar;
 
+-- Where each task of a snapshot was read (the "file, sheet, row" a task table shows): the
+-- snapshot whose file gave the task (file_snapshot: this one, or, for a task this snapshot
+-- carried over without its file giving it, such as an agency's file or a held-back row, the
+-- one that did), its sheet and row there. One row per task per snapshot, written with the
+-- snapshot (analytics/sql/task_rows_add.sql): a task unchanged since an earlier file keeps one
+-- version in task_versions, whose origin names that earlier file; this names the file the
+-- figures of each date come from. Snapshots made before it have no rows (tasks_at.sql then
+-- falls back on the version's origin).
+create table if not exists task_rows (
+    snapshot_id integer not null,
+    task_id varchar not null,
+    file_snapshot integer not null,
+    sheet varchar,
+    row_no integer
+);
+
 create table if not exists ingest_warnings (
     snapshot_id integer not null,
     row_no integer,
@@ -327,4 +343,59 @@ create table if not exists user_sessions (
     expires_at timestamp not null,
     revoked_at timestamp,
     client varchar
+);
+
+-- Every pull of a connected source (analytics/connectors/pull.py, `python -m analytics pull`):
+-- status 'new_snapshot' | 'unchanged' | 'rejected' | 'unreachable'; content_hash: the SHA-256
+-- of the payload's bytes (null when nothing came); errors: a JSON list of the problems (as the
+-- command's JSON errors); detail: what was fetched (a URL without credentials, a file, a query).
+create table if not exists source_pulls (
+    pull_id integer not null,
+    source_name varchar not null,
+    started_at timestamp not null,
+    finished_at timestamp not null,
+    status varchar not null,
+    content_hash varchar,
+    snapshot_id integer,
+    n_tasks integer,
+    errors varchar,
+    detail varchar
+);
+
+-- Who receives the daily cycle's files by e-mail (analytics/recipients.py, the Administration
+-- page): kind 'leader' (the briefing PDF and the workbook) | 'agency' (only the file of
+-- agency_id, which it requires). Rows are never deleted: a removed recipient is inactive
+-- (active false), and every change is in the audit log.
+create table if not exists recipients (
+    recipient_id integer not null,
+    email varchar not null,
+    name varchar,
+    kind varchar not null,
+    agency_id varchar,
+    active boolean not null,
+    created_at timestamp not null,
+    created_by varchar,
+    updated_at timestamp not null,
+    updated_by varchar
+);
+
+-- Every message the daily cycle sent or tried to send (analytics/delivery.py, `python -m
+-- analytics daily`): run_id numbers the runs; day: the day of the files; status 'sent' |
+-- 'failed'; files: the attachments' names; tries: the attempts made; reason_code, reason,
+-- reason_vi: why it failed, in plain words (never a password). The Data page shows the last run.
+create table if not exists deliveries (
+    delivery_id integer not null,
+    run_id integer not null,
+    day date not null,
+    sent_at timestamp not null,
+    recipient_id integer,
+    email varchar not null,
+    kind varchar not null,
+    agency_id varchar,
+    files varchar[],
+    outcome varchar not null,  -- sent | failed | skipped
+    tries integer not null,
+    reason_code varchar,
+    reason varchar,
+    reason_vi varchar
 );
